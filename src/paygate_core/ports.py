@@ -1,0 +1,359 @@
+"""The ports: everything the use cases need from the outside world, as Protocols.
+
+Adapters implement them (``paygate_adapters`` for SQL, bcrypt, JWT, httpx; the in-memory
+ones in ``paygate_core.testing``). The ports are synchronous on purpose (ADR 0001): the core
+embeds as-is in threads, Celery tasks and scripts; async hosts call it from a worker thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Protocol, Self
+from uuid import UUID
+
+import attrs
+
+from paygate_core.accounts import Merchant, MerchantAccount, Role, User
+from paygate_core.cards import CardDetails
+from paygate_core.events import (
+    DeliveryStatus,
+    PaymentEvent,
+    WebhookAttempt,
+    WebhookEvent,
+)
+from paygate_core.money import Money
+from paygate_core.orders import Order, OrderStatus
+from paygate_core.pagination import Page, PageRequest
+from paygate_core.payments import Payment, PaymentStatus
+from paygate_core.refunds import Refund
+from paygate_core.stats import GlobalStats, PaymentStats, StatsPeriod
+from paygate_core.tokens import RefreshToken, TokenClaims, TokenType
+
+__all__ = [
+    "Clock",
+    "Delivery",
+    "EventOutbox",
+    "IdGenerator",
+    "IdempotencyRecord",
+    "IdempotencyStore",
+    "MerchantRepository",
+    "MerchantSummary",
+    "OrderRepository",
+    "PasswordHasher",
+    "PaymentProcessor",
+    "PaymentRepository",
+    "ProcessorDecision",
+    "RefundRepository",
+    "StatsReader",
+    "TokenService",
+    "TokenStore",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+    "UserRepository",
+]
+
+
+# --- services without state ---------------------------------------------------------------
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
+
+
+class IdGenerator(Protocol):
+    def new_id(self) -> UUID: ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, password: str, hashed: str | None) -> bool:
+        """True on a match. With ``hashed=None`` it spends the same time and returns False,
+        so unknown emails answer as slowly as wrong passwords."""
+        ...
+
+
+class TokenService(Protocol):
+    def encode(self, claims: TokenClaims) -> str: ...
+
+    def decode(self, token: str, expected: TokenType) -> TokenClaims:
+        """The claims of a valid, unexpired token of the expected type; else NotAuthenticated."""
+        ...
+
+
+@attrs.frozen
+class ProcessorDecision:
+    approved: bool
+    failure_reason: str | None = None
+
+
+class PaymentProcessor(Protocol):
+    def authorize(self, card: CardDetails, amount: Money) -> ProcessorDecision:
+        """Approve or decline; raise ``ProcessorUnavailable`` when it cannot decide."""
+        ...
+
+
+# --- repositories and stores (bound to one unit of work) ------------------------------------
+
+
+class UserRepository(Protocol):
+    def add(self, user: User) -> None:
+        """Insert; ``EmailAlreadyRegistered`` when the email is taken (any case)."""
+        ...
+
+    def update(self, user: User) -> None: ...
+
+    def get(self, user_id: UUID) -> User | None:
+        """Deleted users included: callers decide what deletion means for them."""
+        ...
+
+    def get_by_email(self, email: str) -> User | None: ...
+
+    def list(
+        self, page: PageRequest, *, role: Role | None = None, include_deleted: bool = False
+    ) -> Page[User]: ...
+
+    def count(self, role: Role) -> int:
+        """Users of this role that are not deleted."""
+        ...
+
+
+@attrs.frozen
+class MerchantSummary:
+    account: MerchantAccount
+    total_orders: int
+    total_payments: int
+
+    @property
+    def id(self) -> UUID:
+        return self.account.id
+
+    @property
+    def created_at(self) -> datetime:
+        return self.account.created_at
+
+
+class MerchantRepository(Protocol):
+    def add(self, merchant: Merchant) -> None: ...
+
+    def update(self, merchant: Merchant) -> None: ...
+
+    def get(self, merchant_id: UUID) -> Merchant | None: ...
+
+    def get_by_user(self, user_id: UUID) -> Merchant | None: ...
+
+    def get_by_api_key(self, api_key: str) -> Merchant | None: ...
+
+    def list(self, page: PageRequest, *, include_deleted: bool = False) -> Page[MerchantSummary]:
+        ...
+
+
+class OrderRepository(Protocol):
+    def add(self, order: Order) -> None: ...
+
+    def update(self, order: Order) -> None: ...
+
+    def get(self, order_id: UUID, merchant_id: UUID, *, for_update: bool = False) -> Order | None:
+        """The merchant's order, or None (also for another merchant's order). ``for_update``
+        locks it until the unit of work ends, serialising payments on one order."""
+        ...
+
+    def list(
+        self, merchant_id: UUID, page: PageRequest, *, status: OrderStatus | None = None
+    ) -> Page[Order]: ...
+
+
+class PaymentRepository(Protocol):
+    def add(self, payment: Payment) -> None: ...
+
+    def update(self, payment: Payment) -> None: ...
+
+    def get(
+        self, payment_id: UUID, merchant_id: UUID, *, for_update: bool = False
+    ) -> Payment | None:
+        """``for_update`` serialises refunds and captures on one payment."""
+        ...
+
+    def list(
+        self,
+        merchant_id: UUID,
+        page: PageRequest,
+        *,
+        status: PaymentStatus | None = None,
+        order_id: UUID | None = None,
+    ) -> Page[Payment]: ...
+
+    def for_order(self, order_id: UUID) -> Sequence[Payment]:
+        """The order's payments, newest first."""
+        ...
+
+
+class RefundRepository(Protocol):
+    def add(self, refund: Refund) -> None: ...
+
+    def get(self, refund_id: UUID, merchant_id: UUID) -> Refund | None: ...
+
+    def list(
+        self, merchant_id: UUID, page: PageRequest, *, payment_id: UUID | None = None
+    ) -> Page[Refund]: ...
+
+    def for_payment(self, payment_id: UUID) -> Sequence[Refund]:
+        """The payment's refunds, newest first."""
+        ...
+
+
+@attrs.frozen(repr=False)
+class Delivery:
+    """One claimed delivery attempt: the event and where to send it, as of the claim."""
+
+    webhook: WebhookEvent
+    attempt: int
+    url: str
+    secret: str
+
+    def __repr__(self) -> str:
+        return f"Delivery(event_id={self.webhook.id!s}, attempt={self.attempt})"
+
+
+class EventOutbox(Protocol):
+    """The transactional outbox of domain events and the webhook delivery queue over it."""
+
+    def add(self, event: PaymentEvent, *, deliver: bool, now: datetime) -> None:
+        """Record an event in this unit of work; ``deliver=False`` (no webhook URL) records
+        it as ``skipped``."""
+        ...
+
+    def get(self, event_id: UUID, merchant_id: UUID) -> WebhookEvent | None: ...
+
+    def list(self, merchant_id: UUID, page: PageRequest) -> Page[WebhookEvent]: ...
+
+    def list_attempts(
+        self,
+        merchant_id: UUID,
+        page: PageRequest,
+        *,
+        event_id: UUID | None = None,
+        payment_id: UUID | None = None,
+    ) -> Page[WebhookAttempt]: ...
+
+    def requeue(self, event_id: UUID, now: datetime) -> None:
+        """Make the event due for one more delivery now (resend)."""
+        ...
+
+    def claim_due(self, now: datetime, limit: int, lease: timedelta) -> Sequence[Delivery]:
+        """Claim up to ``limit`` due events, oldest first, skipping ones other workers hold.
+
+        Each claim counts an attempt and hides the event until ``now + lease``: a worker that
+        dies mid-delivery leaves it to be claimed again when the lease runs out. Events whose
+        merchant has no webhook URL any more are marked ``skipped`` instead.
+        """
+        ...
+
+    def record_attempt(
+        self, attempt: WebhookAttempt, status: DeliveryStatus, next_attempt_at: datetime | None
+    ) -> None:
+        """Log an attempt and set the event's delivery status and next due time."""
+        ...
+
+
+@attrs.frozen(repr=False)
+class IdempotencyRecord:
+    merchant_id: UUID
+    key: str
+    request_hash: str
+    status_code: int | None
+    response_body: bytes | None
+    created_at: datetime
+
+    @property
+    def completed(self) -> bool:
+        return self.status_code is not None
+
+    def __repr__(self) -> str:
+        return f"IdempotencyRecord(key={self.key!r}, status_code={self.status_code})"
+
+
+class IdempotencyStore(Protocol):
+    def claim(
+        self, merchant_id: UUID, key: str, request_hash: str, now: datetime, stale_after: timedelta
+    ) -> IdempotencyRecord | None:
+        """None when this call now owns the key; else the record already there. An
+        unfinished record older than ``stale_after`` is taken over (its owner died)."""
+        ...
+
+    def complete(
+        self, merchant_id: UUID, key: str, status_code: int, body: bytes, now: datetime
+    ) -> None: ...
+
+    def release(self, merchant_id: UUID, key: str) -> None:
+        """Forget an unfinished key (a response that must not be stored)."""
+        ...
+
+    def purge(self, before: datetime) -> int:
+        """Delete records created before ``before``; returns how many."""
+        ...
+
+
+class TokenStore(Protocol):
+    def add_refresh(self, token: RefreshToken) -> None: ...
+
+    def get_refresh(self, jti: UUID) -> RefreshToken | None: ...
+
+    def revoke_refresh(self, jti: UUID) -> None: ...
+
+    def revoke_family(self, family: UUID) -> None: ...
+
+    def revoke_user(self, user_id: UUID) -> None:
+        """Revoke every refresh token of the user, for good."""
+        ...
+
+    def revoke_access(self, jti: UUID, expires_at: datetime) -> None: ...
+
+    def is_access_revoked(self, jti: UUID) -> bool: ...
+
+    def purge_expired(self, now: datetime) -> int: ...
+
+
+class StatsReader(Protocol):
+    """Statistics computed where the data lives (SQL aggregates), never row by row."""
+
+    def merchant_stats(self, merchant_id: UUID, period: StatsPeriod) -> PaymentStats: ...
+
+    def global_stats(self, period: StatsPeriod) -> GlobalStats: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Leaving the ``with`` block without ``commit()`` rolls back."""
+
+    users: UserRepository
+    merchants: MerchantRepository
+    orders: OrderRepository
+    payments: PaymentRepository
+    refunds: RefundRepository
+    outbox: EventOutbox
+    tokens: TokenStore
+    idempotency: IdempotencyStore
+    stats: StatsReader
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+        """A new unit of work. ``read_only`` ones never write and take no write locks."""
+        ...

@@ -329,15 +329,33 @@ class StatsReader(Protocol):
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls back."""
 
-    users: UserRepository
-    merchants: MerchantRepository
-    orders: OrderRepository
-    payments: PaymentRepository
-    refunds: RefundRepository
-    outbox: EventOutbox
-    tokens: TokenStore
-    idempotency: IdempotencyStore
-    stats: StatsReader
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def merchants(self) -> MerchantRepository: ...
+
+    @property
+    def orders(self) -> OrderRepository: ...
+
+    @property
+    def payments(self) -> PaymentRepository: ...
+
+    @property
+    def refunds(self) -> RefundRepository: ...
+
+    @property
+    def outbox(self) -> EventOutbox: ...
+
+    @property
+    def tokens(self) -> TokenStore: ...
+
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+
+    @property
+    def stats(self) -> StatsReader: ...
+
 
     def __enter__(self) -> Self: ...
 

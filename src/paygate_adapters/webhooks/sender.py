@@ -1,0 +1,165 @@
+"""One webhook delivery attempt over HTTP: body, headers, signature, outcome.
+
+``WebhookSender`` wraps one pooled ``httpx.AsyncClient`` (redirects not followed, proxies
+from the environment ignored, every connection through the SSRF guard). ``send`` never
+raises: whatever happens becomes a ``DeliveryResult`` for the attempt log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import ssl
+import time
+from types import TracebackType
+from typing import Self
+
+import attrs
+import httpx
+
+from paygate_adapters.webhooks.ssrf import (
+    BLOCKED_DESTINATION,
+    BlockedDestination,
+    Resolver,
+    UnresolvableHost,
+    system_resolver,
+)
+from paygate_adapters.webhooks.transport import GuardedTransport
+from paygate_core.events import PaymentEvent
+from paygate_core.ports import Delivery
+from paygate_core.signatures import sign_payload
+
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "MAX_RESPONSE_BODY",
+    "DeliveryResult",
+    "WebhookSender",
+    "delivery_headers",
+    "encode_body",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 5.0
+MAX_RESPONSE_BODY = 1024
+"""Bytes of the merchant's answer kept in the attempt log (the contract's first 1 KiB)."""
+_MAX_ERROR_LENGTH = 300
+USER_AGENT = "Paygate-Webhooks/1"
+
+
+@attrs.frozen
+class DeliveryResult:
+    """What one attempt got: a status and the start of the answer, or an error."""
+
+    http_status: int | None
+    response_body: str | None
+    error: str | None
+    duration_ms: int
+
+    @property
+    def ok(self) -> bool:
+        """Delivered: the contract counts any 2xx answer within the timeout."""
+        return self.http_status is not None and 200 <= self.http_status < 300
+
+
+def encode_body(event: PaymentEvent) -> bytes:
+    """The exact bytes sent and signed: the event's payload as compact JSON."""
+    return json.dumps(event.payload(), separators=(",", ":")).encode("utf-8")
+
+
+def delivery_headers(delivery: Delivery, body: bytes, timestamp: int) -> dict[str, str]:
+    """The contract's headers for this attempt, signed at ``timestamp`` (Unix seconds)."""
+    event = delivery.webhook.event
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        # Only the first KiB of the answer is read: ask for it uncompressed.
+        "Accept-Encoding": "identity",
+        "X-Paygate-Event": event.type.value,
+        "X-Paygate-Event-Id": str(event.id),
+        "X-Paygate-Delivery-Attempt": str(delivery.attempt),
+        "X-Paygate-Signature": sign_payload(delivery.secret, body, timestamp),
+    }
+
+
+def _webhook_url(raw: str) -> httpx.URL:
+    """The URL if it can be delivered to (absolute http/https, a host, a valid port);
+    ``httpx.InvalidURL`` otherwise, before anything is resolved or sent."""
+    url = httpx.URL(raw)
+    if url.scheme not in {"http", "https"} or not url.host or not 0 < (url.port or 80) < 65536:
+        raise httpx.InvalidURL("not a deliverable webhook URL")
+    return url
+
+
+class WebhookSender:
+    """Sends attempts concurrently on one event loop; use as ``async with``."""
+
+    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, allow_private: bool = False,
+                 max_connections: int = 100, ssl_context: ssl.SSLContext | None = None,
+                 resolver: Resolver = system_resolver) -> None:
+        self.timeout = timeout
+        limits = httpx.Limits(max_connections=max_connections,
+                              max_keepalive_connections=max_connections)
+        transport = GuardedTransport(
+            allow_private=allow_private, limits=limits, resolver=resolver,
+            ssl_context=ssl_context or httpx.create_ssl_context(),
+        )
+        self._client = httpx.AsyncClient(
+            transport=transport, timeout=httpx.Timeout(timeout), follow_redirects=False,
+            trust_env=False,
+        )
+
+    async def __aenter__(self) -> Self:
+        await self._client.__aenter__()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self._client.__aexit__(exc_type, exc, tb)
+
+    async def send(self, delivery: Delivery, timestamp: int) -> DeliveryResult:
+        """POST the event to ``delivery.url``, all within ``timeout`` seconds (DNS included)."""
+        started = time.monotonic()
+        status: int | None = None
+        answer: str | None = None
+        error: str | None = None
+        try:
+            async with asyncio.timeout(self.timeout):
+                status, answer = await self._post(delivery, timestamp)
+            if not 200 <= status < 300:
+                error = f"unexpected HTTP status {status}"
+        except Exception as exc:  # every failure is an attempt outcome
+            error = self._describe(exc, delivery)
+        duration_ms = round((time.monotonic() - started) * 1000)
+        return DeliveryResult(status, answer, error, duration_ms)
+
+    async def _post(self, delivery: Delivery, timestamp: int) -> tuple[int, str]:
+        url = _webhook_url(delivery.url)
+        body = encode_body(delivery.webhook.event)
+        headers = delivery_headers(delivery, body, timestamp)
+        async with self._client.stream("POST", url, content=body,
+                                       headers=headers) as response:
+            head = bytearray()
+            async for chunk in response.aiter_raw():
+                head += chunk
+                if len(head) >= MAX_RESPONSE_BODY:
+                    break
+        return response.status_code, head[:MAX_RESPONSE_BODY].decode("utf-8", "replace")
+
+    def _describe(self, exc: Exception, delivery: Delivery) -> str:
+        """The attempt log's error text: short, useful to the merchant, no secrets."""
+        if isinstance(exc, BlockedDestination):
+            return BLOCKED_DESTINATION
+        if isinstance(exc, TimeoutError | httpx.TimeoutException):
+            return f"timed out after {self.timeout:g} s"
+        if isinstance(exc, UnresolvableHost):
+            return str(exc)
+        if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
+            return "invalid webhook URL"
+        if isinstance(exc, httpx.HTTPError):
+            detail = str(exc) or type(exc).__name__
+            return f"{type(exc).__name__}: {detail}"[:_MAX_ERROR_LENGTH]
+        logger.exception("unexpected webhook delivery error", extra={
+            "event_id": str(delivery.webhook.id), "attempt": delivery.attempt})
+        return "internal delivery error"

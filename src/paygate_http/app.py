@@ -1,0 +1,147 @@
+"""``create_app``: the composition root of the REST API.
+
+    app = create_app(Settings.from_env(os.environ))                 # SQL, from settings
+    app = create_app(settings, paygate=Paygate(...in-memory...))    # tests, embedding
+
+Without ``paygate`` it opens the database named by the settings, brings the schema up to
+date and wires the production adapters (``wiring.build_paygate``). Routes live under
+``/paygate/api/v1`` (``controllers.API_CONTROLLERS``), probes at the root, OpenAPI 3.1 at
+``/schema/openapi.json``. Nothing is created at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, cast
+
+from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.enums import ScopeType
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.types import LifeSpanReceive, LifeSpanScope, LifeSpanSend, Receive, Scope, Send
+
+from paygate_core.gateway import Paygate
+from paygate_http.controllers import API_CONTROLLERS, SERVICE_CONTROLLERS
+from paygate_http.dependencies import DEPENDENCIES
+from paygate_http.errors import EXCEPTION_HANDLERS
+from paygate_http.json_body import MAX_BODY_BYTES
+from paygate_http.observability import RequestLog, configure_logging
+from paygate_http.ratelimit import MemoryRateLimitStore, RateLimitStore, RedisRateLimitStore
+from paygate_http.runtime import RUNTIME_STATE_KEY, Runtime
+from paygate_http.settings import Settings
+
+if TYPE_CHECKING:
+    from litestar.types import HTTPScope
+
+__all__ = ["API_BASE_PATH", "PaygateApp", "create_app"]
+
+API_BASE_PATH = "/paygate/api/v1"
+API_VERSION = "1.0.0"
+
+
+class PaygateApp(Litestar):
+    """Litestar plus one access-log line and an ``X-Request-ID`` for every HTTP request,
+    including those no route matches (Litestar middleware only sees matched routes)."""
+
+    async def __call__(self, scope: Scope | LifeSpanScope, receive: Receive | LifeSpanReceive,
+                       send: Send | LifeSpanSend) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await super().__call__(scope, receive, send)
+            return
+        record = RequestLog(cast("HTTPScope", scope))
+        try:
+            await super().__call__(scope, receive, record.wrap_send(send))  # type: ignore[arg-type]
+        finally:
+            record.finish()
+
+
+def create_app(settings: Settings, *, paygate: Paygate | None = None,
+               ready_check: Callable[[], bool] | None = None,
+               rate_limit_store: RateLimitStore | None = None) -> Litestar:
+    """The ASGI application. ``paygate`` replaces the SQL wiring (e.g. in-memory adapters),
+    ``ready_check`` the database probe of ``/ready``, ``rate_limit_store`` the store chosen
+    from the settings (Redis when ``PAYGATE_REDIS_URL`` is set, else in-process)."""
+    configure_logging(settings.log_level)
+    on_shutdown: list[Callable[[], Any]] = []
+    if paygate is None:
+        from paygate_http.wiring import build_paygate, open_database
+
+        database = open_database(settings)
+        paygate = build_paygate(settings, database.uow)
+        ready_check = ready_check or database.ready
+        on_shutdown.append(database.close)
+    store = rate_limit_store or _rate_limit_store(settings)
+    on_shutdown.append(store.close)
+    runtime = Runtime(paygate=paygate, settings=settings, rate_limits=store,
+                      ready=ready_check or (lambda: True))
+    api = Router(path=API_BASE_PATH, route_handlers=list(API_CONTROLLERS))
+    return PaygateApp(
+        route_handlers=[api, *SERVICE_CONTROLLERS],
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=MAX_BODY_BYTES,
+        cors_config=_cors(settings),
+        openapi_config=_openapi(),
+        on_shutdown=on_shutdown,
+        state=_state(runtime),
+        logging_config=None,
+        debug=False,
+    )
+
+
+def _state(runtime: Runtime) -> State:
+    return State({RUNTIME_STATE_KEY: runtime})
+
+
+def _rate_limit_store(settings: Settings) -> RateLimitStore:
+    if settings.redis_url:
+        return RedisRateLimitStore(settings.redis_url, prefix=settings.redis_prefix)
+    return MemoryRateLimitStore()
+
+
+def _cors(settings: Settings) -> CORSConfig | None:
+    if not settings.cors_origins:
+        return None
+    return CORSConfig(
+        allow_origins=list(settings.cors_origins),
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "X-API-Key", "Idempotency-Key",
+                       "X-Request-ID"],
+        expose_headers=["Retry-After", "X-Request-ID", "Idempotent-Replayed"],
+        max_age=600,
+    )
+
+
+def _openapi() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Paygate API",
+        version=API_VERSION,
+        description="A payment gateway: merchants, orders, payments, refunds and webhooks. "
+                    "Every answer uses the envelope {success, message, data} or "
+                    "{success: false, exception: {code, message, description, meta}}.",
+        path="/schema",
+        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+        components=Components(security_schemes={
+            "BearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT",
+                                         description="Access token from auth/token/"),
+            "ApiKeyAuth": SecurityScheme(type="apiKey", name="X-API-Key",
+                                         security_scheme_in="header",
+                                         description="A merchant's API key"),
+        }),
+        tags=[
+            Tag(name="Auth", description="Registration, login, token refresh, logout"),
+            Tag(name="Merchants", description="The merchant's own profile and credentials"),
+            Tag(name="Admin", description="User and merchant management (admins)"),
+            Tag(name="Orders", description="Orders to be paid"),
+            Tag(name="Payments", description="Card payments and captures"),
+            Tag(name="Refunds", description="Full and partial refunds"),
+            Tag(name="Statistics", description="Merchant and admin statistics"),
+            Tag(name="Webhooks", description="Webhook events, delivery logs, resending"),
+            Tag(name="Service", description="Health and readiness probes"),
+        ],
+        use_handler_docstrings=True,
+    )

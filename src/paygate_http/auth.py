@@ -1,0 +1,127 @@
+"""Authentication and authorisation for every controller: who is calling, may they do this.
+
+Controllers use them like this::
+
+    class OrdersController(Controller):
+        path = "/orders"
+        guards = [merchant_only]          # 401 1002 without credentials, 403 1003 for admins
+
+        @post("/", sync_to_thread=True, ...)
+        def create(self, principal: Principal, paygate: Paygate, ...) -> ...:
+            merchant = principal.require_merchant()
+
+``authenticate`` reads ``Authorization: Bearer <jwt>`` or else ``X-API-Key``, resolves the
+``Principal`` in a worker thread (database round trip), applies the per-credential rate
+limit, and caches the principal on the request: every guard and the ``principal``
+dependency share one lookup. Guards run before the body is read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from anyio import to_thread
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import Guard
+
+from paygate_core.errors import NotAuthenticated, RateLimited
+from paygate_core.principals import Principal
+from paygate_http.ratelimit import RateLimit, client_ip
+from paygate_http.runtime import Runtime, runtime_of
+
+__all__ = [
+    "admin_only",
+    "authenticate",
+    "authenticated",
+    "bearer_only",
+    "client_ip_of",
+    "ip_rate_limited",
+    "merchant_only",
+    "provide_principal",
+]
+
+_PRINCIPAL_KEY = "paygate.principal"
+Connection = ASGIConnection[Any, Any, Any, Any]
+
+
+async def authenticate(connection: Connection) -> Principal:
+    """The caller, or ``NotAuthenticated``; rate-limited per credential (merchant or user)."""
+    state = connection.scope.setdefault("state", {})
+    cached = state.get(_PRINCIPAL_KEY)
+    if isinstance(cached, Principal):
+        return cached
+    runtime = runtime_of(connection)
+    principal = await _resolve(connection, runtime)
+    subject = f"merchant:{principal.merchant.id}" if principal.merchant \
+        else f"user:{principal.user.id}"
+    await _enforce(runtime, f"api:{subject}", runtime.settings.api_rate_limit)
+    state[_PRINCIPAL_KEY] = principal
+    return principal
+
+
+async def _resolve(connection: Connection, runtime: Runtime) -> Principal:
+    authorization = connection.headers.get("authorization")
+    if authorization is not None:
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthenticated("The Authorization header must be 'Bearer <token>'")
+        return await to_thread.run_sync(runtime.paygate.authenticate_bearer, token.strip())
+    api_key = connection.headers.get("x-api-key")
+    if api_key is not None and api_key.strip():
+        return await to_thread.run_sync(runtime.paygate.authenticate_api_key, api_key.strip())
+    raise NotAuthenticated("Authentication credentials were not provided")
+
+
+async def _enforce(runtime: Runtime, key: str, rate: RateLimit | None) -> None:
+    if rate is None:
+        return
+    retry_after = await runtime.rate_limits.hit(key, rate)
+    if retry_after is not None:
+        raise RateLimited(retry_after)
+
+
+async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    """The ``principal`` dependency (authenticates when no guard did yet)."""
+    return await authenticate(request)
+
+
+async def authenticated(connection: Connection, _: BaseRouteHandler) -> None:
+    """Guard: any valid credential (bearer token or API key)."""
+    await authenticate(connection)
+
+
+async def merchant_only(connection: Connection, _: BaseRouteHandler) -> None:
+    """Guard: a merchant, by bearer token or API key; others get 403 1003."""
+    (await authenticate(connection)).require_merchant()
+
+
+async def admin_only(connection: Connection, _: BaseRouteHandler) -> None:
+    """Guard: an admin; others get 403 1003."""
+    (await authenticate(connection)).require_admin()
+
+
+async def bearer_only(connection: Connection, _: BaseRouteHandler) -> None:
+    """Guard: a bearer token, not an API key (credential management); else 403 1003."""
+    (await authenticate(connection)).require_bearer()
+
+
+def client_ip_of(connection: Connection) -> str:
+    """The socket peer, or the client named by a trusted proxy's ``X-Forwarded-For``."""
+    client = connection.scope.get("client")
+    return client_ip(client[0] if client else None,
+                     connection.headers.getall("x-forwarded-for", []),
+                     runtime_of(connection).settings.trusted_proxies)
+
+
+def ip_rate_limited(bucket: str) -> Guard:
+    """Guard: the public auth budget (``PAYGATE_AUTH_RATE_LIMIT``) per client IP, per bucket."""
+
+    async def guard(connection: Connection, _: BaseRouteHandler) -> None:
+        runtime = runtime_of(connection)
+        await _enforce(runtime, f"auth:{bucket}:{client_ip_of(connection)}",
+                       runtime.settings.auth_rate_limit)
+
+    guard.__name__ = f"ip_rate_limited_{bucket}"
+    return guard

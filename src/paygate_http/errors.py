@@ -1,0 +1,239 @@
+"""The one translator from errors to the contract's error envelope.
+
+Every error answer is ``{"success": false, "exception": {code, message, description, meta}}``
+with ``meta = {"fields": {...}}`` for code 1004 and ``null`` otherwise. The HTTP status comes
+from ``STATUS_BY_CODE`` (one entry per ``ErrorCode``), except for the few error classes in
+``STATUS_OVERRIDES`` whose code the contract answers with two statuses.
+
+Litestar's own exceptions (no route, wrong method, body too large, parameter errors) are
+first turned into ``PaygateError``s of this module, so they go through the same translator.
+Anything else is a 500 with code 9000: logged with the request id, nothing leaked.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
+from litestar.types import ExceptionHandlersMap
+
+from paygate_core.errors import (
+    ErrorCode,
+    Forbidden,
+    IdempotencyRequestInFlight,
+    NotAuthenticated,
+    PaygateError,
+    RateLimited,
+    ValidationFailed,
+)
+from paygate_http.observability import request_id_of
+from paygate_http.schemas import ErrorDetail, ErrorEnvelope, ErrorMeta
+
+__all__ = [
+    "EXCEPTION_HANDLERS",
+    "STATUS_BY_CODE",
+    "STATUS_OVERRIDES",
+    "BodyTooLarge",
+    "InternalError",
+    "MalformedRequest",
+    "MethodNotAllowed",
+    "NoSuchRoute",
+    "error_envelope",
+    "error_response",
+    "error_responses",
+    "status_for",
+]
+
+_log = logging.getLogger("paygate.http.errors")
+
+STATUS_BY_CODE: Mapping[ErrorCode, int] = MappingProxyType({
+    ErrorCode.LOGIN_FAILED: 401,
+    ErrorCode.NOT_AUTHENTICATED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.VALIDATION_FAILED: 422,
+    ErrorCode.EMAIL_ALREADY_REGISTERED: 409,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.IDEMPOTENCY_CONFLICT: 422,
+    ErrorCode.ORDER_NOT_FOUND: 404,
+    ErrorCode.ORDER_ALREADY_PAID: 409,
+    ErrorCode.INVALID_CARD: 422,
+    ErrorCode.PAYMENT_NOT_FOUND: 404,
+    ErrorCode.PAYMENT_STATE_CONFLICT: 409,
+    ErrorCode.INVALID_REFUND_AMOUNT: 422,
+    ErrorCode.INVALID_AMOUNT: 422,
+    ErrorCode.PROCESSOR_UNAVAILABLE: 503,
+    ErrorCode.USER_NOT_FOUND: 404,
+    ErrorCode.USER_STATE_CONFLICT: 409,
+    ErrorCode.WEBHOOK_EVENT_NOT_FOUND: 404,
+    ErrorCode.MERCHANT_NOT_FOUND: 404,
+    ErrorCode.INVALID_STATS_QUERY: 422,
+    ErrorCode.REFUND_NOT_FOUND: 404,
+    ErrorCode.INTERNAL_ERROR: 500,
+    ErrorCode.NO_SUCH_ROUTE: 404,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
+    ErrorCode.BODY_TOO_LARGE: 413,
+})
+
+
+class MalformedRequest(ValidationFailed):
+    """The request itself is unreadable (e.g. the body is not JSON): 400 with code 1004."""
+
+
+class NoSuchRoute(PaygateError):
+    code = ErrorCode.NO_SUCH_ROUTE
+
+
+class MethodNotAllowed(PaygateError):
+    code = ErrorCode.METHOD_NOT_ALLOWED
+
+
+class BodyTooLarge(PaygateError):
+    code = ErrorCode.BODY_TOO_LARGE
+
+
+class InternalError(PaygateError):
+    code = ErrorCode.INTERNAL_ERROR
+
+
+# Codes the contract answers with a second status, by error class (checked in this order).
+STATUS_OVERRIDES: Mapping[type[PaygateError], int] = MappingProxyType({
+    IdempotencyRequestInFlight: 409,
+    MalformedRequest: 400,
+})
+
+
+def status_for(error: PaygateError) -> int:
+    for kind, status in STATUS_OVERRIDES.items():
+        if isinstance(error, kind):
+            return status
+    return STATUS_BY_CODE[error.code]
+
+
+def error_envelope(error: PaygateError) -> ErrorEnvelope:
+    meta = None
+    if error.code is ErrorCode.VALIDATION_FAILED:
+        meta = ErrorMeta(fields=dict(error.fields))
+    return ErrorEnvelope(exception=ErrorDetail(
+        code=int(error.code), message=error.message, description=error.description, meta=meta,
+    ))
+
+
+def error_response(error: PaygateError, headers: Mapping[str, str] | None = None,
+                   ) -> Response[ErrorEnvelope]:
+    extra = dict(headers or {})
+    if isinstance(error, RateLimited):
+        extra["Retry-After"] = str(error.retry_after)
+    if isinstance(error, NotAuthenticated):
+        extra["WWW-Authenticate"] = 'Bearer realm="paygate"'
+    return Response(error_envelope(error), status_code=status_for(error), headers=extra)
+
+
+def _from_http_exception(exc: HTTPException) -> PaygateError:
+    """Litestar's exceptions as the contract's errors."""
+    if isinstance(exc, NotFoundException):
+        return NoSuchRoute("No route matches this path")
+    if isinstance(exc, MethodNotAllowedException):
+        return MethodNotAllowed("This route does not accept this method")
+    if isinstance(exc, RequestEntityTooLarge):
+        return BodyTooLarge("The request body exceeds 64 KiB")
+    if isinstance(exc, NotAuthorizedException):
+        return NotAuthenticated()
+    if isinstance(exc, PermissionDeniedException):
+        return Forbidden()
+    if isinstance(exc, ValidationException):
+        return ValidationFailed(fields=_litestar_fields(exc.extra))
+    if exc.status_code < 500:
+        return MalformedRequest(fields={"request": "could not be read"})
+    return InternalError()
+
+
+def _litestar_fields(extra: Any) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    if isinstance(extra, list):
+        for item in extra:
+            if isinstance(item, dict) and item.get("key"):
+                fields[str(item["key"])] = str(item.get("message", "is invalid"))[:200]
+    return fields or {"request": "is invalid"}
+
+
+def _handle_paygate_error(request: Request[Any, Any, Any], exc: PaygateError,
+                          ) -> Response[ErrorEnvelope]:
+    if status_for(exc) >= 500:
+        _log.error("request failed", exc_info=exc, extra={"fields": {
+            "request_id": request_id_of(request.scope), "code": int(exc.code)}})
+    return error_response(exc)
+
+
+def _handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException,
+                           ) -> Response[ErrorEnvelope]:
+    headers = {"Allow": exc.headers["allow"]} if exc.headers and "allow" in exc.headers else None
+    error = _from_http_exception(exc)
+    if status_for(error) >= 500:
+        _log.error("request failed", exc_info=exc, extra={"fields": {
+            "request_id": request_id_of(request.scope), "code": int(error.code)}})
+    return error_response(error, headers)
+
+
+def _handle_unexpected(request: Request[Any, Any, Any], exc: Exception,
+                       ) -> Response[ErrorEnvelope]:
+    _log.error("unexpected error", exc_info=exc, extra={"fields": {
+        "request_id": request_id_of(request.scope), "error_type": type(exc).__name__}})
+    return error_response(InternalError(
+        f"An unexpected error occurred; quote request id {request_id_of(request.scope)}"))
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    PaygateError: _handle_paygate_error,
+    HTTPException: _handle_http_exception,
+    Exception: _handle_unexpected,
+}
+
+
+def error_responses(*codes: ErrorCode, malformed: bool | None = None) -> dict[int, ResponseSpec]:
+    """OpenAPI responses for these error codes, one per status with an example per code.
+
+    A 400 (1004, unreadable request) is added when 1004 is listed or ``malformed`` is true:
+    it replaces the 400 schema Litestar documents for any route with parameters.
+    """
+    by_status: dict[int, list[ErrorCode]] = {}
+    for code in codes:
+        by_status.setdefault(STATUS_BY_CODE[code], []).append(code)
+    responses: dict[int, ResponseSpec] = {}
+    if malformed or (malformed is None and ErrorCode.VALIDATION_FAILED in codes):
+        responses[400] = ResponseSpec(
+            data_container=ErrorEnvelope, generate_examples=False,
+            description="1004 The request could not be read (e.g. the body is not JSON)",
+            examples=[Example(summary="1004 Malformed JSON",
+                              value=_example(ErrorCode.VALIDATION_FAILED, "body"))])
+    for status, members in sorted(by_status.items()):
+        responses[status] = ResponseSpec(
+            data_container=ErrorEnvelope,
+            description="; ".join(f"{int(c)} {c.message}" for c in members),
+            generate_examples=False,
+            examples=[Example(summary=f"{int(c)} {c.message}", value=_example(c))
+                      for c in members],
+        )
+    return responses
+
+
+def _example(code: ErrorCode, field: str = "email") -> dict[str, Any]:
+    reason = "is not valid JSON" if field == "body" else "must be a valid email address"
+    validation = code is ErrorCode.VALIDATION_FAILED
+    return {"success": False, "exception": {
+        "code": int(code), "message": code.message,
+        "description": f"{field}: {reason}" if validation else code.message,
+        "meta": {"fields": {field: reason}} if validation else None}}

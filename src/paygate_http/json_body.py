@@ -1,0 +1,151 @@
+"""Request bodies: JSON parsed so that money stays exact, as a Litestar DTO.
+
+``decode_json_object`` is the one parser. JSON numbers with a fraction become ``Decimal``
+(never ``float``); numbers in exponent notation (``1e2``) and the constants ``NaN`` and
+``Infinity`` are handed over as their raw text, so the core rejects them with its own code
+(1014 for an amount) instead of this layer guessing. Duplicate keys are refused: two parsers
+reading one body differently is how smuggled values happen.
+
+Handlers receive the parsed object through the ``JsonBody`` DTO, which also documents the
+body in OpenAPI with a schema-only type::
+
+    @post("/", dto=JsonBody[CreateOrderRequest], sync_to_thread=True, ...)
+    def create(self, data: JsonData = None) -> ...:  # None when the body was empty
+
+Errors: not JSON -> 400, code 1004 (``MalformedJson``); JSON but not an object -> 422, 1004.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from litestar.dto import AbstractDTO, DTOConfig
+from litestar.params import JSONBody
+from litestar.typing import FieldDefinition
+
+from paygate_core.errors import ValidationFailed
+from paygate_http.errors import MalformedRequest
+
+if TYPE_CHECKING:
+    from litestar._openapi.schema_generation import SchemaCreator
+    from litestar.dto.data_structures import DTOFieldDefinition
+    from litestar.openapi.spec import Reference, Schema
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "JsonBody",
+    "JsonData",
+    "JsonObject",
+    "MalformedJson",
+    "decode_json_object",
+    "optional_object",
+]
+
+MAX_BODY_BYTES = 64 * 1024
+JsonObject = dict[str, object]
+JsonData = JSONBody[JsonObject | None]
+"""The handler's ``data`` parameter: ``data: JsonData = None`` (None: the body was empty)."""
+T = TypeVar("T")
+
+
+class MalformedJson(MalformedRequest):
+    """The body is not JSON at all: answered 400 (a JSON non-object is 422)."""
+
+
+def _number(text: str) -> object:
+    """Exact decimals; exponent literals stay text for the core to reject."""
+    if "e" in text or "E" in text:
+        return text
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # pragma: no cover - the JSON grammar already matched
+        return text
+
+
+def _constant(text: str) -> str:
+    return text  # NaN, Infinity, -Infinity: a string the amount parser refuses
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> JsonObject:
+    result: JsonObject = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def decode_json_object(raw: bytes) -> JsonObject:
+    """Parse a request body that must be a JSON object (see the module docstring)."""
+    try:
+        value = json.loads(raw, parse_float=_number, parse_constant=_constant,
+                           object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        raise MalformedJson(fields={"body": f"duplicate key {str(exc)[:40]!r}"}) from None
+    except (ValueError, RecursionError):  # includes JSONDecodeError and bad UTF-8
+        raise MalformedJson(fields={"body": "is not valid JSON"}) from None
+    if not isinstance(value, dict):
+        raise ValidationFailed(fields={"body": "must be a JSON object"})
+    return value
+
+
+def optional_object(data: JsonObject, key: str) -> JsonObject | None:
+    """``data[key]`` when it is an object, None when absent or null, else ``ValidationFailed``."""
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValidationFailed(fields={key: "must be an object"})
+    return value
+
+
+class JsonBody(AbstractDTO[T]):
+    """A DTO that parses with ``decode_json_object`` and documents ``JsonBody[Schema]``.
+
+    The type argument is for OpenAPI only (any msgspec Struct, dataclass or union of them);
+    the handler always receives a ``JsonObject`` (or its default when the body is empty).
+    """
+
+    config: ClassVar[DTOConfig] = DTOConfig()
+    doc_type: ClassVar[Any] = JsonObject
+
+    def __class_getitem__(cls, annotation: Any) -> type[JsonBody[Any]]:
+        name = getattr(annotation, "__name__", str(annotation))
+        return type(f"JsonBody[{name}]", (cls,), {"doc_type": annotation})
+
+    def decode_bytes(self, value: bytes) -> JsonObject:
+        return decode_json_object(value)
+
+    def decode_builtins(self, value: dict[str, Any]) -> JsonObject:
+        raise NotImplementedError("JsonBody reads raw JSON bytes only (no form data)")
+
+    @classmethod
+    def generate_field_definitions(
+        cls, model_type: type[Any]
+    ) -> Generator[DTOFieldDefinition, None, None]:
+        yield from ()
+
+    @classmethod
+    def detect_nested_field(cls, field_definition: FieldDefinition) -> bool:
+        return False
+
+    @classmethod
+    def is_supported_model_type_field(cls, field_definition: FieldDefinition) -> bool:
+        return False  # never used for responses
+
+    @classmethod
+    def create_for_field_definition(cls, field_definition: FieldDefinition, handler_id: str,
+                                    backend_cls: Any = None) -> None:
+        return None  # no transfer models: decode_bytes does all the work
+
+    @classmethod
+    def create_openapi_schema(cls, field_definition: FieldDefinition, handler_id: str,
+                              schema_creator: SchemaCreator) -> Reference | Schema:
+        return schema_creator.for_field_definition(FieldDefinition.from_annotation(cls.doc_type))

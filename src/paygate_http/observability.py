@@ -1,0 +1,138 @@
+"""Structured logs and request ids.
+
+Every log line is one JSON object on stderr: ``ts``, ``level``, ``logger``, ``message``,
+plus the whitelisted ``fields`` a call passes with ``extra={"fields": {...}}``. Requests are
+logged once each by ``RequestLog`` (method, path without the query string, status,
+duration_ms, request_id, client). Headers, bodies, tokens, passwords and card data are never
+logged: nothing here ever receives them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from litestar.types import Message, Scope, Send
+
+__all__ = ["JsonFormatter", "RequestLog", "configure_logging", "request_id_of"]
+
+REQUEST_ID_HEADER = "x-request-id"
+_STATE_KEY = "paygate.request_id"
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_access_log = logging.getLogger("paygate.http.access")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; exceptions as a ``traceback`` string field."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            line.update({k: v for k, v in fields.items() if k not in line})
+        if record.exc_info:
+            line["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time (test runners swap it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
+def configure_logging(level: str, *, root: bool = False) -> None:
+    """JSON lines to stderr for the ``paygate`` loggers (and every logger with ``root``).
+
+    Idempotent: a second call replaces the handler instead of adding one.
+    """
+    target = logging.getLogger() if root else logging.getLogger("paygate")
+    for handler in list(target.handlers):
+        if isinstance(handler, _StderrHandler):
+            target.removeHandler(handler)
+    handler = _StderrHandler()
+    handler.setFormatter(JsonFormatter())
+    target.addHandler(handler)
+    target.setLevel(level)
+    if root:
+        paygate = logging.getLogger("paygate")
+        for old in list(paygate.handlers):
+            if isinstance(old, _StderrHandler):
+                paygate.removeHandler(old)
+        paygate.setLevel(level)
+        paygate.propagate = True
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    else:
+        target.propagate = False
+
+
+def request_id_of(scope: Scope) -> str:
+    state: dict[str, Any] = scope.get("state") or {}
+    value = state.get(_STATE_KEY)
+    return value if isinstance(value, str) else "-"
+
+
+def _incoming_request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", ()):
+        if name == REQUEST_ID_HEADER.encode():
+            text = value.decode("latin-1")
+            if _SAFE_REQUEST_ID.fullmatch(text):
+                return text
+    return uuid.uuid4().hex
+
+
+class RequestLog:
+    """Wraps one HTTP exchange: assigns the request id, echoes it, logs the outcome."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+        self.request_id = _incoming_request_id(scope)
+        scope.setdefault("state", {})[_STATE_KEY] = self.request_id
+        self.path = scope.get("path")  # before routing strips a trailing slash
+        self.status = 500
+        self._started = time.perf_counter()
+
+    def wrap_send(self, send: Send) -> Send:
+        header = (REQUEST_ID_HEADER.encode(), self.request_id.encode())
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.status = message["status"]
+                message["headers"] = [*message.get("headers", ()), header]
+            await send(message)
+
+        return sending
+
+    def finish(self) -> None:
+        client = self.scope.get("client")
+        _access_log.info("request", extra={"fields": {
+            "method": self.scope.get("method"),
+            "path": self.path,
+            "status": self.status,
+            "duration_ms": round((time.perf_counter() - self._started) * 1000, 3),
+            "request_id": self.request_id,
+            "client": client[0] if client else None,
+        }})
+

@@ -1,0 +1,159 @@
+"""Serving the app: our own listening socket, one uvicorn server per worker process, and a
+small supervisor for ``--workers N``.
+
+Why not ``uvicorn --workers N``: uvicorn binds its shared socket as
+``socket.socket(family)`` (protocol 0). asyncio only sets ``TCP_NODELAY`` on sockets whose
+protocol is ``IPPROTO_TCP``, and accepted sockets inherit the listener's protocol, so no
+connection gets ``TCP_NODELAY``; Nagle's algorithm then meets the client's delayed ACK and
+every keep-alive response stalls ~40 ms (Kludex/uvicorn#3149). ``bind_socket`` creates the
+listener with ``IPPROTO_TCP`` *and* ``TCP_NODELAY`` set (Linux accepted sockets inherit it).
+
+The supervisor starts N ``spawn``ed processes that each run ``uvicorn.Server(config).run(
+sockets=[sock])`` on the shared socket (the kernel spreads connections), restarts one that
+crashes (at most ``MAX_RESTARTS`` per minute), and on SIGTERM/SIGINT stops them all
+gracefully. The webhook dispatcher runs once, in the supervising process, not N times.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.process import BaseProcess
+from types import FrameType
+from typing import Any
+
+from paygate_http.settings import Settings
+
+__all__ = ["Supervisor", "bind_socket", "run_server"]
+
+_log = logging.getLogger("paygate.server")
+GRACEFUL_TIMEOUT = 30.0
+MAX_RESTARTS = 5
+
+
+def bind_socket(host: str, port: int, *, backlog: int = 2048) -> socket.socket:
+    """A listening TCP socket with ``TCP_NODELAY`` and ``SO_REUSEADDR``, inheritable."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((host.strip("[]"), port))
+        sock.listen(backlog)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def _uvicorn_config(app: Any) -> Any:
+    import uvicorn
+
+    return uvicorn.Config(
+        app, lifespan="on", access_log=False, log_config=None,
+        proxy_headers=False,  # the app decides which X-Forwarded-For to trust
+        server_header=False, timeout_keep_alive=5, timeout_graceful_shutdown=int(GRACEFUL_TIMEOUT),
+    )
+
+
+def run_server(settings: Settings, sock: socket.socket) -> None:
+    """Build the app and serve ``sock`` in this process until SIGTERM/SIGINT."""
+    import uvicorn
+
+    from paygate_http.app import create_app
+    from paygate_http.observability import configure_logging
+
+    configure_logging(settings.log_level, root=True)
+    stopping = threading.Event()
+    # uvicorn re-raises the signal that stopped it once it is done: make that harmless.
+    _on_signals(stopping.set)
+    uvicorn.Server(_uvicorn_config(create_app(settings))).run(sockets=[sock])
+
+
+def _worker_main(settings: Settings, sock: socket.socket, index: int) -> None:
+    """Entry point of one worker process."""
+    try:
+        run_server(settings, sock)
+    except Exception:
+        logging.getLogger("paygate.server").exception(
+            "worker failed", extra={"fields": {"worker": index}})
+        raise SystemExit(1) from None
+
+
+def _on_signals(handler: Callable[[], None]) -> None:
+    def handle(signum: int, frame: FrameType | None) -> None:
+        del signum, frame
+        handler()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+
+
+class Supervisor:
+    """Runs ``workers`` server processes on one socket until SIGTERM/SIGINT."""
+
+    def __init__(self, settings: Settings, sock: socket.socket, workers: int) -> None:
+        self._settings = settings
+        self._sock = sock
+        self._context = multiprocessing.get_context("spawn")
+        self._workers: list[BaseProcess | None] = [None] * workers
+        self._stop = threading.Event()
+        self._restarts: list[float] = []
+
+    def run(self) -> int:
+        """Start the workers, keep them running, stop them all on a signal; exit code."""
+        _on_signals(self._stop.set)
+        for index in range(len(self._workers)):
+            self._start(index)
+        status = 0
+        while not self._stop.wait(0.5):
+            if not self._replace_dead_workers():
+                status = 1
+                break
+        self._shutdown()
+        return status
+
+    def _start(self, index: int) -> None:
+        process = self._context.Process(target=_worker_main, name=f"paygate-worker-{index}",
+                                        args=(self._settings, self._sock, index), daemon=False)
+        process.start()
+        self._workers[index] = process
+
+    def _replace_dead_workers(self) -> bool:
+        for index, process in enumerate(self._workers):
+            if process is None or process.is_alive() or self._stop.is_set():
+                continue
+            now = time.monotonic()
+            self._restarts = [t for t in self._restarts if now - t < 60] + [now]
+            _log.error("worker exited; restarting", extra={"fields": {
+                "worker": index, "exitcode": process.exitcode}})
+            if len(self._restarts) > MAX_RESTARTS:
+                _log.critical("workers keep crashing; stopping")
+                return False
+            self._start(index)
+        return True
+
+    def _shutdown(self) -> None:
+        alive = [p for p in self._workers if p is not None and p.is_alive()]
+        for process in alive:
+            if process.pid is not None:
+                _send(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + GRACEFUL_TIMEOUT + 5
+        for process in alive:
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join(5)
+
+
+def _send(pid: int, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signum)

@@ -1,0 +1,117 @@
+"""The composition root's parts: the ``Paygate`` facade, the database and the dispatcher,
+each built from ``Settings``. ``create_app`` and the CLI are their only callers.
+
+SQL and webhook adapters are imported inside the functions, so the HTTP layer can run on
+the in-memory adapters without them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from paygate_adapters.security import BcryptPasswordHasher, JwtTokenService
+from paygate_core.accounts import Role
+from paygate_core.errors import EmailAlreadyRegistered, PaygateError
+from paygate_core.gateway import Paygate
+from paygate_core.pagination import PageRequest
+from paygate_core.ports import Clock, IdGenerator, PasswordHasher, UnitOfWorkFactory
+from paygate_core.simulator import SimulatedProcessor
+from paygate_core.system import SystemClock, UUID4Ids
+from paygate_core.use_cases.auth import RegisterAdmin, TokenLifetimes
+from paygate_http.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from paygate_adapters.webhooks import WebhookDispatcher
+
+__all__ = [
+    "Database",
+    "bootstrap_admin",
+    "build_dispatcher",
+    "build_paygate",
+    "derive_key",
+    "open_database",
+]
+
+_log = logging.getLogger("paygate.wiring")
+
+
+def derive_key(secret: str, purpose: str) -> bytes:
+    """A sub-key for one purpose: a leak or rotation of one use never exposes another."""
+    return hmac.new(secret.encode("utf-8"), purpose.encode("utf-8"), hashlib.sha256).digest()
+
+
+def build_paygate(settings: Settings, uow: UnitOfWorkFactory, *, clock: Clock | None = None,
+                  ids: IdGenerator | None = None, hasher: PasswordHasher | None = None,
+                  ) -> Paygate:
+    """The facade over ``uow`` with the production adapters for every other port."""
+    clock = clock or SystemClock()
+    return Paygate(
+        uow=uow, clock=clock, ids=ids or UUID4Ids(),
+        processor=SimulatedProcessor(settings.simulator_success_rate, settings.simulator_seed),
+        hasher=hasher or BcryptPasswordHasher(settings.bcrypt_rounds),
+        tokens=JwtTokenService(derive_key(settings.secret_key, "jwt-hs256"), clock=clock),
+        card_key=derive_key(settings.secret_key, "card-fingerprint"),
+        lifetimes=TokenLifetimes(access=timedelta(seconds=settings.access_token_ttl),
+                                 refresh=timedelta(seconds=settings.refresh_token_ttl)),
+    )
+
+
+@attrs.define
+class Database:
+    """The SQL engine and the unit-of-work factory over it."""
+
+    engine: Any
+    uow: UnitOfWorkFactory
+
+    def ready(self) -> bool:
+        from paygate_adapters.sql import database_ready
+
+        return database_ready(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(settings: Settings, *, migrate: bool = True) -> Database:
+    """Connect to ``settings.database_url`` and (by default) bring its schema up to date."""
+    from paygate_adapters.sql import SqlUnitOfWorkFactory, create_database_engine, upgrade_schema
+
+    engine = create_database_engine(settings.database_url)
+    if migrate:
+        upgrade_schema(engine)
+    return Database(engine=engine, uow=SqlUnitOfWorkFactory(engine))
+
+
+def build_dispatcher(settings: Settings, uow: UnitOfWorkFactory) -> WebhookDispatcher:
+    from paygate_adapters.webhooks import WebhookDispatcher
+
+    return WebhookDispatcher(
+        uow, SystemClock(), UUID4Ids(), timeout=settings.webhook_timeout,
+        retry_schedule=tuple(float(s) for s in settings.webhook_retry_schedule),
+        allow_private=settings.webhook_allow_private,
+    )
+
+
+def bootstrap_admin(settings: Settings, paygate: Paygate) -> bool:
+    """Create ``PAYGATE_BOOTSTRAP_ADMIN_*`` when no (active) admin exists; True if created."""
+    admin = settings.bootstrap_admin
+    if admin is None:
+        return False
+    if paygate.list_users(PageRequest(limit=1), role=Role.ADMIN).items:
+        return False
+    try:
+        paygate.register_admin(RegisterAdmin(email=admin.email, name=admin.name,
+                                             password=admin.password))
+    except EmailAlreadyRegistered:
+        _log.warning("bootstrap admin email is already registered; nothing created")
+        return False
+    except PaygateError as exc:
+        raise SettingsError(f"PAYGATE_BOOTSTRAP_ADMIN_*: {exc.description}") from None
+    _log.info("bootstrap admin created", extra={"fields": {"email": admin.email}})
+    return True

@@ -1,0 +1,70 @@
+"""``webhooks/``: the merchant's webhook events, their delivery log, and resending."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Response, get, post
+from litestar.params import Parameter, QueryParameter
+
+from paygate_core.errors import ErrorCode
+from paygate_http import payment_presenters as present
+from paygate_http import presenters
+from paygate_http.auth import merchant_only
+from paygate_http.dependencies import PaygateDep, PrincipalDep
+from paygate_http.params import Cursor, Limit, page_request
+from paygate_http.payment_docs import BEARER_OR_KEY, DENIED, route_errors
+from paygate_http.payment_schemas import WebhookEventItem, WebhookLogItem
+from paygate_http.schemas import PageData, Success
+
+__all__ = ["WebhooksController"]
+
+EventIdFilter = Annotated[str | None, QueryParameter(
+    name="event_id", description="Only this event's attempts (UUID)", required=False)]
+PaymentIdFilter = Annotated[str | None, QueryParameter(
+    name="payment_id", description="Only this payment's attempts (UUID)", required=False)]
+EventIdParam = Annotated[str, Parameter(description="The event's id (UUID)")]
+
+
+class WebhooksController(Controller):
+    path = "/webhooks"
+    tags = ["Webhooks"]
+    guards = [merchant_only]
+    security = BEARER_OR_KEY
+
+    @get("/events", operation_id="listWebhookEvents", sync_to_thread=True,
+         summary="Webhook events and their delivery status",
+         responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED))
+    def list_events(self, paygate: PaygateDep, principal: PrincipalDep, limit: Limit = None,
+                    cursor: Cursor = None) -> Response[Success[PageData[WebhookEventItem]]]:
+        """Newest first; ``delivery_status`` is pending, delivered, failed or skipped (no
+        webhook URL)."""
+        result = paygate.list_webhook_events(principal.require_merchant().id,
+                                             page_request(limit, cursor))
+        return Response(presenters.success("Webhook events retrieved successfully",
+                                           presenters.page(result, present.webhook_event)))
+
+    @get("/logs", operation_id="listWebhookLogs", sync_to_thread=True,
+         summary="Every delivery attempt",
+         responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED))
+    def list_logs(self, paygate: PaygateDep, principal: PrincipalDep, *,
+                  event_id: EventIdFilter = None, payment_id: PaymentIdFilter = None,
+                  limit: Limit = None, cursor: Cursor = None,
+                  ) -> Response[Success[PageData[WebhookLogItem]]]:
+        """Newest first, with the first KiB of each answer."""
+        result = paygate.list_webhook_attempts(principal.require_merchant().id,
+                                               page_request(limit, cursor), event_id=event_id,
+                                               payment_id=payment_id)
+        return Response(presenters.success("Webhook logs retrieved successfully",
+                                           presenters.page(result, present.webhook_log)))
+
+    @post("/events/{event_id:str}/resend", operation_id="resendWebhookEvent", status_code=202,
+          sync_to_thread=True, summary="Deliver an event once more",
+          responses=route_errors(ErrorCode.WEBHOOK_EVENT_NOT_FOUND, *DENIED))
+    def resend(self, paygate: PaygateDep, principal: PrincipalDep, event_id: EventIdParam,
+               ) -> Response[Success[WebhookEventItem]]:
+        """Queues a new delivery of the same event (same ``event_id`` and body), due now;
+        404 1018 for an unknown event or another merchant's."""
+        event = paygate.resend_webhook_event(principal.require_merchant().id, event_id)
+        return Response(presenters.success("Webhook event queued for delivery",
+                                           present.webhook_event(event)), status_code=202)

@@ -1,0 +1,354 @@
+"""``Idempotency-Key`` on ``POST orders/``, ``payments/`` and ``refunds/`` (ADR 0005).
+
+A route middleware, so it sees the exact bytes the route answers, whatever produced them
+(handler, body parser or error translator)::
+
+    @post("/", middleware=[IdempotencyMiddleware], ...)
+
+Without the header the request passes straight through. With it:
+
+1. Authenticate (the guards reuse the cached principal; 401, 403 and 429 are raised as usual
+   and never stored), check the key (1 to 255 printable ASCII characters, else 422 1004) and
+   read the body (at most 64 KiB, else 413 9003).
+2. Fingerprint the request: SHA-256 of the method, the path without its trailing slash and
+   the canonical JSON body (keys sorted, no whitespace, numbers exactly as written), so a
+   re-serialised retry still matches. A body that is not JSON is fingerprinted as raw bytes.
+3. ``IdempotencyStore.claim`` in its own committed unit of work, scoped to the merchant:
+   - this request now owns the key: run the route and buffer its answer; store status and
+     body (2xx and 4xx other than 401/429) or release the key (5xx, 401, 429, a crash, a
+     client gone), *before* the answer goes out, so a client that retries the moment it
+     hears back gets the replay, never a 409;
+   - the key holds another fingerprint: 422 1007;
+   - the key's first request is unfinished: 409 1007 (after ``LEASE`` without an answer its
+     owner is presumed dead and the next request takes the key over);
+   - the key holds a finished answer: replay its status and body with
+     ``Idempotent-Replayed: true``; nothing else happens.
+4. Records are kept ``RETENTION`` (24 h); at most every ``PURGE_INTERVAL`` seconds a request
+   starts a background thread that deletes older ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import re
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any, cast
+from uuid import UUID
+
+import attrs
+from anyio import CancelScope, to_thread
+from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
+from litestar.types import (
+    ASGIApp,
+    HTTPRequestEvent,
+    HTTPScope,
+    Message,
+    Receive,
+    ReceiveMessage,
+    Scope,
+    Send,
+)
+
+from paygate_core.errors import (
+    IdempotencyKeyReused,
+    IdempotencyRequestInFlight,
+    PaygateError,
+    ValidationFailed,
+)
+from paygate_core.gateway import Paygate
+from paygate_core.ports import IdempotencyRecord
+from paygate_http.auth import authenticate
+from paygate_http.errors import BodyTooLarge
+from paygate_http.json_body import MAX_BODY_BYTES, decode_json_object
+from paygate_http.runtime import runtime_of
+
+__all__ = [
+    "KEY_HEADER",
+    "LEASE",
+    "PURGE_INTERVAL",
+    "REPLAYED_HEADER",
+    "RETENTION",
+    "IdempotencyMiddleware",
+    "canonical_json",
+    "check_key",
+    "purge_expired",
+    "request_fingerprint",
+]
+
+KEY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+RETENTION = timedelta(hours=24)
+"""Records are kept at least this long, then purged."""
+LEASE = timedelta(seconds=60)
+"""An unfinished record older than this belongs to a dead request and is taken over."""
+PURGE_INTERVAL = 300.0
+"""Seconds between two purges of expired records in one process."""
+
+_KEY = re.compile(r"[\x20-\x7e]{1,255}")
+_KEY_REASON = "must be 1 to 255 printable ASCII characters"
+_NOT_STORED = frozenset({401, 429})
+_JANITOR_STATE_KEY = "paygate_idempotency_janitor"
+_log = logging.getLogger("paygate.http.idempotency")
+
+
+# --- the key and the fingerprint ---------------------------------------------------------
+
+
+def check_key(raw_values: list[bytes]) -> str:
+    """The one ``Idempotency-Key`` value, or 422 1004 naming the header (never echoing it)."""
+    if len(raw_values) != 1:
+        raise ValidationFailed(fields={KEY_HEADER: "must be sent once"})
+    text = raw_values[0].decode("latin-1")
+    if _KEY.fullmatch(text) is None:
+        raise ValidationFailed(fields={KEY_HEADER: _KEY_REASON})
+    return text
+
+
+def canonical_json(value: object) -> str:
+    """Keys sorted, no whitespace, numbers as written (``100.0`` and ``100.00`` differ)."""
+    if isinstance(value, dict):
+        members = (f"{json.dumps(str(k))}:{canonical_json(v)}" for k, v in sorted(value.items()))
+        return "{" + ",".join(members) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(canonical_json(item) for item in value) + "]"
+    if isinstance(value, Decimal):
+        return str(value)
+    return json.dumps(value)
+
+
+def request_fingerprint(method: str, path: str, body: bytes) -> str:
+    """SHA-256 hex of method, path (trailing slash ignored) and the canonical body."""
+    try:
+        content = "json:" + canonical_json(decode_json_object(body)) if body else "empty:"
+    except (PaygateError, RecursionError):
+        content = "raw:" + hashlib.sha256(body).hexdigest()
+    text = f"{method.upper()}\n{path.rstrip('/') or '/'}\n{content}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- the store, one committed unit of work per call ------------------------------------------
+
+
+def _claim(paygate: Paygate, merchant_id: UUID, key: str, fingerprint: str,
+           ) -> IdempotencyRecord | None:
+    with paygate.uow() as work:
+        record = work.idempotency.claim(merchant_id, key, fingerprint, paygate.clock.now(),
+                                        LEASE)
+        work.commit()
+    return record
+
+
+def _complete(paygate: Paygate, merchant_id: UUID, key: str, status: int, body: bytes) -> None:
+    with paygate.uow() as work:
+        work.idempotency.complete(merchant_id, key, status, body, paygate.clock.now())
+        work.commit()
+
+
+def _release(paygate: Paygate, merchant_id: UUID, key: str) -> None:
+    with paygate.uow() as work:
+        work.idempotency.release(merchant_id, key)
+        work.commit()
+
+
+def purge_expired(paygate: Paygate) -> int:
+    """Delete the records older than ``RETENTION``; how many went."""
+    with paygate.uow() as work:
+        purged = work.idempotency.purge(paygate.clock.now() - RETENTION)
+        work.commit()
+    return purged
+
+
+@attrs.define
+class _Janitor:
+    """Runs ``purge_expired`` in a background thread at most once per ``interval``."""
+
+    interval: float = PURGE_INTERVAL
+    last: float = -math.inf
+    thread: threading.Thread | None = None
+    _running: threading.Lock = attrs.field(factory=threading.Lock)
+
+    def maybe_purge(self, paygate: Paygate) -> None:
+        now = time.monotonic()
+        if now - self.last < self.interval:
+            return
+        self.last = now
+        self.thread = threading.Thread(target=self._purge, args=(paygate,), daemon=True,
+                                       name="paygate-idempotency-purge")
+        self.thread.start()
+
+    def _purge(self, paygate: Paygate) -> None:
+        if not self._running.acquire(blocking=False):
+            return
+        try:
+            purged = purge_expired(paygate)
+            _log.info("idempotency records purged", extra={"fields": {"purged": purged}})
+        except Exception:
+            _log.exception("idempotency purge failed")
+        finally:
+            self._running.release()
+
+
+# --- the middleware ------------------------------------------------------------------------
+
+
+class _ClientGone(Exception):
+    pass
+
+
+@attrs.frozen
+class _Claim:
+    """A key this request owns: it must end completed or released."""
+
+    paygate: Paygate
+    merchant_id: UUID
+    key: str
+
+    async def settle(self, status: int, body: bytes) -> None:
+        """Store the answer, or release the key when the answer must not be stored."""
+        if status >= 500 or status in _NOT_STORED:
+            await self.release()
+            return
+        try:
+            await to_thread.run_sync(_complete, self.paygate, self.merchant_id, self.key,
+                                     status, body)
+        except Exception:
+            # The work is done; the answer must still go out. The key stays unfinished
+            # (409 1007) until LEASE runs out: ADR 0005 discusses this window.
+            _log.exception("idempotency record could not be completed", extra={
+                "fields": {"merchant_id": str(self.merchant_id), "status": status}})
+
+    async def release(self) -> None:
+        with CancelScope(shield=True):
+            await to_thread.run_sync(_release, self.paygate, self.merchant_id, self.key)
+
+
+class IdempotencyMiddleware:
+    """Route middleware implementing the module docstring."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw_keys = [value for name, value in scope.get("headers", ())
+                    if name.lower() == b"idempotency-key"]
+        if scope["type"] != ScopeType.HTTP or not raw_keys:
+            await self.app(scope, receive, send)
+            return
+        connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope, receive, send)
+        merchant = (await authenticate(connection)).require_merchant()
+        key = check_key(raw_keys)
+        try:
+            body = await _read_body(scope, receive)
+        except _ClientGone:
+            return
+        paygate = runtime_of(connection).paygate
+        fingerprint = request_fingerprint(scope["method"], scope["path"], body)
+        record = await to_thread.run_sync(_claim, paygate, merchant.id, key, fingerprint)
+        if record is not None:
+            await _answer_from(record, fingerprint, send)
+            return
+        await self._run_owned(scope, _replaying(body, receive), send,
+                              _Claim(paygate, merchant.id, key))
+        _janitor(connection).maybe_purge(paygate)
+
+    async def _run_owned(self, scope: Scope, receive: Receive, send: Send, claim: _Claim,
+                         ) -> None:
+        """Run the route as the key's owner; store or release before answering."""
+        answer = _BufferedAnswer()
+        try:
+            await self.app(scope, receive, answer.send)
+        except BaseException:
+            await claim.release()
+            raise
+        await claim.settle(answer.status, answer.body)
+        await answer.forward(send)
+
+
+async def _answer_from(record: IdempotencyRecord, fingerprint: str, send: Send) -> None:
+    if record.request_hash != fingerprint:
+        raise IdempotencyKeyReused()
+    if record.status_code is None or record.response_body is None:
+        raise IdempotencyRequestInFlight()
+    body = record.response_body
+    await send({"type": "http.response.start", "status": record.status_code, "headers": [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode("ascii")),
+        (REPLAYED_HEADER.lower().encode("ascii"), b"true"),
+    ]})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+async def _read_body(scope: HTTPScope, receive: Receive) -> bytes:
+    """The whole request body, refusing more than ``MAX_BODY_BYTES`` (413 9003)."""
+    for name, value in scope.get("headers", ()):
+        if name.lower() == b"content-length" and value.isdigit() \
+                and int(value) > MAX_BODY_BYTES:
+            raise BodyTooLarge("The request body exceeds 64 KiB")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise _ClientGone
+        chunk = cast("HTTPRequestEvent", message)["body"]
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise BodyTooLarge("The request body exceeds 64 KiB")
+        chunks.append(chunk)
+        if not cast("HTTPRequestEvent", message).get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replaying(body: bytes, receive: Receive) -> Receive:
+    """A ``receive`` that hands the buffered body over once, then defers to the client."""
+    delivered = False
+
+    async def replay() -> ReceiveMessage:
+        nonlocal delivered
+        if delivered:
+            return await receive()
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+class _BufferedAnswer:
+    """Collects the route's answer so it can be stored before it is sent."""
+
+    def __init__(self) -> None:
+        self.status = 500
+        self._messages: list[Message] = []
+        self._chunks: list[bytes] = []
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self._chunks)
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = int(message["status"])
+        elif message["type"] == "http.response.body":
+            self._chunks.append(message.get("body", b""))
+        self._messages.append(message)
+
+    async def forward(self, send: Callable[[Message], Awaitable[None]]) -> None:
+        for message in self._messages:
+            await send(message)
+
+
+def _janitor(connection: ASGIConnection[Any, Any, Any, Any]) -> _Janitor:
+    """One janitor per application (the three routes share it)."""
+    state = connection.app.state
+    janitor = state.get(_JANITOR_STATE_KEY)
+    if not isinstance(janitor, _Janitor):
+        janitor = state[_JANITOR_STATE_KEY] = _Janitor()
+    return janitor

@@ -1,0 +1,143 @@
+"""Users and merchants."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from paygate_adapters.sql.context import Context
+from paygate_adapters.sql.tables import merchant_stats_rollup, merchants, users
+from paygate_core.accounts import Merchant, MerchantAccount, Role, User
+from paygate_core.errors import EmailAlreadyRegistered
+from paygate_core.pagination import Page, PageRequest
+from paygate_core.ports import MerchantSummary
+
+__all__ = ["SqlMerchants", "SqlUsers"]
+
+_USER_COLUMNS = [column.label(f"u_{column.name}") for column in users.c]
+
+
+def _user(row: Row[Any], prefix: str = "") -> User:
+    m = row._mapping
+    return User(
+        id=m[f"{prefix}id"], email=m[f"{prefix}email"], name=m[f"{prefix}name"],
+        password_hash=m[f"{prefix}password_hash"], role=Role(m[f"{prefix}role"]),
+        deleted=m[f"{prefix}deleted"], deleted_at=m[f"{prefix}deleted_at"],
+        created_at=m[f"{prefix}created_at"], updated_at=m[f"{prefix}updated_at"],
+    )
+
+
+def _user_values(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id, "email": user.email, "email_lower": user.email.lower(),
+        "name": user.name, "password_hash": user.password_hash, "role": user.role.value,
+        "deleted": user.deleted, "deleted_at": user.deleted_at,
+        "created_at": user.created_at, "updated_at": user.updated_at,
+    }
+
+
+def _merchant(row: Row[Any]) -> Merchant:
+    return Merchant(
+        id=row.id, user_id=row.user_id, webhook_url=row.webhook_url, api_key=row.api_key,
+        webhook_secret=row.webhook_secret, created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _merchant_values(merchant: Merchant) -> dict[str, Any]:
+    return {
+        "id": merchant.id, "user_id": merchant.user_id, "webhook_url": merchant.webhook_url,
+        "api_key": merchant.api_key, "webhook_secret": merchant.webhook_secret,
+        "created_at": merchant.created_at, "updated_at": merchant.updated_at,
+    }
+
+
+class SqlUsers:
+    def __init__(self, context: Context) -> None:
+        self._c = context
+
+    def add(self, user: User) -> None:
+        if self.get_by_email(user.email) is not None:
+            raise EmailAlreadyRegistered("A user with this email already exists")
+        # Two registrations racing past the check: the unique index decides; the savepoint
+        # keeps this unit of work usable after the loser's failed INSERT.
+        try:
+            with self._c.connection.begin_nested():
+                self._c.connection.execute(insert(users).values(_user_values(user)))
+        except IntegrityError:
+            if self.get_by_email(user.email) is not None:
+                raise EmailAlreadyRegistered("A user with this email already exists") from None
+            raise
+
+    def update(self, user: User) -> None:
+        self._c.connection.execute(
+            update(users).where(users.c.id == user.id).values(_user_values(user)))
+
+    def get(self, user_id: UUID) -> User | None:
+        return self._c.one(select(users).where(users.c.id == user_id), _user)
+
+    def get_by_email(self, email: str) -> User | None:
+        return self._c.one(select(users).where(users.c.email_lower == email.lower()), _user)
+
+    def list(self, page: PageRequest, *, role: Role | None = None,
+             include_deleted: bool = False) -> Page[User]:
+        stmt = select(users)
+        if role is not None:
+            stmt = stmt.where(users.c.role == role.value)
+        if not include_deleted:
+            stmt = stmt.where(users.c.deleted.is_(False))
+        return self._c.page(stmt, users, page, _user)
+
+    def count(self, role: Role) -> int:
+        return int(self._c.connection.execute(
+            select(func.count()).select_from(users)
+            .where(users.c.role == role.value, users.c.deleted.is_(False))).scalar_one())
+
+
+def _rollup_total(counter: str) -> Any:
+    """A merchant's all-time count from its day rollups (a few hundred rows at most)."""
+    rollup = merchant_stats_rollup
+    return (select(func.coalesce(func.sum(rollup.c[counter]), 0))
+            .where(rollup.c.merchant_id == merchants.c.id, rollup.c.grain == "day")
+            .scalar_subquery().label(f"total_{counter}"))
+
+
+def _summary(row: Row[Any]) -> MerchantSummary:
+    account = MerchantAccount(_merchant(row), _user(row, "u_"))
+    return MerchantSummary(account, int(row.total_orders), int(row.total_payments))
+
+
+class SqlMerchants:
+    def __init__(self, context: Context) -> None:
+        self._c = context
+
+    def add(self, merchant: Merchant) -> None:
+        if self.get_by_api_key(merchant.api_key) is not None:
+            raise ValueError("duplicate API key")
+        self._c.connection.execute(insert(merchants).values(_merchant_values(merchant)))
+
+    def update(self, merchant: Merchant) -> None:
+        self._c.connection.execute(update(merchants).where(merchants.c.id == merchant.id)
+                                   .values(_merchant_values(merchant)))
+
+    def get(self, merchant_id: UUID) -> Merchant | None:
+        return self._c.one(select(merchants).where(merchants.c.id == merchant_id), _merchant)
+
+    def get_by_user(self, user_id: UUID) -> Merchant | None:
+        return self._c.one(select(merchants).where(merchants.c.user_id == user_id), _merchant)
+
+    def get_by_api_key(self, api_key: str) -> Merchant | None:
+        return self._c.one(select(merchants).where(merchants.c.api_key == api_key), _merchant)
+
+    def list(self, page: PageRequest, *, include_deleted: bool = False,
+             ) -> Page[MerchantSummary]:
+        self._c.flush_rollup()  # the totals come from the rollups
+        stmt = (select(merchants, *_USER_COLUMNS, _rollup_total("orders"),
+                       _rollup_total("payments"))
+                .join(users, users.c.id == merchants.c.user_id))
+        if not include_deleted:
+            stmt = stmt.where(users.c.deleted.is_(False))
+        return self._c.page(stmt, merchants, page, _summary)

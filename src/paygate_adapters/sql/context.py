@@ -1,0 +1,65 @@
+"""What every repository of one unit of work shares: its connection and its rollup deltas."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Row, Select, Table, literal, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+
+from paygate_adapters.sql.rollup import RollupDeltas
+from paygate_core.pagination import Keyed, Page, PageRequest
+
+__all__ = ["Context"]
+
+T = TypeVar("T", bound=Keyed)
+R = TypeVar("R")
+
+
+class Context:
+    """One unit of work's connection, mode, and the statistics it has yet to write."""
+
+    def __init__(self, connection: Connection, *, read_only: bool) -> None:
+        self.connection = connection
+        self.read_only = read_only
+        self.is_sqlite = connection.dialect.name == "sqlite"
+        self.rollup = RollupDeltas()
+
+    def upsert(self, table: Table) -> PgInsert | SqliteInsert:
+        """``INSERT`` with the dialect's ``ON CONFLICT`` clauses (SQLite >= 3.24, PG)."""
+        if self.is_sqlite:
+            return sqlite.insert(table)
+        return postgresql.insert(table)
+
+    def locked(self, stmt: Select[Any], *, for_update: bool) -> Select[Any]:
+        """``FOR UPDATE`` on PostgreSQL. SQLite needs nothing: a writing unit of work holds
+        the database's single write lock from its ``BEGIN IMMEDIATE``."""
+        if for_update and not self.read_only and not self.is_sqlite:
+            return stmt.with_for_update()
+        return stmt
+
+    def flush_rollup(self) -> None:
+        """Write pending statistics deltas (before reading statistics, and at commit)."""
+        self.rollup.flush(self, datetime.now(UTC))
+
+    def page(self, stmt: Select[Any], table: Table, request: PageRequest,
+             convert: Callable[[Row[Any]], T]) -> Page[T]:
+        """Keyset pagination, newest first on ``(created_at, id)`` of ``table``."""
+        created, ident = table.c.created_at, table.c.id
+        if request.after is not None:
+            stmt = stmt.where(tuple_(created, ident) < tuple_(
+                literal(request.after.created_at, created.type),
+                literal(request.after.id, ident.type)))
+        stmt = stmt.order_by(created.desc(), ident.desc()).limit(request.limit + 1)
+        return Page.from_rows(list(self.all(stmt, convert)), request)
+
+    def all(self, stmt: Select[Any], convert: Callable[[Row[Any]], R]) -> Sequence[R]:
+        return [convert(row) for row in self.connection.execute(stmt)]
+
+    def one(self, stmt: Select[Any], convert: Callable[[Row[Any]], R]) -> R | None:
+        row = self.connection.execute(stmt).first()
+        return None if row is None else convert(row)

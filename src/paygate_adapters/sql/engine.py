@@ -1,0 +1,117 @@
+"""Engines for SQLite and PostgreSQL, set up so the unit of work controls transactions.
+
+SQLite: WAL (readers never block the writer), a 5 s busy timeout, foreign keys on, and the
+``sqlite3`` driver's own implicit BEGIN switched off; instead a ``begin`` hook emits
+``BEGIN IMMEDIATE`` for units of work that write (one writer at a time: that is what
+serialises payments on one order) and a deferred ``BEGIN`` for read-only ones. This is the
+recipe of SQLAlchemy's pysqlite notes ("Serializable isolation / Savepoints / Transactional
+DDL"), and it also makes SAVEPOINTs work.
+
+PostgreSQL: psycopg 3 (``postgresql://`` URLs are mapped to it), pooled, pre-pinged.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from typing import Any, Final
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
+
+__all__ = ["BEGIN_MODE", "create_database_engine", "database_ready", "is_sqlite"]
+
+BEGIN_MODE: Final = "paygate_sqlite_begin"
+"""Execution option naming the SQLite BEGIN flavour: ``"IMMEDIATE"`` or ``"DEFERRED"``."""
+
+SQLITE_BUSY_TIMEOUT_MS: Final = 5000
+
+
+def _normalised_url(url: str | URL) -> URL:
+    parsed = make_url(url)
+    if parsed.drivername in {"postgresql", "postgres", "postgresql+psycopg2"}:
+        return parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def is_sqlite(bind: Engine | Connection) -> bool:
+    return bind.dialect.name == "sqlite"
+
+
+def create_database_engine(url: str) -> Engine:
+    """A pooled engine for a ``sqlite:///path`` or ``postgresql[+psycopg]://`` URL."""
+    parsed = _normalised_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    raise ValueError(f"unsupported database URL scheme: {parsed.drivername!r}")
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    options: dict[str, Any] = {
+        "connect_args": {"check_same_thread": False,
+                         "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+    }
+    if url.database in (None, "", ":memory:"):
+        # One shared connection, or every checkout would see its own empty database.
+        # Good for single-threaded scripts only; servers and tests use a file.
+        options["poolclass"] = StaticPool
+    else:
+        options.update(pool_size=10, max_overflow=10)
+    engine = create_engine(url, **options)
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "begin", _begin_sqlite_transaction)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    # The driver must not open transactions by itself: the "begin" hook below does.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        _use_wal(cursor)
+        # With WAL, NORMAL is durable against application crashes and much faster.
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cursor.close()
+
+
+def _use_wal(cursor: sqlite3.Cursor) -> None:
+    """Switch a new database file to WAL (a setting of the file, kept from then on).
+
+    Switching needs the file to itself and SQLite answers "database is locked" at once,
+    without waiting, when other connections are at it too (several workers starting on a
+    fresh file): retry within the busy timeout.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    mode = connection.get_execution_options().get(BEGIN_MODE, "DEFERRED")
+    if mode not in {"DEFERRED", "IMMEDIATE"}:
+        raise ValueError(f"unknown SQLite BEGIN mode {mode!r}")
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def database_ready(engine: Engine) -> bool:
+    """True when the database answers ``SELECT 1`` (for the ``/ready`` endpoint)."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except (SQLAlchemyError, OSError):
+        return False
+    return True

@@ -1,0 +1,151 @@
+"""The transactional outbox of payment events and the webhook delivery queue over it.
+
+Events are inserted by the unit of work that changes the payment, so they commit or vanish
+with it. Workers claim due events with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (each skips
+rows another worker holds); on SQLite the claiming unit of work holds the write lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row, insert, literal, select, update
+
+from paygate_adapters.sql.context import Context
+from paygate_adapters.sql.tables import merchants, webhook_attempts, webhook_events
+from paygate_core.events import (
+    DeliveryStatus,
+    EventType,
+    PaymentEvent,
+    WebhookAttempt,
+    WebhookAttemptStatus,
+    WebhookEvent,
+)
+from paygate_core.pagination import Page, PageRequest
+from paygate_core.ports import Delivery
+
+__all__ = ["SqlEventOutbox"]
+
+
+def _event(row: Row[Any]) -> WebhookEvent:
+    return WebhookEvent(
+        event=PaymentEvent.from_payload(row.merchant_id, row.payload),
+        delivery_status=DeliveryStatus(row.delivery_status), attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at, last_attempt_at=row.last_attempt_at,
+        created_at=row.created_at,
+    )
+
+
+def _attempt(row: Row[Any]) -> WebhookAttempt:
+    return WebhookAttempt(
+        id=row.id, event_id=row.event_id, merchant_id=row.merchant_id,
+        event_type=EventType(row.event_type), payment_id=row.payment_id,
+        attempt=row.attempt, url=row.url, status=WebhookAttemptStatus(row.status),
+        http_status=row.http_status, response_body=row.response_body, error=row.error,
+        duration_ms=row.duration_ms, created_at=row.created_at,
+    )
+
+
+def _attempt_values(attempt: WebhookAttempt) -> dict[str, Any]:
+    return {
+        "id": attempt.id, "event_id": attempt.event_id, "merchant_id": attempt.merchant_id,
+        "event_type": attempt.event_type.value, "payment_id": attempt.payment_id,
+        "attempt": attempt.attempt, "url": attempt.url, "status": attempt.status.value,
+        "http_status": attempt.http_status, "response_body": attempt.response_body,
+        "error": attempt.error, "duration_ms": attempt.duration_ms,
+        "created_at": attempt.created_at, "updated_at": attempt.created_at,
+    }
+
+
+class SqlEventOutbox:
+    def __init__(self, context: Context) -> None:
+        self._c = context
+
+    def add(self, event: PaymentEvent, *, deliver: bool, now: datetime) -> None:
+        self._c.connection.execute(insert(webhook_events).values(
+            id=event.id, merchant_id=event.merchant_id, payment_id=event.payment_id,
+            event_type=event.type.value, payload=event.payload(),
+            delivery_status=(DeliveryStatus.PENDING if deliver else DeliveryStatus.SKIPPED).value,
+            attempts=0, next_attempt_at=now if deliver else None, last_attempt_at=None,
+            created_at=now, updated_at=now,
+        ))
+
+    def get(self, event_id: UUID, merchant_id: UUID) -> WebhookEvent | None:
+        return self._c.one(select(webhook_events).where(
+            webhook_events.c.id == event_id, webhook_events.c.merchant_id == merchant_id), _event)
+
+    def list(self, merchant_id: UUID, page: PageRequest) -> Page[WebhookEvent]:
+        stmt = select(webhook_events).where(webhook_events.c.merchant_id == merchant_id)
+        return self._c.page(stmt, webhook_events, page, _event)
+
+    def list_attempts(self, merchant_id: UUID, page: PageRequest, *,
+                      event_id: UUID | None = None, payment_id: UUID | None = None,
+                      ) -> Page[WebhookAttempt]:
+        stmt = select(webhook_attempts).where(webhook_attempts.c.merchant_id == merchant_id)
+        if event_id is not None:
+            stmt = stmt.where(webhook_attempts.c.event_id == event_id)
+        if payment_id is not None:
+            stmt = stmt.where(webhook_attempts.c.payment_id == payment_id)
+        return self._c.page(stmt, webhook_attempts, page, _attempt)
+
+    def requeue(self, event_id: UUID, now: datetime) -> None:
+        self._c.connection.execute(update(webhook_events).where(webhook_events.c.id == event_id)
+                                   .values(delivery_status=DeliveryStatus.PENDING.value,
+                                           next_attempt_at=now, updated_at=now))
+
+    def claim_due(self, now: datetime, limit: int, lease: timedelta) -> Sequence[Delivery]:
+        """Due events oldest first; ones whose merchant lost its URL are skipped and do not
+        count towards ``limit`` (as in the reference), so batches repeat until it is met."""
+        claimed: list[Delivery] = []
+        seen: list[UUID] = []
+        while len(claimed) < limit:
+            batch = self._due(now, limit - len(claimed), seen)
+            if not batch:
+                break
+            for row in batch:
+                seen.append(row.id)
+                delivery = self._claim(row, now, lease)
+                if delivery is not None:
+                    claimed.append(delivery)
+        return claimed
+
+    def _due(self, now: datetime, limit: int, seen: Sequence[UUID]) -> Sequence[Row[Any]]:
+        events = webhook_events
+        stmt = (select(events, merchants.c.webhook_url, merchants.c.webhook_secret)
+                .join(merchants, merchants.c.id == events.c.merchant_id)
+                .where(events.c.delivery_status == DeliveryStatus.PENDING.value,
+                       events.c.next_attempt_at <= literal(now, events.c.next_attempt_at.type))
+                .order_by(events.c.next_attempt_at, events.c.created_at, events.c.id)
+                .limit(limit))
+        if seen:  # a zero lease makes claimed events due again at once: do not loop on them
+            stmt = stmt.where(events.c.id.not_in(seen))
+        if not self._c.is_sqlite:
+            stmt = stmt.with_for_update(of=events, skip_locked=True)
+        return self._c.connection.execute(stmt).all()
+
+    def _claim(self, row: Row[Any], now: datetime, lease: timedelta) -> Delivery | None:
+        record = _event(row)
+        if row.webhook_url is None:
+            self._c.connection.execute(
+                update(webhook_events).where(webhook_events.c.id == record.id)
+                .values(delivery_status=DeliveryStatus.SKIPPED.value, next_attempt_at=None,
+                        updated_at=now))
+            return None
+        record.attempts += 1
+        record.next_attempt_at = now + lease
+        self._c.connection.execute(
+            update(webhook_events).where(webhook_events.c.id == record.id)
+            .values(attempts=record.attempts, next_attempt_at=record.next_attempt_at,
+                    updated_at=now))
+        return Delivery(record, record.attempts, row.webhook_url, row.webhook_secret)
+
+    def record_attempt(self, attempt: WebhookAttempt, status: DeliveryStatus,
+                       next_attempt_at: datetime | None) -> None:
+        self._c.connection.execute(insert(webhook_attempts).values(_attempt_values(attempt)))
+        self._c.connection.execute(
+            update(webhook_events).where(webhook_events.c.id == attempt.event_id)
+            .values(delivery_status=status.value, next_attempt_at=next_attempt_at,
+                    last_attempt_at=attempt.created_at, updated_at=attempt.created_at))

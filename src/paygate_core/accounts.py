@@ -13,6 +13,7 @@ import attrs
 
 from paygate_core.errors import UserStateConflict, ValidationFailed
 from paygate_core.network import is_blocked_address, parse_ip
+from paygate_core.text import check_storable
 
 __all__ = [
     "MAX_PASSWORD_LENGTH",
@@ -34,7 +35,7 @@ MAX_PASSWORD_LENGTH = 128
 MAX_EMAIL_LENGTH = 254
 MAX_NAME_LENGTH = 255
 MAX_URL_LENGTH = 2048
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_EMAIL = re.compile(r"[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+")
 
 
 class Role(enum.StrEnum):
@@ -130,7 +131,7 @@ def validate_name(raw: object) -> str:
     name = raw.strip()
     if not name or len(name) > MAX_NAME_LENGTH:
         raise ValidationFailed(fields={"name": f"must be 1 to {MAX_NAME_LENGTH} characters"})
-    return name
+    return check_storable(name, "name")
 
 
 def validate_password(raw: object) -> str:
@@ -168,7 +169,8 @@ def _webhook_url_problem(url: str) -> str | None:
         _ = parts.port
     except ValueError:
         return "must be an absolute http or https URL"
-    if parts.scheme not in {"http", "https"} or not host or any(c.isspace() for c in url):
+    if (parts.scheme not in {"http", "https"} or not host
+            or any(c.isspace() or not c.isprintable() for c in url)):
         return "must be an absolute http or https URL"
     address = parse_ip(host)
     if address is not None and is_blocked_address(address):

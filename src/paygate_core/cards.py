@@ -7,7 +7,6 @@ it cannot leak into logs, tracebacks, caches or task queues by accident.
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import hmac
 import re
@@ -97,8 +96,9 @@ def _parse_expiry(expiry: str, today: date, problems: dict[str, str]) -> tuple[i
     year = int(match["year"])
     if len(match["year"]) == 2:
         year += 2000
-    last_day = date(year, month, calendar.monthrange(year, month)[1])
-    if last_day < today:
+    # Valid through the month's last day, i.e. while that month has not ended yet. Compared
+    # as (year, month) so a year such as "0000", which ``date`` cannot hold, is just expired.
+    if (year, month) < (today.year, today.month):
         problems["card_details.expiry"] = "card has expired"
         return None
     return month, year

@@ -16,6 +16,7 @@ import attrs
 
 from paygate_core.errors import OrderAlreadyPaid, ValidationFailed
 from paygate_core.money import Money
+from paygate_core.text import check_storable
 
 __all__ = [
     "MAX_NOTES",
@@ -80,7 +81,7 @@ def validate_receipt(raw: object) -> str | None:
         raise ValidationFailed(
             fields={"receipt": f"must be at most {MAX_RECEIPT_LENGTH} characters"}
         )
-    return raw
+    return check_storable(raw, "receipt")
 
 
 def validate_notes(raw: object) -> dict[str, str]:
@@ -97,4 +98,5 @@ def validate_notes(raw: object) -> dict[str, str]:
             raise ValidationFailed(
                 fields={"notes": f"keys and values must be at most {MAX_NOTE_LENGTH} characters"}
             )
+        check_storable(key + value, "notes")
     return dict(raw)

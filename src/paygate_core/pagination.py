@@ -52,7 +52,7 @@ class Cursor:
             padded = token + "=" * (-len(token) % 4)
             stamp, ident = base64.urlsafe_b64decode(padded.encode()).decode().split("|")
             return cls(as_utc(datetime.fromisoformat(stamp)), UUID(ident))
-        except (ValueError, binascii.Error, UnicodeError):
+        except (ValueError, OverflowError, binascii.Error, UnicodeError):
             raise ValidationFailed(fields={"cursor": "is not a valid cursor"}) from None
 
     def is_after(self, created_at: datetime, ident: UUID) -> bool:

@@ -16,6 +16,7 @@ import attrs
 from paygate_core.errors import InvalidAmount, InvalidRefundAmount, ValidationFailed
 from paygate_core.money import Money, parse_amount
 from paygate_core.payments import Payment
+from paygate_core.text import check_storable
 
 __all__ = ["MAX_REASON_LENGTH", "Refund", "RefundStatus", "refund_amount", "validate_reason"]
 
@@ -65,4 +66,4 @@ def validate_reason(raw: object) -> str | None:
         raise ValidationFailed(fields={"reason": "must be a string"})
     if len(raw) > MAX_REASON_LENGTH:
         raise ValidationFailed(fields={"reason": f"must be at most {MAX_REASON_LENGTH} characters"})
-    return raw
+    return check_storable(raw, "reason")

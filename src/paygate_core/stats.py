@@ -9,7 +9,7 @@ import attrs
 
 from paygate_core.errors import InvalidStatsQuery
 from paygate_core.money import Currency
-from paygate_core.timestamps import parse_instant
+from paygate_core.timestamps import as_utc, parse_instant
 
 __all__ = ["CurrencyVolume", "GlobalStats", "PaymentStats", "StatsPeriod"]
 
@@ -38,10 +38,10 @@ def _instant(raw: object, field: str) -> datetime | None:
     if raw is None or raw == "":
         return None
     if isinstance(raw, datetime):
-        return raw
+        return as_utc(raw)
     try:
         return parse_instant(str(raw))
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: e.g. year 1 shifted to UTC
         raise InvalidStatsQuery(fields={field: "must be an ISO date or datetime"}) from None
 
 

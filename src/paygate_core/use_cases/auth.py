@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from uuid import UUID
 
@@ -111,8 +112,11 @@ class _Ports:
 def _new_user(
     email: object, name: object, password: object, role: Role,
     *, uow: UnitOfWork, clock: Clock, ids: IdGenerator, hasher: PasswordHasher,
+    problems: Mapping[str, str] | None = None,
 ) -> User:
-    fields: dict[str, str] = {}
+    """Validate and add a user; ``problems`` found in the caller's own fields are reported
+    together with these."""
+    fields: dict[str, str] = dict(problems or {})
     values: dict[str, str] = {}
     for field, check, raw in (
         ("email", normalise_email, email), ("name", validate_name, name),
@@ -169,11 +173,16 @@ def register_merchant(
     cmd: RegisterMerchant, *, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
     hasher: PasswordHasher, tokens: TokenService, lifetimes: TokenLifetimes,
 ) -> MerchantRegistration:
-    webhook_url = validate_webhook_url(cmd.webhook_url)
+    webhook_url: str | None = None
+    url_problem: Mapping[str, str] = {}
+    try:
+        webhook_url = validate_webhook_url(cmd.webhook_url)
+    except ValidationFailed as exc:
+        url_problem = exc.fields
     ports = _Ports(clock, ids, tokens, lifetimes)
     with uow() as work:
         user = _new_user(cmd.email, cmd.name, cmd.password, Role.MERCHANT,
-                         uow=work, clock=clock, ids=ids, hasher=hasher)
+                         uow=work, clock=clock, ids=ids, hasher=hasher, problems=url_problem)
         merchant = Merchant(
             id=ids.new_id(), user_id=user.id, webhook_url=webhook_url,
             api_key=generate_api_key(), webhook_secret=generate_webhook_secret(),

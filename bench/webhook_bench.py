@@ -1,12 +1,18 @@
 """Webhook delivery benchmark: events/s delivered to a local receiver by 1 and 4 dispatchers,
 and the delay from the payment's commit to the receiver getting its webhook (p50, p99).
 
-    python -m bench.webhook_bench [--store memory|sqlite] [--events 2000] [--rate 100]
+    python -m bench.webhook_bench [--store memory|sqlite|postgres|all] [--events 2000]
+                                  [--rate 100] [--seconds 5] [--poll-interval 0.25]
+                                  [--min-poll-interval 0.02] [--postgres-url URL]
 
 The receiver is a separate uvicorn process answering 200 at once, so it shares no GIL with
 the dispatchers. Over the in-memory adapters the dispatchers are threads sharing the store
 (every in-memory unit of work copies the tables, so it slows down as events pile up); over
-SQLite (WAL) they are processes sharing the file, like several ``paygate worker``.
+SQLite (WAL) and PostgreSQL they are processes sharing the database, like several
+``paygate worker``. PostgreSQL runs in a throw-away database created beside
+``--postgres-url`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432/test``) and dropped
+afterwards. The latency run pays at ``--rate`` from one thread; the rate it reached is shown
+(a payment's commit takes several milliseconds, more on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -24,19 +30,21 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import attrs
 import httpx
 
 from paygate_adapters.sql import SqlUnitOfWorkFactory, create_database_engine, upgrade_schema
 from paygate_adapters.webhooks import WebhookDispatcher
+from paygate_adapters.webhooks.dispatcher import DEFAULT_MIN_POLL_INTERVAL, DEFAULT_POLL_INTERVAL
 from paygate_core import CreateOrder, Paygate, PayOrder, RegisterMerchant, SimulatedProcessor
 from paygate_core.ports import UnitOfWorkFactory
 from paygate_core.system import SystemClock, UUID4Ids
 from paygate_core.testing import InMemoryStore, PlainPasswordHasher, UnsignedTokenService
 
 CARD = "4242424242424242"
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 # --- the receiver (runs in its own process under uvicorn) ---------------------------------
 
@@ -102,16 +110,28 @@ def fetch_receipts(base: str) -> dict[str, float]:
 @attrs.frozen
 class Store:
     uow: UnitOfWorkFactory
-    url: str | None  # the SQLite URL; None for the in-memory store
+    url: str | None  # the SQL database URL; None for the in-memory store
+
+
+@attrs.frozen
+class Polling:
+    """The dispatchers' poll intervals (``WebhookDispatcher`` arguments)."""
+
+    longest: float
+    shortest: float
+
+    def dispatcher(self, uow: UnitOfWorkFactory) -> WebhookDispatcher:
+        return WebhookDispatcher(uow, SystemClock(), UUID4Ids(), allow_private=True,
+                                 poll_interval=self.longest,
+                                 min_poll_interval=self.shortest)
 
 
 @contextmanager
-def open_store(kind: str) -> Iterator[Store]:
+def open_store(kind: str, postgres_url: str) -> Iterator[Store]:
     if kind == "memory":
         yield Store(InMemoryStore().unit_of_work, None)
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/bench.db"
+    with _database(kind, postgres_url) as url:
         engine = create_database_engine(url)
         upgrade_schema(engine)
         try:
@@ -120,11 +140,35 @@ def open_store(kind: str) -> Iterator[Store]:
             engine.dispose()
 
 
-def dispatcher_process(url: str, poll: float, ready: Any, stop: Any) -> None:
-    """One ``paygate worker``-like process: a dispatcher over the SQLite file."""
+@contextmanager
+def _database(kind: str, postgres_url: str) -> Iterator[str]:
+    """A fresh SQLite file or PostgreSQL database, removed afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite:///{tmp}/bench.db"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"paygate_bench_{uuid4().hex[:12]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(postgres_url).set(database=name).render_as_string(
+                hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def dispatcher_process(url: str, polling: Polling, ready: Any, stop: Any) -> None:
+    """One ``paygate worker``-like process: a dispatcher over the SQL database."""
     engine = create_database_engine(url)
-    handle = WebhookDispatcher(SqlUnitOfWorkFactory(engine), SystemClock(), UUID4Ids(),
-                               allow_private=True, poll_interval=poll).start_in_thread()
+    handle = polling.dispatcher(SqlUnitOfWorkFactory(engine)).start_in_thread()
     ready.release()
     stop.wait()
     handle.stop()
@@ -132,12 +176,10 @@ def dispatcher_process(url: str, poll: float, ready: Any, stop: Any) -> None:
 
 
 @contextmanager
-def dispatchers(store: Store, workers: int, poll: float) -> Iterator[None]:
-    """Threads sharing the in-memory store, or processes sharing the SQLite file."""
+def dispatchers(store: Store, workers: int, polling: Polling) -> Iterator[None]:
+    """Threads sharing the in-memory store, or processes sharing the SQL database."""
     if store.url is None:
-        handles = [WebhookDispatcher(store.uow, SystemClock(), UUID4Ids(), allow_private=True,
-                                     poll_interval=poll).start_in_thread()
-                   for _ in range(workers)]
+        handles = [polling.dispatcher(store.uow).start_in_thread() for _ in range(workers)]
         try:
             yield
         finally:
@@ -146,7 +188,8 @@ def dispatchers(store: Store, workers: int, poll: float) -> Iterator[None]:
         return
     context = multiprocessing.get_context("spawn")
     ready, stop = context.Semaphore(0), context.Event()
-    processes = [context.Process(target=dispatcher_process, args=(store.url, poll, ready, stop))
+    processes = [context.Process(target=dispatcher_process,
+                                 args=(store.url, polling, ready, stop))
                  for _ in range(workers)]
     for process in processes:
         process.start()
@@ -190,67 +233,79 @@ def wait_for(base: str, expected: set[str], timeout: float) -> dict[str, float]:
 # --- measurements ---------------------------------------------------------------------------
 
 
-def throughput(kind: str, base: str, workers: int, events: int, poll: float) -> str:
+def throughput(kind: str, base: str, workers: int, events: int, polling: Polling,
+               postgres_url: str) -> str:
     """Queue ``events`` first, then let the dispatchers drain them: events per second
     between the first and the last arrival (process start-up is not counted)."""
-    with open_store(kind) as store:
+    with open_store(kind, postgres_url) as store:
         app = paygate(store.uow)
         merchant_id = merchant_of(app, base)
         expected = {pay(app, merchant_id) for _ in range(events)}
         fetch_receipts(base)  # clear
-        with dispatchers(store, workers, poll):
+        with dispatchers(store, workers, polling):
             received = wait_for(base, expected, timeout=600)
     done = len(expected & received.keys())
     elapsed = max(received.values()) - min(received.values())
-    return (f"{kind:<7} throughput  {workers} {_unit(kind)}: {done}/{events} delivered in "
+    return (f"{kind:<8} throughput  {workers} {_unit(kind)}: {done}/{events} delivered in "
             f"{elapsed:6.2f} s = {done / elapsed:6.0f} events/s")
 
 
 def latency(kind: str, base: str, workers: int, rate: float, seconds: float,
-            poll: float) -> str:
+            polling: Polling, postgres_url: str) -> str:
     """Commit payments at ``rate``/s while the dispatchers run; commit -> arrival delays."""
-    with open_store(kind) as store:
+    with open_store(kind, postgres_url) as store:
         app = paygate(store.uow)
         merchant_id = merchant_of(app, base)
         committed: dict[str, float] = {}
-        with dispatchers(store, workers, poll):
+        with dispatchers(store, workers, polling):
             begin = time.monotonic()
             for n in range(int(rate * seconds)):
                 time.sleep(max(0.0, begin + n / rate - time.monotonic()))
                 payment_id = pay(app, merchant_id)
                 committed[payment_id] = time.time()
+            reached = len(committed) / (time.monotonic() - begin)
             received = wait_for(base, set(committed), timeout=120)
     delays = sorted((received[p] - t) * 1000 for p, t in committed.items() if p in received)
     p50 = statistics.median(delays)
     p99 = delays[min(len(delays) - 1, int(len(delays) * 0.99))]
-    return (f"{kind:<7} latency     {workers} {_unit(kind)}, {rate:g} events/s, poll "
-            f"{poll:g} s: commit->delivery p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  "
-            f"({len(delays)}/{len(committed)} delivered)")
+    return (f"{kind:<8} latency     {workers} {_unit(kind)}, {reached:5.1f} events/s, poll "
+            f"{polling.shortest:g}-{polling.longest:g} s: commit->delivery p50 {p50:6.1f} ms"
+            f"  p99 {p99:6.1f} ms  ({len(delays)}/{len(committed)} delivered)")
 
 
 def _unit(kind: str) -> str:
-    return "thread(s)" if kind == "memory" else "process(es)"
+    return "thread(s)   " if kind == "memory" else "process(es)"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--store", choices=["memory", "sqlite", "both"], default="both")
+    parser.add_argument("--store", choices=["memory", "sqlite", "postgres", "both", "all"],
+                        default="both", help="both = memory and sqlite")
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--workers", default="1,4")
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--poll-interval", type=float, default=0.5)
+    parser.add_argument("--poll-interval", type=float, default=DEFAULT_POLL_INTERVAL,
+                        help="longest wait between claims of an idle dispatcher")
+    parser.add_argument("--min-poll-interval", type=float, default=DEFAULT_MIN_POLL_INTERVAL,
+                        help="wait after a claim that found work")
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
+    parser.add_argument("--skip-throughput", action="store_true")
+    parser.add_argument("--skip-latency", action="store_true")
     args = parser.parse_args()
-    kinds = ["memory", "sqlite"] if args.store == "both" else [args.store]
+    kinds = {"both": ["memory", "sqlite"], "all": ["memory", "sqlite", "postgres"]}.get(
+        args.store, [args.store])
     workers = [int(w) for w in args.workers.split(",")]
+    polling = Polling(longest=args.poll_interval,
+                      shortest=min(args.min_poll_interval, args.poll_interval))
     with receiver_process() as base:
         for kind in kinds:
-            for count in workers:
-                print(throughput(kind, base, count, args.events, args.poll_interval),
+            for count in workers if not args.skip_throughput else ():
+                print(throughput(kind, base, count, args.events, polling, args.postgres_url),
                       flush=True)
-            for count in workers:
-                print(latency(kind, base, count, args.rate, args.seconds, args.poll_interval),
-                      flush=True)
+            for count in workers if not args.skip_latency else ():
+                print(latency(kind, base, count, args.rate, args.seconds, polling,
+                              args.postgres_url), flush=True)
     return 0
 
 

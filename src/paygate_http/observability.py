@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import re
 import sys
 import time
@@ -100,7 +101,9 @@ def _incoming_request_id(scope: Scope) -> str:
             text = value.decode("latin-1")
             if _SAFE_REQUEST_ID.fullmatch(text):
                 return text
-    return uuid.uuid4().hex
+    # A version 4 UUID from ``random`` rather than ``os.urandom``: a request id needs to be
+    # unique, not secret, and the urandom system call cost the event loop a GIL hand-off.
+    return uuid.UUID(int=random.getrandbits(128), version=4).hex
 
 
 class RequestLog:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paygate_adapters.sql.context import Context
@@ -73,10 +73,14 @@ class SqlUsers:
             raise
 
     def update(self, user: User) -> None:
+        self._c.prefetched_users.pop(user.id, None)
         self._c.connection.execute(
             update(users).where(users.c.id == user.id).values(_user_values(user)))
 
     def get(self, user_id: UUID) -> User | None:
+        prefetched = self._c.prefetched_users.pop(user_id, None)
+        if prefetched is not None:
+            return prefetched
         return self._c.one(select(users).where(users.c.id == user_id), _user)
 
     def get_by_email(self, email: str) -> User | None:
@@ -110,6 +114,13 @@ def _summary(row: Row[Any]) -> MerchantSummary:
     return MerchantSummary(account, int(row.total_orders), int(row.total_payments))
 
 
+# Built once (the per-request lookups): values travel as parameters.
+_MERCHANT_BY_ID = select(merchants).where(merchants.c.id == bindparam("key_id"))
+_MERCHANT_BY_KEY = (select(merchants, *_USER_COLUMNS)
+                    .join(users, users.c.id == merchants.c.user_id)
+                    .where(merchants.c.api_key == bindparam("key_api_key")))
+
+
 class SqlMerchants:
     def __init__(self, context: Context) -> None:
         self._c = context
@@ -124,13 +135,19 @@ class SqlMerchants:
                                    .values(_merchant_values(merchant)))
 
     def get(self, merchant_id: UUID) -> Merchant | None:
-        return self._c.one(select(merchants).where(merchants.c.id == merchant_id), _merchant)
+        return self._c.one(_MERCHANT_BY_ID, _merchant, {"key_id": merchant_id})
 
     def get_by_user(self, user_id: UUID) -> Merchant | None:
         return self._c.one(select(merchants).where(merchants.c.user_id == user_id), _merchant)
 
     def get_by_api_key(self, api_key: str) -> Merchant | None:
-        return self._c.one(select(merchants).where(merchants.c.api_key == api_key), _merchant)
+        """The merchant, fetched with its user in one query: authenticating an API key
+        asks for both, on every request, and the user is then served from the context."""
+        row = self._c.connection.execute(_MERCHANT_BY_KEY, {"key_api_key": api_key}).first()
+        if row is None:
+            return None
+        self._c.prefetched_users[row.user_id] = _user(row, "u_")
+        return _merchant(row)
 
     def list(self, page: PageRequest, *, include_deleted: bool = False,
              ) -> Page[MerchantSummary]:

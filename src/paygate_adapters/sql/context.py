@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+from uuid import UUID
 
 from sqlalchemy import Connection, Row, Select, Table, literal, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
@@ -12,6 +13,7 @@ from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 
 from paygate_adapters.sql.rollup import RollupDeltas
+from paygate_core.accounts import User
 from paygate_core.pagination import Keyed, Page, PageRequest
 
 __all__ = ["Context"]
@@ -28,6 +30,9 @@ class Context:
         self.read_only = read_only
         self.is_sqlite = connection.dialect.name == "sqlite"
         self.rollup = RollupDeltas()
+        # Users read along with another row (a merchant by API key), handed out once by
+        # ``SqlUsers.get`` instead of a second query; dropped when the user is updated.
+        self.prefetched_users: dict[UUID, User] = {}
 
     def upsert(self, table: Table) -> PgInsert | SqliteInsert:
         """``INSERT`` with the dialect's ``ON CONFLICT`` clauses (SQLite >= 3.24, PG)."""
@@ -60,6 +65,7 @@ class Context:
     def all(self, stmt: Select[Any], convert: Callable[[Row[Any]], R]) -> Sequence[R]:
         return [convert(row) for row in self.connection.execute(stmt)]
 
-    def one(self, stmt: Select[Any], convert: Callable[[Row[Any]], R]) -> R | None:
-        row = self.connection.execute(stmt).first()
+    def one(self, stmt: Select[Any], convert: Callable[[Row[Any]], R],
+            parameters: Mapping[str, Any] | None = None) -> R | None:
+        row = self.connection.execute(stmt, parameters).first()
         return None if row is None else convert(row)

@@ -60,18 +60,22 @@ def _attempt_values(attempt: WebhookAttempt) -> dict[str, Any]:
     }
 
 
+_INSERT_EVENT = insert(webhook_events)  # built once: values travel as parameters
+
+
 class SqlEventOutbox:
     def __init__(self, context: Context) -> None:
         self._c = context
 
     def add(self, event: PaymentEvent, *, deliver: bool, now: datetime) -> None:
-        self._c.connection.execute(insert(webhook_events).values(
-            id=event.id, merchant_id=event.merchant_id, payment_id=event.payment_id,
-            event_type=event.type.value, payload=event.payload(),
-            delivery_status=(DeliveryStatus.PENDING if deliver else DeliveryStatus.SKIPPED).value,
-            attempts=0, next_attempt_at=now if deliver else None, last_attempt_at=None,
-            created_at=now, updated_at=now,
-        ))
+        self._c.connection.execute(_INSERT_EVENT, {
+            "id": event.id, "merchant_id": event.merchant_id, "payment_id": event.payment_id,
+            "event_type": event.type.value, "payload": event.payload(),
+            "delivery_status": (DeliveryStatus.PENDING if deliver
+                                else DeliveryStatus.SKIPPED).value,
+            "attempts": 0, "next_attempt_at": now if deliver else None,
+            "last_attempt_at": None, "created_at": now, "updated_at": now,
+        })
 
     def get(self, event_id: UUID, merchant_id: UUID) -> WebhookEvent | None:
         return self._c.one(select(webhook_events).where(

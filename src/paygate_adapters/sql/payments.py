@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 
 from paygate_adapters.sql.context import Context
 from paygate_adapters.sql.tables import orders, payments, refunds
@@ -79,22 +79,35 @@ def _refund_values(refund: Refund) -> dict[str, Any]:
     }
 
 
+# The hot statements, built once: SQLAlchemy then finds their compiled form in its cache
+# without rebuilding and re-hashing a statement per call (values travel as parameters).
+_INSERT_ORDER = insert(orders)
+_UPDATE_ORDER = update(orders).where(orders.c.id == bindparam("key_id"))
+_SELECT_ORDER = select(orders).where(orders.c.id == bindparam("key_id"),
+                                     orders.c.merchant_id == bindparam("key_merchant_id"))
+_INSERT_PAYMENT = insert(payments)
+_UPDATE_PAYMENT = update(payments).where(payments.c.id == bindparam("key_id"))
+_PAYMENT_STATUS = select(payments.c.status).where(payments.c.id == bindparam("key_id"))
+_SELECT_PAYMENT = select(payments).where(payments.c.id == bindparam("key_id"),
+                                         payments.c.merchant_id == bindparam("key_merchant_id"))
+_INSERT_REFUND = insert(refunds)
+
+
 class SqlOrders:
     def __init__(self, context: Context) -> None:
         self._c = context
 
     def add(self, order: Order) -> None:
-        self._c.connection.execute(insert(orders).values(_order_values(order)))
+        self._c.connection.execute(_INSERT_ORDER, _order_values(order))
         self._c.rollup.order_added(order)
 
     def update(self, order: Order) -> None:
-        self._c.connection.execute(
-            update(orders).where(orders.c.id == order.id).values(_order_values(order)))
+        self._c.connection.execute(_UPDATE_ORDER, {**_order_values(order), "key_id": order.id})
 
     def get(self, order_id: UUID, merchant_id: UUID, *, for_update: bool = False,
             ) -> Order | None:
-        stmt = select(orders).where(orders.c.id == order_id, orders.c.merchant_id == merchant_id)
-        return self._c.one(self._c.locked(stmt, for_update=for_update), _order)
+        return self._c.one(self._c.locked(_SELECT_ORDER, for_update=for_update), _order,
+                           {"key_id": order_id, "key_merchant_id": merchant_id})
 
     def list(self, merchant_id: UUID, page: PageRequest, *,
              status: OrderStatus | None = None) -> Page[Order]:
@@ -109,23 +122,22 @@ class SqlPayments:
         self._c = context
 
     def add(self, payment: Payment) -> None:
-        self._c.connection.execute(insert(payments).values(_payment_values(payment)))
+        self._c.connection.execute(_INSERT_PAYMENT, _payment_values(payment))
         self._c.rollup.payment_added(payment)
 
     def update(self, payment: Payment) -> None:
         # The stored status tells whether the success category changed (pending -> ...).
         before = self._c.connection.execute(
-            select(payments.c.status).where(payments.c.id == payment.id)).scalar_one_or_none()
-        self._c.connection.execute(update(payments).where(payments.c.id == payment.id)
-                                   .values(_payment_values(payment)))
+            _PAYMENT_STATUS, {"key_id": payment.id}).scalar_one_or_none()
+        self._c.connection.execute(_UPDATE_PAYMENT,
+                                   {**_payment_values(payment), "key_id": payment.id})
         if before is not None:
             self._c.rollup.payment_changed(PaymentStatus(before), payment)
 
     def get(self, payment_id: UUID, merchant_id: UUID, *, for_update: bool = False,
             ) -> Payment | None:
-        stmt = select(payments).where(payments.c.id == payment_id,
-                                      payments.c.merchant_id == merchant_id)
-        return self._c.one(self._c.locked(stmt, for_update=for_update), _payment)
+        return self._c.one(self._c.locked(_SELECT_PAYMENT, for_update=for_update), _payment,
+                           {"key_id": payment_id, "key_merchant_id": merchant_id})
 
     def list(self, merchant_id: UUID, page: PageRequest, *,
              status: PaymentStatus | None = None, order_id: UUID | None = None,
@@ -148,7 +160,7 @@ class SqlRefunds:
         self._c = context
 
     def add(self, refund: Refund) -> None:
-        self._c.connection.execute(insert(refunds).values(_refund_values(refund)))
+        self._c.connection.execute(_INSERT_REFUND, _refund_values(refund))
         self._c.rollup.refund_added(refund)
 
     def get(self, refund_id: UUID, merchant_id: UUID) -> Refund | None:

@@ -3,23 +3,26 @@ month and currency, kept in the same transaction as the rows they count (ADR 000
 
 Every ``add`` of an order, payment or refund, and every payment update that changes its
 success category (only ``pending`` -> ``authorized``/``failed`` can), records a delta here.
-The unit of work writes the merged deltas just before it commits, as one ``INSERT ... ON
-CONFLICT DO UPDATE`` per table with the rows in key order: the rollup rows are locked only
-for the commit itself and always in the same order, so concurrent writers queue briefly on a
-busy hour's row instead of deadlocking. The global table splits each bucket into 16 shards
-(the last hex digit of the merchant id) so that merchants do not all queue on one row.
+The unit of work writes the merged deltas just before it commits, with one cached ``INSERT
+... ON CONFLICT DO UPDATE`` per table executed for the rows in key order: the rollup rows are
+locked only for the commit itself and always in the same order, so concurrent writers queue
+briefly on a busy hour's row instead of deadlocking. The global table splits each bucket
+into 16 shards (the last hex digit of the merchant id) so that merchants do not all queue on
+one row.
 
 ``rebuild_stats_rollup`` recomputes both tables from the base tables (bulk loads, repairs).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final
 from uuid import UUID
 
-from sqlalchemy import Connection, Table, bindparam, text
+from sqlalchemy import Connection, Executable, Table, bindparam, text
+from sqlalchemy.dialects import postgresql, sqlite
 
 from paygate_adapters.sql.tables import COUNTERS, global_stats_rollup, merchant_stats_rollup
 from paygate_adapters.sql.types import UtcDateTime, to_minor
@@ -128,20 +131,33 @@ def _merge(into: Counts, counts: Mapping[str, int]) -> None:
 
 def _upsert(context: Context, table: Table,
             deltas: Iterable[tuple[tuple[object, ...], Counts]], now: datetime) -> None:
-    keys = [column.name for column in table.primary_key.columns]
+    """One cached ``INSERT ... ON CONFLICT DO UPDATE`` executed once per row (executemany):
+    compiling a fresh multi-row statement on every commit cost more than the whole rest of
+    a write."""
+    keys = _key_names(table)
     rows = [
         {**dict(zip(keys, key, strict=True)),
          **{name: counts.get(name, 0) for name in COUNTERS},
          "created_at": now, "updated_at": now}
         for key, counts in sorted(deltas, key=lambda item: _sort_key(item[0]))
     ]
-    stmt = context.upsert(table).values(rows)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c[name] for name in keys],
-        set_={**{name: table.c[name] + stmt.excluded[name] for name in COUNTERS},
-              "updated_at": stmt.excluded.updated_at},
+    context.connection.execute(_upsert_statement(context.connection.dialect.name, table), rows)
+
+
+@functools.cache
+def _key_names(table: Table) -> tuple[str, ...]:
+    return tuple(column.name for column in table.primary_key.columns)
+
+
+@functools.cache
+def _upsert_statement(dialect: str, table: Table) -> Executable:
+    """Built once per dialect and table; SQLAlchemy's compiled cache then reuses its SQL."""
+    insert = sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
+    return insert.on_conflict_do_update(
+        index_elements=[table.c[name] for name in _key_names(table)],
+        set_={**{name: table.c[name] + insert.excluded[name] for name in COUNTERS},
+              "updated_at": insert.excluded.updated_at},
     )
-    context.connection.execute(stmt)
 
 
 def _sort_key(key: Iterable[object]) -> tuple[str, ...]:

@@ -2,15 +2,18 @@
 
 Writing units of work lock as ADR 0003 says: SQLite ``BEGIN IMMEDIATE`` takes the database's
 single write lock at the start (so two payments on one order, or two refunds on one payment,
-run one after the other); PostgreSQL locks the rows asked ``for_update``. Read-only units of
-work take no write lock and cannot write (a deferred ``BEGIN`` under ``PRAGMA query_only``
-on SQLite, a ``READ ONLY`` transaction on PostgreSQL); their ``commit()`` keeps nothing.
+run one after the other), queued beforehand on the engine's ``WriterLock`` (writer_lock.py)
+so that waiting writers wake at once instead of polling; PostgreSQL locks the rows asked
+``for_update``. Read-only units of work take no write lock and cannot write (a deferred
+``BEGIN`` under ``PRAGMA query_only`` on SQLite, a ``READ ONLY`` transaction on
+PostgreSQL); their ``commit()`` keeps nothing.
 Leaving without ``commit()`` rolls back: no row, no outbox event and no statistics delta
 survives.
 """
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from types import TracebackType
 from typing import Self
 
@@ -24,6 +27,7 @@ from paygate_adapters.sql.outbox import SqlEventOutbox
 from paygate_adapters.sql.payments import SqlOrders, SqlPayments, SqlRefunds
 from paygate_adapters.sql.stats import SqlStatsReader
 from paygate_adapters.sql.tokens import SqlTokenStore
+from paygate_adapters.sql.writer_lock import writer_lock
 
 __all__ = ["SqlUnitOfWork", "SqlUnitOfWorkFactory"]
 
@@ -43,16 +47,18 @@ class SqlUnitOfWork:
         self._engine = engine
         self._read_only = read_only
         self._context: Context | None = None
+        self._held = ExitStack()
 
     def __enter__(self) -> Self:
         if self._context is not None:
             raise RuntimeError("a unit of work cannot be entered twice")
-        connection = self._engine.connect()
-        try:
+        with ExitStack() as held:
+            if not self._read_only and self._engine.dialect.name == "sqlite":
+                # Queue for SQLite's write lock here, not in its polling busy handler.
+                held.enter_context(writer_lock(self._engine).held())
+            connection = held.enter_context(self._engine.connect())
             self._start(connection)
-        except BaseException:
-            connection.close()
-            raise
+            self._held = held.pop_all()  # released by __exit__, after the connection
         context = self._context = Context(connection, read_only=self._read_only)
         self.users = SqlUsers(context)
         self.merchants = SqlMerchants(context)
@@ -88,7 +94,7 @@ class SqlUnitOfWork:
                 # The connection goes back to the pool: other users of the engine write.
                 _sqlite_query_only(context.connection, on=False)
         finally:
-            context.connection.close()
+            self._held.close()  # closes the connection, then lets the next writer in
 
     def _active(self) -> Context:
         if self._context is None:

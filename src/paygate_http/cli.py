@@ -60,7 +60,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging("INFO", root=True)
     try:
         settings = Settings.from_env(os.environ)
-        _check_dispatcher_environment()
     except SettingsError as exc:
         print(f"paygate: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -76,13 +75,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "worker":
         return _worker(settings)
     return _serve(settings, args.host, args.port, args.workers, not args.no_dispatcher)
-
-
-def _check_dispatcher_environment() -> None:
-    """Refuse a bad ``PAYGATE_WEBHOOK_LEASE_MARGIN`` up front, like any other setting."""
-    from paygate_http.wiring import webhook_lease_margin
-
-    webhook_lease_margin(os.environ)
 
 
 def _create_admin(settings: Settings, email: str, name: str, from_stdin: bool) -> int:

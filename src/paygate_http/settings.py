@@ -91,6 +91,9 @@ class Settings:
     webhook_timeout: float = 5.0
     webhook_retry_schedule: tuple[int, ...] = DEFAULT_RETRY_SCHEDULE
     webhook_allow_private: bool = False
+    # Seconds a claimed event stays hidden beyond its attempt's timeout: how soon another
+    # worker retries the events of a worker that died mid-delivery (not in the contract).
+    webhook_lease_margin: float = 30.0
     bootstrap_admin: BootstrapAdmin | None = None
     log_level: str = "INFO"
     bcrypt_rounds: int = 12
@@ -127,6 +130,8 @@ class Settings:
             webhook_retry_schedule=env.get("PAYGATE_WEBHOOK_RETRY_SCHEDULE",
                                            DEFAULT_RETRY_SCHEDULE, _schedule),
             webhook_allow_private=env.get("PAYGATE_WEBHOOK_ALLOW_PRIVATE", False, _boolean),
+            webhook_lease_margin=env.get("PAYGATE_WEBHOOK_LEASE_MARGIN", 30.0,
+                                         _positive_seconds),
             bootstrap_admin=_bootstrap_admin(env),
             log_level=env.get("PAYGATE_LOG_LEVEL", "INFO", _log_level),
             bcrypt_rounds=env.get("PAYGATE_BCRYPT_ROUNDS", 12, _bcrypt_rounds),

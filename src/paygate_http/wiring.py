@@ -10,9 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import math
-import os
-from collections.abc import Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -39,7 +36,6 @@ __all__ = [
     "build_paygate",
     "derive_key",
     "open_database",
-    "webhook_lease_margin",
 ]
 
 _log = logging.getLogger("paygate.wiring")
@@ -98,38 +94,12 @@ def build_dispatcher(settings: Settings, uow: UnitOfWorkFactory, *,
     from paygate_adapters.webhooks import WebhookDispatcher
 
     if lease_margin is None:
-        lease_margin = webhook_lease_margin(os.environ)
+        lease_margin = settings.webhook_lease_margin
     return WebhookDispatcher(
         uow, SystemClock(), UUID4Ids(), timeout=settings.webhook_timeout,
         retry_schedule=tuple(float(s) for s in settings.webhook_retry_schedule),
         allow_private=settings.webhook_allow_private, lease_margin=lease_margin,
     )
-
-
-LEASE_MARGIN_VARIABLE = "PAYGATE_WEBHOOK_LEASE_MARGIN"
-
-
-def webhook_lease_margin(environ: Mapping[str, str]) -> float:
-    """Seconds a claimed webhook event stays hidden beyond its attempt's timeout (default
-    30): how soon another worker retries the events of a worker that died mid-delivery.
-    Lowered only by the crash tests; ``SettingsError`` when not a positive number.
-
-    Read here rather than in ``Settings`` because it is an operational knob of the
-    dispatcher, not part of the contract's configuration.
-    """
-    from paygate_adapters.webhooks.dispatcher import LEASE_MARGIN
-
-    raw = (environ.get(LEASE_MARGIN_VARIABLE) or "").strip()
-    if not raw:
-        return LEASE_MARGIN
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise SettingsError(f"{LEASE_MARGIN_VARIABLE}={raw!r}: must be a positive number "
-                            "of seconds")
-    return value
 
 
 def bootstrap_admin(settings: Settings, paygate: Paygate) -> bool:

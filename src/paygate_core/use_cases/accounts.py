@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from uuid import UUID
 
 import attrs
 
 from paygate_core.accounts import (
+    Merchant,
     MerchantAccount,
     Role,
     User,
@@ -64,17 +66,18 @@ def get_merchant_account(merchant_id: UUID, *, uow: UnitOfWorkFactory) -> Mercha
 
 def update_merchant(cmd: UpdateMerchant, *, uow: UnitOfWorkFactory, clock: Clock,
                     ) -> MerchantAccount:
-    webhook_url = (validate_webhook_url(cmd.webhook_url)
-                   if cmd.webhook_url is not UNSET else UNSET)
-    name = validate_name(cmd.name) if cmd.name is not UNSET else UNSET
+    """PATCH semantics: only fields that were sent change; ``webhook_url=None`` clears it."""
+    change_url = cmd.webhook_url is not UNSET
+    webhook_url = validate_webhook_url(cmd.webhook_url) if change_url else None
+    name = validate_name(cmd.name) if cmd.name is not UNSET else None
     with uow() as work:
         account = _account(work, cmd.merchant_id)
         now = clock.now()
-        if webhook_url is not UNSET:
-            account.merchant.webhook_url = webhook_url  # type: ignore[assignment]
+        if change_url:
+            account.merchant.webhook_url = webhook_url
             account.merchant.updated_at = now
             work.merchants.update(account.merchant)
-        if isinstance(name, str):
+        if name is not None:
             account.user.name = name
             account.user.updated_at = now
             work.users.update(account.user)
@@ -82,25 +85,34 @@ def update_merchant(cmd: UpdateMerchant, *, uow: UnitOfWorkFactory, clock: Clock
     return account
 
 
-def rotate_api_key(merchant_id: UUID, *, uow: UnitOfWorkFactory, clock: Clock) -> str:
-    """A new API key; the old one stops working when this commits."""
+def _rotate(merchant_id: UUID, change: Callable[[Merchant], str], *, uow: UnitOfWorkFactory,
+            clock: Clock) -> str:
     with uow() as work:
         account = _account(work, merchant_id)
-        account.merchant.api_key = generate_api_key()
+        secret = change(account.merchant)
         account.merchant.updated_at = clock.now()
         work.merchants.update(account.merchant)
         work.commit()
-    return account.merchant.api_key
+    return secret
+
+
+def _new_api_key(merchant: Merchant) -> str:
+    merchant.api_key = generate_api_key()
+    return merchant.api_key
+
+
+def _new_webhook_secret(merchant: Merchant) -> str:
+    merchant.webhook_secret = generate_webhook_secret()
+    return merchant.webhook_secret
+
+
+def rotate_api_key(merchant_id: UUID, *, uow: UnitOfWorkFactory, clock: Clock) -> str:
+    """A new API key; the old one stops working when this commits."""
+    return _rotate(merchant_id, _new_api_key, uow=uow, clock=clock)
 
 
 def rotate_webhook_secret(merchant_id: UUID, *, uow: UnitOfWorkFactory, clock: Clock) -> str:
-    with uow() as work:
-        account = _account(work, merchant_id)
-        account.merchant.webhook_secret = generate_webhook_secret()
-        account.merchant.updated_at = clock.now()
-        work.merchants.update(account.merchant)
-        work.commit()
-    return account.merchant.webhook_secret
+    return _rotate(merchant_id, _new_webhook_secret, uow=uow, clock=clock)
 
 
 def list_users(page: PageRequest, *, role: Role | None, include_deleted: bool,

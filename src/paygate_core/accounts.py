@@ -122,7 +122,7 @@ def normalise_email(raw: object) -> str:
     email = raw.strip().lower()
     if len(email) > MAX_EMAIL_LENGTH or _EMAIL.fullmatch(email) is None:
         raise ValidationFailed(fields={"email": "must be a valid email address"})
-    return email
+    return check_storable(email, "email")
 
 
 def validate_name(raw: object) -> str:
@@ -137,6 +137,7 @@ def validate_name(raw: object) -> str:
 def validate_password(raw: object) -> str:
     if not isinstance(raw, str):
         raise ValidationFailed(fields={"password": "must be a string"})
+    check_storable(raw, "password")
     if not MIN_PASSWORD_LENGTH <= len(raw) <= MAX_PASSWORD_LENGTH:
         raise ValidationFailed(
             fields={"password": f"must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} "
@@ -145,8 +146,9 @@ def validate_password(raw: object) -> str:
     return raw
 
 
-def validate_webhook_url(raw: object) -> str | None:
-    """An absolute http(s) URL of at most 2048 characters, not a literal internal address.
+def validate_webhook_url(raw: object, *, allow_private: bool = False) -> str | None:
+    """An absolute http(s) URL of at most 2048 characters, not a literal internal address
+    unless ``allow_private`` (local development and tests).
 
     Host names are checked again at delivery time, on every address they resolve to.
     """
@@ -154,13 +156,13 @@ def validate_webhook_url(raw: object) -> str | None:
         return None
     if not isinstance(raw, str):
         raise ValidationFailed(fields={"webhook_url": "must be a string or null"})
-    reason = _webhook_url_problem(raw)
+    reason = _webhook_url_problem(raw, allow_private=allow_private)
     if reason:
         raise ValidationFailed(fields={"webhook_url": reason})
     return raw
 
 
-def _webhook_url_problem(url: str) -> str | None:
+def _webhook_url_problem(url: str, *, allow_private: bool) -> str | None:
     if len(url) > MAX_URL_LENGTH:
         return f"must be at most {MAX_URL_LENGTH} characters"
     try:
@@ -173,6 +175,6 @@ def _webhook_url_problem(url: str) -> str | None:
             or any(c.isspace() or not c.isprintable() for c in url)):
         return "must be an absolute http or https URL"
     address = parse_ip(host)
-    if address is not None and is_blocked_address(address):
+    if address is not None and not allow_private and is_blocked_address(address):
         return "must not point to a private, loopback or reserved address"
     return None

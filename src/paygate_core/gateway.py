@@ -43,13 +43,16 @@ class Paygate:
     tokens: TokenService
     card_key: bytes = attrs.field(repr=False)
     lifetimes: auth.TokenLifetimes = attrs.field(factory=auth.TokenLifetimes)
+    # Accept literal loopback/private webhook URLs (local development and tests only).
+    allow_private_webhooks: bool = False
 
     # --- authentication ------------------------------------------------------------------
 
     def register_merchant(self, cmd: auth.RegisterMerchant) -> auth.MerchantRegistration:
         return auth.register_merchant(cmd, uow=self.uow, clock=self.clock, ids=self.ids,
                                       hasher=self.hasher, tokens=self.tokens,
-                                      lifetimes=self.lifetimes)
+                                      lifetimes=self.lifetimes,
+                                      allow_private_webhooks=self.allow_private_webhooks)
 
     def register_admin(self, cmd: auth.RegisterAdmin) -> auth.AdminRegistration:
         return auth.register_admin(cmd, uow=self.uow, clock=self.clock, ids=self.ids,
@@ -79,7 +82,8 @@ class Paygate:
         return accounts.get_merchant_account(merchant_id, uow=self.uow)
 
     def update_merchant(self, cmd: accounts.UpdateMerchant) -> MerchantAccount:
-        return accounts.update_merchant(cmd, uow=self.uow, clock=self.clock)
+        return accounts.update_merchant(cmd, uow=self.uow, clock=self.clock,
+                                        allow_private_webhooks=self.allow_private_webhooks)
 
     def rotate_api_key(self, merchant_id: UUID) -> str:
         return accounts.rotate_api_key(merchant_id, uow=self.uow, clock=self.clock)

@@ -146,6 +146,11 @@ def _decimals(value: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
+def _written_decimals(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
 def parse_amount(raw: object, currency: Currency, *, field: str = "amount") -> Money:
     """Parse a positive amount from a JSON value under the contract's rules.
 
@@ -155,7 +160,9 @@ def parse_amount(raw: object, currency: Currency, *, field: str = "amount") -> M
     value = _to_decimal(raw, field)
     if value <= 0:
         raise InvalidAmount(fields={field: "must be greater than 0"})
-    if _decimals(value) > currency.minor_units:
+    # Decimals as written: "100.00" in JPY claims a precision the currency does not have,
+    # which is more often a units mistake by the client than a harmless zero.
+    if _written_decimals(value) > currency.minor_units:
         raise InvalidAmount(
             fields={field: f"must have at most {currency.minor_units} decimal places for "
                            f"{currency.code}"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 
 __all__ = ["is_blocked_address", "parse_ip"]
 
@@ -10,11 +11,25 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def parse_ip(host: str) -> IPAddress | None:
-    """The address if ``host`` is a literal IPv4/IPv6 address (brackets allowed), else None."""
+    """The address if ``host`` is a literal IPv4/IPv6 address (brackets allowed), else None.
+
+    Also the legacy IPv4 forms resolvers still accept (``2130706433``, ``0x7f000001``,
+    ``127.1``), which would otherwise slip past a check for dotted quads.
+    """
+    text = host.strip("[]")
     try:
-        return ipaddress.ip_address(host.strip("[]"))
+        return ipaddress.ip_address(text)
     except ValueError:
-        return None
+        pass
+    if text and all(c in _LEGACY_IPV4_CHARS for c in text.lower()):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(text))
+        except OSError:
+            return None
+    return None
+
+
+_LEGACY_IPV4_CHARS = frozenset("0123456789abcdefx.")
 
 
 def is_blocked_address(address: IPAddress) -> bool:

@@ -27,6 +27,7 @@ from litestar.params import JSONBody
 from litestar.typing import FieldDefinition
 
 from paygate_core.errors import ValidationFailed
+from paygate_core.text import is_valid_unicode
 from paygate_http.errors import MalformedRequest
 
 if TYPE_CHECKING:
@@ -93,7 +94,26 @@ def decode_json_object(raw: bytes) -> JsonObject:
         raise MalformedJson(fields={"body": "is not valid JSON"}) from None
     if not isinstance(value, dict):
         raise ValidationFailed(fields={"body": "must be a JSON object"})
+    _check_unicode(value, "")
     return value
+
+
+def _check_unicode(value: object, path: str) -> None:
+    """Refuse lone UTF-16 surrogates (``"\\ud800"``): valid JSON, but no UTF-8 storage or
+    response encoder accepts them, so they must stop here as a 1004 naming the field."""
+    if isinstance(value, str):
+        if not is_valid_unicode(value):
+            raise ValidationFailed(fields={path or "body": "must be valid Unicode "
+                                                           "(no lone surrogates)"})
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = f"{path}.{key}" if path else key
+            if not is_valid_unicode(key):
+                raise ValidationFailed(fields={path or "body": "keys must be valid Unicode"})
+            _check_unicode(item, name)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_unicode(item, f"{path}[{index}]")
 
 
 def optional_object(data: JsonObject, key: str) -> JsonObject | None:

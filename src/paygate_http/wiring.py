@@ -59,6 +59,7 @@ def build_paygate(settings: Settings, uow: UnitOfWorkFactory, *, clock: Clock | 
         card_key=derive_key(settings.secret_key, "card-fingerprint"),
         lifetimes=TokenLifetimes(access=timedelta(seconds=settings.access_token_ttl),
                                  refresh=timedelta(seconds=settings.refresh_token_ttl)),
+        allow_private_webhooks=settings.webhook_allow_private,
     )
 
 

@@ -90,9 +90,13 @@ def test_largest_amount_is_99999999_99_major_units_cut_to_minor_units() -> None:
         ErrorCode.INVALID_AMOUNT)
 
 
-def test_trailing_zeros_beyond_minor_units_are_not_extra_decimals() -> None:
-    assert parse_amount("100.00", CURRENCIES["JPY"]).format() == "100"
-    assert parse_amount("10.500", CURRENCIES["USD"]).format() == "10.50"
+def test_decimals_count_as_written_so_trailing_zeros_beyond_minor_units_are_refused() -> None:
+    for raw, code in (("100.00", "JPY"), ("100.0", "JPY"), ("10.500", "USD"),
+                      (Decimal("1.000"), "INR")):
+        with pytest.raises(InvalidAmount):
+            parse_amount(raw, CURRENCIES[code])
+    assert parse_amount("10.5", CURRENCIES["USD"]).format() == "10.50"
+    assert parse_amount("100", CURRENCIES["JPY"]).format() == "100"
 
 
 def test_amounts_format_with_exactly_the_currency_minor_units() -> None:

@@ -50,6 +50,11 @@ class SqlTokenStore:
     def revoke_user(self, user_id: UUID) -> None:
         self._revoke_where(refresh_tokens.c.user_id == user_id)
 
+    def is_family_revoked(self, family: UUID) -> bool:
+        live = select(refresh_tokens.c.jti).where(
+            refresh_tokens.c.family == family, refresh_tokens.c.revoked.is_(False)).limit(1)
+        return self._c.connection.execute(live).first() is None
+
     def revoke_access(self, jti: UUID, expires_at: datetime) -> None:
         now = datetime.now(UTC)
         stmt = self._c.upsert(revoked_access_tokens).values(

@@ -920,6 +920,26 @@ class TokenStoreContract:
         rotated.revoked = True
         assert_identical(stored, rotated)
 
+    def test_a_login_is_revoked_when_none_of_its_refresh_tokens_is_live(
+            self, uow_factory: Factory) -> None:
+        alice, _, b = self._tokens(uow_factory)
+        first = b.refresh_token(alice)
+        rotated = b.refresh_token(alice, family=first.family, created_at=at(1))
+        other_login = b.refresh_token(alice)
+        write(uow_factory, first, rotated, other_login)
+        with uow_factory() as uow:
+            uow.tokens.revoke_refresh(first.jti)  # a rotation: the login lives on
+            uow.commit()
+        with reading(uow_factory) as uow:
+            assert not uow.tokens.is_family_revoked(first.family)
+            assert uow.tokens.is_family_revoked(STRANGER)
+        with uow_factory() as uow:
+            uow.tokens.revoke_family(first.family)
+            uow.commit()
+        with reading(uow_factory) as uow:
+            assert uow.tokens.is_family_revoked(first.family)
+            assert not uow.tokens.is_family_revoked(other_login.family)
+
     def test_access_deny_list(self, uow_factory: Factory) -> None:
         revoked, fine = UUID(int=1), UUID(int=2)
         with uow_factory() as uow:

@@ -351,6 +351,10 @@ class _Tokens:
     def revoke_user(self, user_id: UUID) -> None:
         self._revoke_where(lambda t: t.user_id == user_id)
 
+    def is_family_revoked(self, family: UUID) -> bool:
+        return not any(t.family == family and not t.revoked
+                       for t in self._t.data["refresh_tokens"].values())
+
     def revoke_access(self, jti: UUID, expires_at: datetime) -> None:
         self._t.put("revoked_access", jti, expires_at)
 

@@ -113,7 +113,8 @@ def raw_amounts(currency: Currency) -> st.SearchStrategy[object]:
     """Valid raw JSON amounts for ``currency``: ints, ``Decimal``s and plain decimal strings.
 
     ``parse_amount`` accepts each and yields ``Decimal(str(raw))``: fewer decimals than the
-    currency allows, and trailing zeros, are fine ("10", "10.5", "10.50").
+    currency allows are fine ("10", "10.5", "10.50" in USD); decimals are counted as
+    written, so trailing zeros beyond the minor units ("100.0" in JPY) are not.
     """
     def spellings(amount: Decimal) -> st.SearchStrategy[object]:
         options: list[object] = [amount, f"{amount:f}", f"{amount.normalize():f}",

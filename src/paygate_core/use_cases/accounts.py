@@ -65,10 +65,11 @@ def get_merchant_account(merchant_id: UUID, *, uow: UnitOfWorkFactory) -> Mercha
 
 
 def update_merchant(cmd: UpdateMerchant, *, uow: UnitOfWorkFactory, clock: Clock,
-                    ) -> MerchantAccount:
+                    allow_private_webhooks: bool = False) -> MerchantAccount:
     """PATCH semantics: only fields that were sent change; ``webhook_url=None`` clears it."""
     change_url = cmd.webhook_url is not UNSET
-    webhook_url = validate_webhook_url(cmd.webhook_url) if change_url else None
+    webhook_url = (validate_webhook_url(cmd.webhook_url, allow_private=allow_private_webhooks)
+                   if change_url else None)
     name = validate_name(cmd.name) if cmd.name is not UNSET else None
     with uow() as work:
         account = _account(work, cmd.merchant_id)

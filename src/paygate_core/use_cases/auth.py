@@ -34,6 +34,7 @@ from paygate_core.ports import (
     UnitOfWorkFactory,
 )
 from paygate_core.principals import CredentialKind, Principal
+from paygate_core.text import check_storable
 from paygate_core.tokens import AuthSession, RefreshToken, TokenClaims, TokenType
 
 __all__ = [
@@ -140,11 +141,13 @@ def _new_user(
     return user
 
 
-def _issue_access(user: User, ports: _Ports) -> tuple[str, TokenClaims]:
+def _issue_access(user: User, ports: _Ports, family: UUID | None = None,
+                  ) -> tuple[str, TokenClaims]:
+    """An access token; ``family`` ties it to its login, so revoking the login kills it."""
     now = ports.clock.now()
     claims = TokenClaims(
         sub=user.id, role=user.role, type=TokenType.ACCESS, jti=ports.ids.new_id(),
-        issued_at=now, expires_at=now + ports.lifetimes.access,
+        issued_at=now, expires_at=now + ports.lifetimes.access, family=family,
     )
     return ports.tokens.encode(claims), claims
 
@@ -152,11 +155,11 @@ def _issue_access(user: User, ports: _Ports) -> tuple[str, TokenClaims]:
 def _issue_session(user: User, uow: UnitOfWork, ports: _Ports, family: UUID | None = None,
                    ) -> AuthSession:
     now = ports.clock.now()
-    access, _ = _issue_access(user, ports)
+    family = family or ports.ids.new_id()
+    access, _ = _issue_access(user, ports, family)
     refresh_claims = TokenClaims(
         sub=user.id, role=user.role, type=TokenType.REFRESH, jti=ports.ids.new_id(),
-        issued_at=now, expires_at=now + ports.lifetimes.refresh,
-        family=family or ports.ids.new_id(),
+        issued_at=now, expires_at=now + ports.lifetimes.refresh, family=family,
     )
     assert refresh_claims.family is not None
     uow.tokens.add_refresh(RefreshToken(
@@ -172,11 +175,12 @@ def _issue_session(user: User, uow: UnitOfWork, ports: _Ports, family: UUID | No
 def register_merchant(
     cmd: RegisterMerchant, *, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
     hasher: PasswordHasher, tokens: TokenService, lifetimes: TokenLifetimes,
+    allow_private_webhooks: bool = False,
 ) -> MerchantRegistration:
     webhook_url: str | None = None
     url_problem: Mapping[str, str] = {}
     try:
-        webhook_url = validate_webhook_url(cmd.webhook_url)
+        webhook_url = validate_webhook_url(cmd.webhook_url, allow_private=allow_private_webhooks)
     except ValidationFailed as exc:
         url_problem = exc.fields
     ports = _Ports(clock, ids, tokens, lifetimes)
@@ -214,6 +218,8 @@ def login(
         bad = {f: "must be a string" for f, v in (("email", cmd.email),
                ("password", cmd.password)) if not isinstance(v, str)}
         raise ValidationFailed(fields=bad)
+    check_storable(cmd.email, "email")
+    check_storable(cmd.password, "password")
     email = cmd.email.strip().lower()
     with uow(read_only=True) as work:
         user = work.users.get_by_email(email)
@@ -276,6 +282,8 @@ def authenticate_bearer(token: str, *, uow: UnitOfWorkFactory, tokens: TokenServ
     with uow(read_only=True) as work:
         if work.tokens.is_access_revoked(claims.jti):
             raise NotAuthenticated("Access token has been revoked")
+        if claims.family is not None and work.tokens.is_family_revoked(claims.family):
+            raise NotAuthenticated("The login of this token has been revoked")
         user = work.users.get(claims.sub)
         if user is None or user.deleted:
             raise NotAuthenticated("User is not active")

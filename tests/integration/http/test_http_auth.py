@@ -294,14 +294,19 @@ def test_reusing_a_rotated_refresh_token_revokes_the_whole_login(api: Api) -> No
     registered = api.post("auth/register/", json={"email": "f@shop.example", "name": "F",
                                                   "password": PASSWORD})
     first = _cookie_attributes(registered.headers["set-cookie"])["value"]
+    first_access = registered.json()["data"]["access"]
     api.client.cookies.clear()
-    second = api.post("auth/refresh/", json={"refresh": first}).json()["data"]["refresh"]
+    rotated = api.post("auth/refresh/", json={"refresh": first}).json()["data"]
+    assert api.get("merchants/me/", token=rotated["access"]).status_code == 200
 
     reuse = api.post("auth/refresh/", json={"refresh": first})
-    after = api.post("auth/refresh/", json={"refresh": second})
+    after = api.post("auth/refresh/", json={"refresh": rotated["refresh"]})
 
     assert error_of(reuse) == (401, 1002)
     assert error_of(after) == (401, 1002)
+    # every token of that login, access tokens included, stops working
+    assert error_of(api.get("merchants/me/", token=first_access)) == (401, 1002)
+    assert error_of(api.get("merchants/me/", token=rotated["access"])) == (401, 1002)
 
 
 def test_refresh_without_a_token_is_not_authenticated(api: Api) -> None:
@@ -359,11 +364,14 @@ def test_logout_without_a_refresh_token_still_succeeds(api: Api, merchant: dict[
 
 
 def test_logout_keeps_other_logins_alive(api: Api, merchant: dict[str, Any]) -> None:
-    other = api.login("a@shop.example")["access"]
+    own_refresh = api.client.cookies.get("refresh_token")  # the registration's login
+    other = api.login("a@shop.example")["access"]  # a second device
+    api.client.cookies.clear()
 
-    api.post("auth/logout/", token=merchant["access"])
+    api.post("auth/logout/", token=merchant["access"], json={"refresh": own_refresh})
 
     assert api.get("merchants/me/", token=other).status_code == 200
+    assert error_of(api.get("merchants/me/", token=merchant["access"])) == (401, 1002)
 
 
 def test_logout_needs_a_bearer_token_not_an_api_key(api: Api, merchant: dict[str, Any]) -> None:

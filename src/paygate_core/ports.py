@@ -148,6 +148,11 @@ class MerchantRepository(Protocol):
 
     def get_by_api_key(self, api_key: str) -> Merchant | None: ...
 
+    def get_account_by_api_key(self, api_key: str) -> MerchantAccount | None:
+        """The merchant with its user (deleted or not): what authenticating an API key
+        needs on every request, in one read."""
+        ...
+
     def list(self, page: PageRequest, *, include_deleted: bool = False) -> Page[MerchantSummary]:
         ...
 

@@ -73,14 +73,10 @@ class SqlUsers:
             raise
 
     def update(self, user: User) -> None:
-        self._c.prefetched_users.pop(user.id, None)
         self._c.connection.execute(
             update(users).where(users.c.id == user.id).values(_user_values(user)))
 
     def get(self, user_id: UUID) -> User | None:
-        prefetched = self._c.prefetched_users.pop(user_id, None)
-        if prefetched is not None:
-            return prefetched
         return self._c.one(select(users).where(users.c.id == user_id), _user)
 
     def get_by_email(self, email: str) -> User | None:
@@ -141,13 +137,13 @@ class SqlMerchants:
         return self._c.one(select(merchants).where(merchants.c.user_id == user_id), _merchant)
 
     def get_by_api_key(self, api_key: str) -> Merchant | None:
-        """The merchant, fetched with its user in one query: authenticating an API key
-        asks for both, on every request, and the user is then served from the context."""
+        account = self.get_account_by_api_key(api_key)
+        return account.merchant if account else None
+
+    def get_account_by_api_key(self, api_key: str) -> MerchantAccount | None:
+        """One joined query: authenticating an API key needs both rows on every request."""
         row = self._c.connection.execute(_MERCHANT_BY_KEY, {"key_api_key": api_key}).first()
-        if row is None:
-            return None
-        self._c.prefetched_users[row.user_id] = _user(row, "u_")
-        return _merchant(row)
+        return None if row is None else MerchantAccount(_merchant(row), _user(row, "u_"))
 
     def list(self, page: PageRequest, *, include_deleted: bool = False,
              ) -> Page[MerchantSummary]:

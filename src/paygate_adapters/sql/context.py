@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
-from uuid import UUID
 
 from sqlalchemy import Connection, Row, Select, Table, literal, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
@@ -13,7 +12,6 @@ from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 
 from paygate_adapters.sql.rollup import RollupDeltas
-from paygate_core.accounts import User
 from paygate_core.pagination import Keyed, Page, PageRequest
 
 __all__ = ["Context"]
@@ -30,9 +28,6 @@ class Context:
         self.read_only = read_only
         self.is_sqlite = connection.dialect.name == "sqlite"
         self.rollup = RollupDeltas()
-        # Users read along with another row (a merchant by API key), handed out once by
-        # ``SqlUsers.get`` instead of a second query; dropped when the user is updated.
-        self.prefetched_users: dict[UUID, User] = {}
 
     def upsert(self, table: Table) -> PgInsert | SqliteInsert:
         """``INSERT`` with the dialect's ``ON CONFLICT`` clauses (SQLite >= 3.24, PG)."""

@@ -273,6 +273,10 @@ class MerchantRepositoryContract:
             assert_identical(uow.merchants.get(silent.id), silent)
             assert_identical(uow.merchants.get_by_user(user_b.id), silent)
             assert_identical(uow.merchants.get_by_api_key(hooked.api_key), hooked)
+            account = uow.merchants.get_account_by_api_key(hooked.api_key)
+            assert account is not None
+            assert_identical(account.merchant, hooked)
+            assert_identical(account.user, user_a)
 
     def test_rotated_api_key_replaces_the_old_one(self, uow_factory: Factory) -> None:
         _, merchant = seed_merchant(uow_factory, Builder())
@@ -298,6 +302,7 @@ class MerchantRepositoryContract:
             assert uow.merchants.get(user.id) is None  # a user id is not a merchant id
             assert uow.merchants.get_by_user(admin.id) is None
             assert uow.merchants.get_by_api_key("pk_nope") is None
+            assert uow.merchants.get_account_by_api_key("pk_nope") is None
 
     def test_merchant_list_counts_orders_and_payments_and_hides_deleted(
             self, uow_factory: Factory) -> None:

@@ -144,6 +144,11 @@ class _Merchants:
         found = self._t.values("merchants", lambda m: m.api_key == api_key)
         return found[0] if found else None
 
+    def get_account_by_api_key(self, api_key: str) -> MerchantAccount | None:
+        merchant = self.get_by_api_key(api_key)
+        user: User | None = self._t.get("users", merchant.user_id) if merchant else None
+        return MerchantAccount(merchant, user) if merchant and user else None
+
     def list(self, page: PageRequest, *, include_deleted: bool = False,
              ) -> Page[MerchantSummary]:
         summaries = []

@@ -293,8 +293,7 @@ def authenticate_bearer(token: str, *, uow: UnitOfWorkFactory, tokens: TokenServ
 
 def authenticate_api_key(api_key: str, *, uow: UnitOfWorkFactory) -> Principal:
     with uow(read_only=True) as work:
-        merchant = work.merchants.get_by_api_key(api_key)
-        user = work.users.get(merchant.user_id) if merchant else None
-    if merchant is None or user is None or user.deleted:
+        account = work.merchants.get_account_by_api_key(api_key)
+    if account is None or account.user.deleted:
         raise NotAuthenticated("API key is not valid")
-    return Principal(user, merchant, CredentialKind.API_KEY)
+    return Principal(account.user, account.merchant, CredentialKind.API_KEY)

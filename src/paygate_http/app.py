@@ -30,7 +30,7 @@ from paygate_http.errors import EXCEPTION_HANDLERS
 from paygate_http.json_body import MAX_BODY_BYTES
 from paygate_http.observability import RequestLog, configure_logging
 from paygate_http.ratelimit import MemoryRateLimitStore, RateLimitStore, RedisRateLimitStore
-from paygate_http.runtime import RUNTIME_STATE_KEY, Runtime
+from paygate_http.runtime import RUNTIME_STATE_KEY, Offload, Runtime, run_in_thread
 from paygate_http.settings import Settings
 
 if TYPE_CHECKING:
@@ -60,10 +60,13 @@ class PaygateApp(Litestar):
 
 def create_app(settings: Settings, *, paygate: Paygate | None = None,
                ready_check: Callable[[], bool] | None = None,
-               rate_limit_store: RateLimitStore | None = None) -> Litestar:
+               rate_limit_store: RateLimitStore | None = None,
+               offload: Offload | None = None) -> Litestar:
     """The ASGI application. ``paygate`` replaces the SQL wiring (e.g. in-memory adapters),
     ``ready_check`` the database probe of ``/ready``, ``rate_limit_store`` the store chosen
-    from the settings (Redis when ``PAYGATE_REDIS_URL`` is set, else in-process)."""
+    from the settings (Redis when ``PAYGATE_REDIS_URL`` is set, else in-process),
+    ``offload`` how use cases are called (default: on the event loop for the SQLite wiring,
+    in worker threads otherwise; ADR 0006)."""
     configure_logging(settings.log_level)
     on_shutdown: list[Callable[[], Any]] = []
     if paygate is None:
@@ -72,11 +75,12 @@ def create_app(settings: Settings, *, paygate: Paygate | None = None,
         database = open_database(settings)
         paygate = build_paygate(settings, database.uow)
         ready_check = ready_check or database.ready
+        offload = offload or database.offload
         on_shutdown.append(database.close)
     store = rate_limit_store or _rate_limit_store(settings)
     on_shutdown.append(store.close)
     runtime = Runtime(paygate=paygate, settings=settings, rate_limits=store,
-                      ready=ready_check or (lambda: True))
+                      ready=ready_check or (lambda: True), offload=offload or run_in_thread)
     api = Router(path=API_BASE_PATH, route_handlers=list(API_CONTROLLERS))
     return PaygateApp(
         route_handlers=[api, *SERVICE_CONTROLLERS],

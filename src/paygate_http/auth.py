@@ -11,10 +11,9 @@ Controllers use them like this::
             merchant = principal.require_merchant()
 
 ``authenticate`` reads ``Authorization: Bearer <jwt>`` or else ``X-API-Key``, resolves the
-``Principal`` in a worker thread (database round trip; Litestar's ``sync_to_thread``, the
-executor the handlers use, which costs the event loop much less than anyio's), applies
-the per-credential rate limit, and caches the principal on the request: every guard and
-the ``principal`` dependency share one lookup. Guards run before the body is read.
+``Principal`` (a database read, run like every use case: ``runtime.offload``, ADR 0006),
+applies the per-credential rate limit, and caches the principal on the request: every guard
+and the ``principal`` dependency share one lookup. Guards run before the body is read.
 """
 
 from __future__ import annotations
@@ -22,12 +21,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
-from litestar.concurrency import sync_to_thread
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
+from litestar.params import SkipValidation
 from litestar.types import Guard
 
 from paygate_core.errors import NotAuthenticated, RateLimited
+from paygate_core.gateway import Paygate
 from paygate_core.principals import Principal
 from paygate_http.ratelimit import RateLimit, client_ip
 from paygate_http.runtime import Runtime, runtime_of
@@ -68,10 +68,10 @@ async def _resolve(connection: Connection, runtime: Runtime) -> Principal:
         scheme, _, token = authorization.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthenticated("The Authorization header must be 'Bearer <token>'")
-        return await sync_to_thread(runtime.paygate.authenticate_bearer, token.strip())
+        return await runtime.offload(runtime.paygate.authenticate_bearer, token.strip())
     api_key = connection.headers.get("x-api-key")
     if api_key is not None and api_key.strip():
-        return await sync_to_thread(runtime.paygate.authenticate_api_key, api_key.strip())
+        return await runtime.offload(runtime.paygate.authenticate_api_key, api_key.strip())
     raise NotAuthenticated("Authentication credentials were not provided")
 
 
@@ -83,8 +83,14 @@ async def _enforce(runtime: Runtime, key: str, rate: RateLimit | None) -> None:
         raise RateLimited(retry_after)
 
 
-async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
-    """The ``principal`` dependency (authenticates when no guard did yet)."""
+async def provide_principal(request: Request[Any, Any, Any], paygate: SkipValidation[Paygate],
+                            ) -> Principal:
+    """The ``principal`` dependency (authenticates when no guard did yet).
+
+    It names ``paygate`` only so that Litestar resolves the two one after the other: two
+    dependencies on one level are resolved in an anyio task group, which cost a write
+    request more than its authentication."""
+    del paygate
     return await authenticate(request)
 
 

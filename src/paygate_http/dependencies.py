@@ -20,11 +20,12 @@ from paygate_http.auth import provide_principal
 from paygate_http.runtime import runtime_of
 from paygate_http.settings import Settings
 
-__all__ = ["DEPENDENCIES", "PaygateDep", "PrincipalDep", "SettingsDep"]
+__all__ = ["DEPENDENCIES", "AnyRequest", "PaygateDep", "PrincipalDep", "SettingsDep"]
 
 PaygateDep = SkipValidation[Paygate]
 PrincipalDep = SkipValidation[Principal]
 SettingsDep = SkipValidation[Settings]
+AnyRequest = Request[Any, Any, Any]
 
 
 def _provide_paygate(request: Request[Any, Any, Any]) -> Paygate:

@@ -43,7 +43,7 @@ from typing import Any, cast
 from uuid import UUID
 
 import attrs
-from anyio import CancelScope, to_thread
+from anyio import CancelScope
 from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
 from litestar.types import (
@@ -68,7 +68,7 @@ from paygate_core.ports import IdempotencyRecord
 from paygate_http.auth import authenticate
 from paygate_http.errors import BodyTooLarge
 from paygate_http.json_body import MAX_BODY_BYTES, decode_json_object
-from paygate_http.runtime import runtime_of
+from paygate_http.runtime import Runtime, runtime_of
 
 __all__ = [
     "KEY_HEADER",
@@ -207,7 +207,7 @@ class _ClientGone(Exception):
 class _Claim:
     """A key this request owns: it must end completed or released."""
 
-    paygate: Paygate
+    runtime: Runtime
     merchant_id: UUID
     key: str
 
@@ -217,8 +217,8 @@ class _Claim:
             await self.release()
             return
         try:
-            await to_thread.run_sync(_complete, self.paygate, self.merchant_id, self.key,
-                                     status, body)
+            await self.runtime.offload(_complete, self.runtime.paygate, self.merchant_id,
+                                       self.key, status, body)
         except Exception:
             # The work is done; the answer must still go out. The key stays unfinished
             # (409 1007) until LEASE runs out: ADR 0005 discusses this window.
@@ -227,7 +227,8 @@ class _Claim:
 
     async def release(self) -> None:
         with CancelScope(shield=True):
-            await to_thread.run_sync(_release, self.paygate, self.merchant_id, self.key)
+            await self.runtime.offload(_release, self.runtime.paygate, self.merchant_id,
+                                       self.key)
 
 
 class IdempotencyMiddleware:
@@ -249,15 +250,15 @@ class IdempotencyMiddleware:
             body = await _read_body(scope, receive)
         except _ClientGone:
             return
-        paygate = runtime_of(connection).paygate
+        runtime = runtime_of(connection)
         fingerprint = request_fingerprint(scope["method"], scope["path"], body)
-        record = await to_thread.run_sync(_claim, paygate, merchant.id, key, fingerprint)
+        record = await runtime.offload(_claim, runtime.paygate, merchant.id, key, fingerprint)
         if record is not None:
             await _answer_from(record, fingerprint, send)
             return
         await self._run_owned(scope, _replaying(body, receive), send,
-                              _Claim(paygate, merchant.id, key))
-        _janitor(connection).maybe_purge(paygate)
+                              _Claim(runtime, merchant.id, key))
+        _janitor(connection).maybe_purge(runtime.paygate)
 
     async def _run_owned(self, scope: Scope, receive: Receive, send: Send, claim: _Claim,
                          ) -> None:

@@ -1,24 +1,59 @@
-"""What the request handlers share: the ``Paygate`` facade, settings, the rate-limit store.
+"""What the request handlers share: the ``Paygate`` facade, settings, the rate-limit store,
+and how blocking use cases are run from the event loop.
 
 ``create_app`` puts one ``Runtime`` in the application state; guards and dependencies read
-it back with ``runtime_of(connection)``.
+it back with ``runtime_of(connection)``. Handlers call the (synchronous) facade through
+``run_blocking(connection, paygate.create_order, command)``: on SQLite that is a plain call
+on the event loop, elsewhere a worker thread (ADR 0006).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 import attrs
+from litestar.concurrency import sync_to_thread
 from litestar.connection import ASGIConnection
 
 from paygate_core.gateway import Paygate
 from paygate_http.ratelimit import RateLimitStore
 from paygate_http.settings import Settings
 
-__all__ = ["RUNTIME_STATE_KEY", "Runtime", "runtime_of"]
+__all__ = [
+    "RUNTIME_STATE_KEY",
+    "Offload",
+    "Runtime",
+    "run_blocking",
+    "run_in_thread",
+    "run_inline",
+    "runtime_of",
+]
 
 RUNTIME_STATE_KEY = "paygate_runtime"
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Offload(Protocol):
+    """How a synchronous use case runs from the event loop."""
+
+    def __call__(self, function: Callable[P, R], /, *args: P.args,
+                 **kwargs: P.kwargs) -> Awaitable[R]: ...
+
+
+async def run_inline(function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+    """On the event loop itself: for adapters whose calls take microseconds and never wait
+    on the network (SQLite: its one writer is a queue anyway, and a thread hop per call cost
+    more than the SQL)."""
+    return function(*args, **kwargs)
+
+
+async def run_in_thread(function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs,
+                        ) -> R:
+    """In Litestar's worker-thread executor: for adapters that wait on a network server."""
+    return await sync_to_thread(function, *args, **kwargs)
 
 
 @attrs.frozen
@@ -27,8 +62,15 @@ class Runtime:
     settings: Settings
     rate_limits: RateLimitStore
     ready: Callable[[], bool]
+    offload: Offload = run_in_thread
 
 
 def runtime_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Runtime:
     runtime: Runtime = connection.app.state[RUNTIME_STATE_KEY]
     return runtime
+
+
+def run_blocking(connection: ASGIConnection[Any, Any, Any, Any], function: Callable[P, R], /,
+                 *args: P.args, **kwargs: P.kwargs) -> Awaitable[R]:
+    """``function(*args, **kwargs)`` the way this application runs use cases."""
+    return runtime_of(connection).offload(function, *args, **kwargs)

@@ -59,6 +59,10 @@ def _uvicorn_config(app: Any) -> Any:
 
     return uvicorn.Config(
         app, lifespan="on", access_log=False, log_config=None,
+        # The standard asyncio loop, not uvloop: saturated, uvloop served some connections
+        # ten times later than the rest (p99 165 ms against p50 24 ms for the same ASGI
+        # app; asyncio: 26 ms against 25 ms, at the same throughput). ADR 0006.
+        loop="asyncio",
         proxy_headers=False,  # the app decides which X-Forwarded-For to trust
         server_header=False, timeout_keep_alive=5, timeout_graceful_shutdown=int(GRACEFUL_TIMEOUT),
     )

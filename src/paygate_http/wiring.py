@@ -24,6 +24,7 @@ from paygate_core.ports import Clock, IdGenerator, PasswordHasher, UnitOfWorkFac
 from paygate_core.simulator import SimulatedProcessor
 from paygate_core.system import SystemClock, UUID4Ids
 from paygate_core.use_cases.auth import RegisterAdmin, TokenLifetimes
+from paygate_http.runtime import Offload, run_in_thread, run_inline
 from paygate_http.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -69,6 +70,13 @@ class Database:
 
     engine: Any
     uow: UnitOfWorkFactory
+
+    @property
+    def offload(self) -> Offload:
+        """SQLite calls run on the event loop, PostgreSQL ones in worker threads (ADR 0006)."""
+        from paygate_adapters.sql import is_sqlite
+
+        return run_inline if is_sqlite(self.engine) else run_in_thread
 
     def ready(self) -> bool:
         from paygate_adapters.sql import database_ready

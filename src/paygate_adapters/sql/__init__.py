@@ -8,7 +8,7 @@ shipped inside the package. ADR 0003 explains the schema and the locking.
     database_ready(engine)                   # for /ready
 """
 
-from paygate_adapters.sql.engine import create_database_engine, database_ready
+from paygate_adapters.sql.engine import create_database_engine, database_ready, is_sqlite
 from paygate_adapters.sql.migrate import upgrade_schema
 from paygate_adapters.sql.rollup import rebuild_stats_rollup
 from paygate_adapters.sql.unit_of_work import SqlUnitOfWork, SqlUnitOfWorkFactory
@@ -18,6 +18,7 @@ __all__ = [
     "SqlUnitOfWorkFactory",
     "create_database_engine",
     "database_ready",
+    "is_sqlite",
     "rebuild_stats_rollup",
     "upgrade_schema",
 ]

@@ -13,7 +13,7 @@ from paygate_core.use_cases.payments import CreateOrder
 from paygate_http import payment_presenters as present
 from paygate_http import presenters
 from paygate_http.auth import merchant_only
-from paygate_http.dependencies import PaygateDep, PrincipalDep
+from paygate_http.dependencies import AnyRequest, PaygateDep, PrincipalDep
 from paygate_http.idempotency import IdempotencyMiddleware
 from paygate_http.json_body import JsonBody, JsonData
 from paygate_http.params import Cursor, Limit, page_request
@@ -25,6 +25,7 @@ from paygate_http.payment_docs import (
     route_errors,
 )
 from paygate_http.payment_schemas import CreateOrderRequest, OrderData, OrderDetailData
+from paygate_http.runtime import run_blocking
 from paygate_http.schemas import PageData, Success
 
 __all__ = ["OrdersController"]
@@ -42,41 +43,45 @@ class OrdersController(Controller):
     security = BEARER_OR_KEY
 
     @post("/", operation_id="createOrder", status_code=201, dto=JsonBody[CreateOrderRequest],
-          middleware=[IdempotencyMiddleware], sync_to_thread=True, summary="Create an order",
+          middleware=[IdempotencyMiddleware], summary="Create an order",
           response_headers=REPLAYED_HEADERS,
           responses=route_errors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_AMOUNT, *DENIED,
                                body=True, idempotent=True))
-    def create(self, paygate: PaygateDep, principal: PrincipalDep,
-               data: JsonData = None, idempotency_key: IdempotencyKey = None,
-               ) -> Response[Success[OrderData]]:
+    async def create(self, request: AnyRequest, paygate: PaygateDep, principal: PrincipalDep,
+                     data: JsonData = None, idempotency_key: IdempotencyKey = None,
+                     ) -> Response[Success[OrderData]]:
         """``amount`` a JSON number or decimal string (never a float internally);
         ``currency`` defaults to INR and is returned uppercase."""
         del idempotency_key  # handled by IdempotencyMiddleware; declared for the docs
         body = data or {}
-        order = paygate.create_order(CreateOrder(
+        order = await run_blocking(request, paygate.create_order, CreateOrder(
             merchant_id=principal.require_merchant().id, amount=body.get("amount"),
             currency=body.get("currency"), receipt=body.get("receipt"), notes=body.get("notes"),
         ))
         return Response(presenters.success("Order created successfully", present.order(order)),
                         status_code=201)
 
-    @get("/", operation_id="listOrders", sync_to_thread=True, summary="List orders",
+    @get("/", operation_id="listOrders", summary="List orders",
          responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED))
-    def list_orders(self, paygate: PaygateDep, principal: PrincipalDep,
-                    status: OrderStatusFilter = None, limit: Limit = None,
-                    cursor: Cursor = None) -> Response[Success[PageData[OrderData]]]:
+    async def list_orders(self, request: AnyRequest, paygate: PaygateDep,
+                          principal: PrincipalDep, *, status: OrderStatusFilter = None,
+                          limit: Limit = None, cursor: Cursor = None,
+                          ) -> Response[Success[PageData[OrderData]]]:
         """The merchant's orders, newest first."""
-        result = paygate.list_orders(principal.require_merchant().id,
-                                     page_request(limit, cursor), status=status)
+        result = await run_blocking(request, paygate.list_orders,
+                                    principal.require_merchant().id,
+                                    page_request(limit, cursor), status=status)
         return Response(presenters.success("Orders retrieved successfully",
                                            presenters.page(result, present.order)))
 
-    @get("/{order_id:str}", operation_id="getOrder", sync_to_thread=True,
+    @get("/{order_id:str}", operation_id="getOrder",
          summary="An order with its payments",
          responses=route_errors(ErrorCode.ORDER_NOT_FOUND, *DENIED))
-    def get_order(self, paygate: PaygateDep, principal: PrincipalDep, order_id: OrderIdParam,
-                  ) -> Response[Success[OrderDetailData]]:
+    async def get_order(self, request: AnyRequest, paygate: PaygateDep,
+                        principal: PrincipalDep, order_id: OrderIdParam,
+                        ) -> Response[Success[OrderDetailData]]:
         """404 1008 for an unknown or malformed id and for another merchant's order."""
-        details = paygate.get_order(principal.require_merchant().id, order_id)
+        details = await run_blocking(request, paygate.get_order,
+                                     principal.require_merchant().id, order_id)
         return Response(presenters.success("Order retrieved successfully",
                                            present.order_detail(details)))

@@ -14,7 +14,7 @@ from paygate_core.use_cases.payments import PayOrder
 from paygate_http import payment_presenters as present
 from paygate_http import presenters
 from paygate_http.auth import merchant_only
-from paygate_http.dependencies import PaygateDep, PrincipalDep
+from paygate_http.dependencies import AnyRequest, PaygateDep, PrincipalDep
 from paygate_http.idempotency import IdempotencyMiddleware
 from paygate_http.json_body import JsonBody, JsonData, JsonObject, optional_object
 from paygate_http.params import Cursor, Limit, page_request
@@ -26,6 +26,7 @@ from paygate_http.payment_docs import (
     route_errors,
 )
 from paygate_http.payment_schemas import PaymentData, PaymentDetailData, PayOrderRequest
+from paygate_http.runtime import run_blocking
 from paygate_http.schemas import PageData, Success
 
 __all__ = ["PaymentsController"]
@@ -55,53 +56,59 @@ class PaymentsController(Controller):
     security = BEARER_OR_KEY
 
     @post("/", operation_id="createPayment", status_code=201, dto=JsonBody[PayOrderRequest],
-          middleware=[IdempotencyMiddleware], sync_to_thread=True,
+          middleware=[IdempotencyMiddleware],
           summary="Pay an order by card", response_headers=REPLAYED_HEADERS,
           responses=route_errors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_CARD,
                                ErrorCode.ORDER_NOT_FOUND, ErrorCode.ORDER_ALREADY_PAID,
                                ErrorCode.PROCESSOR_UNAVAILABLE, *DENIED,
                                body=True, idempotent=True))
-    def create(self, paygate: PaygateDep, principal: PrincipalDep,
-               data: JsonData = None, idempotency_key: IdempotencyKey = None,
-               ) -> Response[Success[PaymentData]]:
+    async def create(self, request: AnyRequest, paygate: PaygateDep, principal: PrincipalDep,
+                     data: JsonData = None, idempotency_key: IdempotencyKey = None,
+                     ) -> Response[Success[PaymentData]]:
         """201 for an approved payment (``authorized``) and for a declined one (``failed``,
         with ``failure_reason``). The card number and CVV are never stored or returned."""
         del idempotency_key  # handled by IdempotencyMiddleware; declared for the docs
         command = _pay_order_command(principal.require_merchant().id, data or {})
-        payment = paygate.pay_order(command)
+        payment = await run_blocking(request, paygate.pay_order, command)
         return Response(presenters.success("Payment processed successfully",
                                            present.payment(payment)), status_code=201)
 
-    @get("/", operation_id="listPayments", sync_to_thread=True, summary="List payments",
+    @get("/", operation_id="listPayments", summary="List payments",
          responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED))
-    def list_payments(self, paygate: PaygateDep, principal: PrincipalDep, *,
-                      status: PaymentStatusFilter = None, order_id: OrderIdFilter = None,
-                      limit: Limit = None, cursor: Cursor = None,
-                      ) -> Response[Success[PageData[PaymentData]]]:
+    async def list_payments(self, request: AnyRequest, paygate: PaygateDep,
+                            principal: PrincipalDep, *, status: PaymentStatusFilter = None,
+                            order_id: OrderIdFilter = None, limit: Limit = None,
+                            cursor: Cursor = None,
+                            ) -> Response[Success[PageData[PaymentData]]]:
         """The merchant's payments, newest first."""
-        result = paygate.list_payments(principal.require_merchant().id,
-                                       page_request(limit, cursor), status=status,
-                                       order_id=order_id)
+        result = await run_blocking(request, paygate.list_payments,
+                                    principal.require_merchant().id,
+                                    page_request(limit, cursor), status=status,
+                                    order_id=order_id)
         return Response(presenters.success("Payments retrieved successfully",
                                            presenters.page(result, present.payment)))
 
-    @get("/{payment_id:str}", operation_id="getPayment", sync_to_thread=True,
+    @get("/{payment_id:str}", operation_id="getPayment",
          summary="A payment with its refunds",
          responses=route_errors(ErrorCode.PAYMENT_NOT_FOUND, *DENIED))
-    def get_payment(self, paygate: PaygateDep, principal: PrincipalDep,
-                    payment_id: PaymentIdParam) -> Response[Success[PaymentDetailData]]:
+    async def get_payment(self, request: AnyRequest, paygate: PaygateDep,
+                          principal: PrincipalDep, payment_id: PaymentIdParam,
+                          ) -> Response[Success[PaymentDetailData]]:
         """404 1011 for an unknown or malformed id and for another merchant's payment."""
-        details = paygate.get_payment(principal.require_merchant().id, payment_id)
+        details = await run_blocking(request, paygate.get_payment,
+                                     principal.require_merchant().id, payment_id)
         return Response(presenters.success("Payment retrieved successfully",
                                            present.payment_detail(details)))
 
     @post("/{payment_id:str}/capture", operation_id="capturePayment", status_code=200,
-          sync_to_thread=True, summary="Capture an authorized payment",
+          summary="Capture an authorized payment",
           responses=route_errors(ErrorCode.PAYMENT_NOT_FOUND, ErrorCode.PAYMENT_STATE_CONFLICT,
                                *DENIED))
-    def capture(self, paygate: PaygateDep, principal: PrincipalDep,
-                payment_id: PaymentIdParam) -> Response[Success[PaymentData]]:
+    async def capture(self, request: AnyRequest, paygate: PaygateDep,
+                      principal: PrincipalDep, payment_id: PaymentIdParam,
+                      ) -> Response[Success[PaymentData]]:
         """``authorized`` -> ``captured``; any other status is 409 1012."""
-        payment = paygate.capture_payment(principal.require_merchant().id, payment_id)
+        payment = await run_blocking(request, paygate.capture_payment,
+                                     principal.require_merchant().id, payment_id)
         return Response(presenters.success("Payment captured successfully",
                                            present.payment(payment)))

@@ -12,7 +12,7 @@ from paygate_core.use_cases.payments import RefundPayment
 from paygate_http import payment_presenters as present
 from paygate_http import presenters
 from paygate_http.auth import merchant_only
-from paygate_http.dependencies import PaygateDep, PrincipalDep
+from paygate_http.dependencies import AnyRequest, PaygateDep, PrincipalDep
 from paygate_http.idempotency import IdempotencyMiddleware
 from paygate_http.json_body import JsonBody, JsonData
 from paygate_http.params import Cursor, Limit, page_request
@@ -24,6 +24,7 @@ from paygate_http.payment_docs import (
     route_errors,
 )
 from paygate_http.payment_schemas import CreateRefundRequest, RefundData, RefundDetailData
+from paygate_http.runtime import run_blocking
 from paygate_http.schemas import PageData, Success
 
 __all__ = ["RefundsController"]
@@ -40,47 +41,52 @@ class RefundsController(Controller):
     security = BEARER_OR_KEY
 
     @post("/", operation_id="createRefund", status_code=201, dto=JsonBody[CreateRefundRequest],
-          middleware=[IdempotencyMiddleware], sync_to_thread=True,
+          middleware=[IdempotencyMiddleware],
           summary="Refund a payment, fully or partly", response_headers=REPLAYED_HEADERS,
           responses=route_errors(ErrorCode.VALIDATION_FAILED, ErrorCode.PAYMENT_NOT_FOUND,
                                ErrorCode.PAYMENT_STATE_CONFLICT,
                                ErrorCode.INVALID_REFUND_AMOUNT, *DENIED,
                                body=True, idempotent=True))
-    def create(self, paygate: PaygateDep, principal: PrincipalDep,
-               data: JsonData = None, idempotency_key: IdempotencyKey = None,
-               ) -> Response[Success[RefundDetailData]]:
+    async def create(self, request: AnyRequest, paygate: PaygateDep, principal: PrincipalDep,
+                     data: JsonData = None, idempotency_key: IdempotencyKey = None,
+                     ) -> Response[Success[RefundDetailData]]:
         """Without ``amount``, refunds the whole refundable balance. Only ``authorized`` or
         ``captured`` payments (else 409 1012); the refunds of a payment never exceed its
         amount (422 1013). The payment becomes ``refunded`` when nothing is left."""
         del idempotency_key  # handled by IdempotencyMiddleware; declared for the docs
         body = data or {}
-        outcome = paygate.refund_payment(RefundPayment(
+        outcome = await run_blocking(request, paygate.refund_payment, RefundPayment(
             merchant_id=principal.require_merchant().id, payment_id=body.get("payment_id"),
             amount=body.get("amount"), reason=body.get("reason"),
         ))
         return Response(presenters.success("Refund processed successfully",
                                            present.refund_outcome(outcome)), status_code=201)
 
-    @get("/", operation_id="listRefunds", sync_to_thread=True, summary="List refunds",
+    @get("/", operation_id="listRefunds", summary="List refunds",
          responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED))
-    def list_refunds(self, paygate: PaygateDep, principal: PrincipalDep,
-                     payment_id: PaymentIdFilter = None, limit: Limit = None,
-                     cursor: Cursor = None) -> Response[Success[PageData[RefundData]]]:
+    async def list_refunds(self, request: AnyRequest, paygate: PaygateDep,
+                           principal: PrincipalDep, *, payment_id: PaymentIdFilter = None,
+                           limit: Limit = None, cursor: Cursor = None,
+                           ) -> Response[Success[PageData[RefundData]]]:
         """The merchant's refunds, newest first (without the ``payment`` summary: read the
         refund or the payment for it)."""
-        result = paygate.list_refunds(principal.require_merchant().id,
-                                      page_request(limit, cursor), payment_id=payment_id)
+        result = await run_blocking(request, paygate.list_refunds,
+                                    principal.require_merchant().id,
+                                    page_request(limit, cursor), payment_id=payment_id)
         return Response(presenters.success("Refunds retrieved successfully",
                                            presenters.page(result, present.refund)))
 
-    @get("/{refund_id:str}", operation_id="getRefund", sync_to_thread=True,
+    @get("/{refund_id:str}", operation_id="getRefund",
          summary="A refund with its payment's current status",
          responses=route_errors(ErrorCode.REFUND_NOT_FOUND, *DENIED))
-    def get_refund(self, paygate: PaygateDep, principal: PrincipalDep,
-                   refund_id: RefundIdParam) -> Response[Success[RefundDetailData]]:
+    async def get_refund(self, request: AnyRequest, paygate: PaygateDep,
+                         principal: PrincipalDep, refund_id: RefundIdParam,
+                         ) -> Response[Success[RefundDetailData]]:
         """404 1021 for an unknown or malformed id and for another merchant's refund."""
         merchant_id = principal.require_merchant().id
-        refund = paygate.get_refund(merchant_id, refund_id)
-        payment = paygate.get_payment(merchant_id, refund.payment_id).payment
+        refund = await run_blocking(request, paygate.get_refund, merchant_id, refund_id)
+        details = await run_blocking(request, paygate.get_payment, merchant_id,
+                                     refund.payment_id)
+        payment = details.payment
         return Response(presenters.success("Refund retrieved successfully",
                                            present.refund_detail(refund, payment)))

@@ -17,13 +17,14 @@ from paygate_core.stats import StatsPeriod
 from paygate_http import payment_presenters as present
 from paygate_http import presenters
 from paygate_http.auth import admin_only, merchant_only
-from paygate_http.dependencies import PaygateDep, PrincipalDep
+from paygate_http.dependencies import AnyRequest, PaygateDep, PrincipalDep
 from paygate_http.payment_docs import BEARER, BEARER_OR_KEY, DENIED, route_errors
 from paygate_http.payment_schemas import (
     AdminMerchantStatsData,
     GlobalStatsData,
     MerchantStatsData,
 )
+from paygate_http.runtime import run_blocking
 from paygate_http.schemas import Success
 
 __all__ = ["AdminStatsController", "MerchantStatsController"]
@@ -46,15 +47,16 @@ class MerchantStatsController(Controller):
     guards = [merchant_only]
     security = BEARER_OR_KEY
 
-    @get("/", operation_id="getMerchantStats", sync_to_thread=True,
+    @get("/", operation_id="getMerchantStats",
          summary="The merchant's statistics",
          responses=route_errors(ErrorCode.INVALID_STATS_QUERY, *DENIED))
-    def merchant_stats(self, paygate: PaygateDep, principal: PrincipalDep,
-                       start: From = None, end: To = None,
-                       ) -> Response[Success[MerchantStatsData]]:
+    async def merchant_stats(self, request: AnyRequest, paygate: PaygateDep,
+                             principal: PrincipalDep, start: From = None, end: To = None,
+                             ) -> Response[Success[MerchantStatsData]]:
         """Amounts per currency as decimal strings; ``success_rate`` a number in [0, 1]."""
         period = StatsPeriod.parse(start, end)
-        stats = paygate.merchant_stats(principal.require_merchant().id, period)
+        stats = await run_blocking(request, paygate.merchant_stats,
+                                   principal.require_merchant().id, period)
         return Response(presenters.success(_MESSAGE, present.merchant_stats(stats)))
 
 
@@ -64,19 +66,21 @@ class AdminStatsController(Controller):
     guards = [admin_only]
     security = BEARER
 
-    @get("/", operation_id="getAdminStats", sync_to_thread=True,
+    @get("/", operation_id="getAdminStats",
          summary="Global statistics, or one merchant's with ?merchant_id=",
          responses=route_errors(ErrorCode.INVALID_STATS_QUERY, ErrorCode.MERCHANT_NOT_FOUND,
                               *DENIED))
-    def admin_stats(self, paygate: PaygateDep, merchant_id: MerchantIdFilter = None,
-                    start: From = None, end: To = None,
-                    ) -> Response[Success[GlobalStatsData | AdminMerchantStatsData]]:
+    async def admin_stats(self, request: AnyRequest, paygate: PaygateDep,
+                          merchant_id: MerchantIdFilter = None, start: From = None,
+                          end: To = None,
+                          ) -> Response[Success[GlobalStatsData | AdminMerchantStatsData]]:
         """With ``merchant_id``: that merchant's figures plus ``merchant_id``, ``email`` and
         ``name`` (malformed id 422 1020, unknown 404 1019). Without: every merchant's
         figures with ``total_merchants`` and ``total_admins`` (users not deleted, now)."""
         period = StatsPeriod.parse(start, end)
         if merchant_id is None:
-            figures = paygate.global_stats(period)
+            figures = await run_blocking(request, paygate.global_stats, period)
             return Response(presenters.success(_MESSAGE, present.global_stats(figures)))
-        report = paygate.merchant_stats_for_admin(merchant_id, period)
+        report = await run_blocking(request, paygate.merchant_stats_for_admin, merchant_id,
+                                    period)
         return Response(presenters.success(_MESSAGE, present.admin_merchant_stats(report)))

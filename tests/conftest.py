@@ -14,6 +14,8 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
+from paygate_adapters.sql import SqlUnitOfWorkFactory, create_database_engine, upgrade_schema
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_HOST = os.environ.get("PAYGATE_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("PAYGATE_TEST_PG_PORT", "5432"))
@@ -75,6 +77,17 @@ def postgres_url(postgres_server: None) -> Iterator[str]:
 def sqlite_url(tmp_path: object) -> str:
     """A fresh SQLite database file for one test."""
     return f"sqlite:///{tmp_path}/paygate.db"
+
+
+@pytest.fixture
+def sqlite_uow_factory(sqlite_url: str) -> Iterator[SqlUnitOfWorkFactory]:
+    """The SQL unit-of-work factory over a fresh, migrated SQLite file."""
+    engine = create_database_engine(sqlite_url)
+    upgrade_schema(engine)
+    factory = SqlUnitOfWorkFactory(engine)
+    yield factory
+    factory.close()
+    engine.dispose()
 
 
 @pytest.fixture

@@ -61,12 +61,14 @@ class PaygateApp(Litestar):
 def create_app(settings: Settings, *, paygate: Paygate | None = None,
                ready_check: Callable[[], bool] | None = None,
                rate_limit_store: RateLimitStore | None = None,
-               offload: Offload | None = None) -> Litestar:
+               offload: Offload | None = None,
+               offload_write: Offload | None = None) -> Litestar:
     """The ASGI application. ``paygate`` replaces the SQL wiring (e.g. in-memory adapters),
     ``ready_check`` the database probe of ``/ready``, ``rate_limit_store`` the store chosen
     from the settings (Redis when ``PAYGATE_REDIS_URL`` is set, else in-process),
-    ``offload`` how use cases are called (default: on the event loop for the SQLite wiring,
-    in worker threads otherwise; ADR 0006)."""
+    ``offload`` and ``offload_write`` how reading and writing use cases are called (default:
+    for the SQLite wiring on the event loop, writes group-committed; in worker threads
+    otherwise; ADR 0006)."""
     configure_logging(settings.log_level)
     on_shutdown: list[Callable[[], Any]] = []
     if paygate is None:
@@ -76,11 +78,13 @@ def create_app(settings: Settings, *, paygate: Paygate | None = None,
         paygate = build_paygate(settings, database.uow)
         ready_check = ready_check or database.ready
         offload = offload or database.offload
+        offload_write = offload_write or database.offload_write
         on_shutdown.append(database.close)
     store = rate_limit_store or _rate_limit_store(settings)
     on_shutdown.append(store.close)
     runtime = Runtime(paygate=paygate, settings=settings, rate_limits=store,
-                      ready=ready_check or (lambda: True), offload=offload or run_in_thread)
+                      ready=ready_check or (lambda: True), offload=offload or run_in_thread,
+                      offload_write=offload_write or offload or run_in_thread)
     api = Router(path=API_BASE_PATH, route_handlers=list(API_CONTROLLERS))
     return PaygateApp(
         route_handlers=[api, *SERVICE_CONTROLLERS],

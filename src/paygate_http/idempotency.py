@@ -217,7 +217,7 @@ class _Claim:
             await self.release()
             return
         try:
-            await self.runtime.offload(_complete, self.runtime.paygate, self.merchant_id,
+            await self.runtime.offload_write(_complete, self.runtime.paygate, self.merchant_id,
                                        self.key, status, body)
         except Exception:
             # The work is done; the answer must still go out. The key stays unfinished
@@ -227,7 +227,7 @@ class _Claim:
 
     async def release(self) -> None:
         with CancelScope(shield=True):
-            await self.runtime.offload(_release, self.runtime.paygate, self.merchant_id,
+            await self.runtime.offload_write(_release, self.runtime.paygate, self.merchant_id,
                                        self.key)
 
 
@@ -252,7 +252,7 @@ class IdempotencyMiddleware:
             return
         runtime = runtime_of(connection)
         fingerprint = request_fingerprint(scope["method"], scope["path"], body)
-        record = await runtime.offload(_claim, runtime.paygate, merchant.id, key, fingerprint)
+        record = await runtime.offload_write(_claim, runtime.paygate, merchant.id, key, fingerprint)
         if record is not None:
             await _answer_from(record, fingerprint, send)
             return

@@ -3,8 +3,9 @@ and how blocking use cases are run from the event loop.
 
 ``create_app`` puts one ``Runtime`` in the application state; guards and dependencies read
 it back with ``runtime_of(connection)``. Handlers call the (synchronous) facade through
-``run_blocking(connection, paygate.create_order, command)``: on SQLite that is a plain call
-on the event loop, elsewhere a worker thread (ADR 0006).
+``run_blocking(connection, paygate.get_order, ...)`` to read and ``run_write(connection,
+paygate.create_order, command)`` to write: on SQLite a plain call on the event loop and a
+group commit (group_commit.py), elsewhere a worker thread (ADR 0006).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = [
     "run_blocking",
     "run_in_thread",
     "run_inline",
+    "run_write",
     "runtime_of",
 ]
 
@@ -63,6 +65,7 @@ class Runtime:
     rate_limits: RateLimitStore
     ready: Callable[[], bool]
     offload: Offload = run_in_thread
+    offload_write: Offload = run_in_thread
 
 
 def runtime_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Runtime:
@@ -72,5 +75,12 @@ def runtime_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Runtime:
 
 def run_blocking(connection: ASGIConnection[Any, Any, Any, Any], function: Callable[P, R], /,
                  *args: P.args, **kwargs: P.kwargs) -> Awaitable[R]:
-    """``function(*args, **kwargs)`` the way this application runs use cases."""
+    """``function(*args, **kwargs)`` the way this application runs reading use cases."""
     return runtime_of(connection).offload(function, *args, **kwargs)
+
+
+def run_write(connection: ASGIConnection[Any, Any, Any, Any], function: Callable[P, R], /,
+              *args: P.args, **kwargs: P.kwargs) -> Awaitable[R]:
+    """``function(*args, **kwargs)`` the way this application runs writing use cases (on
+    SQLite: group-committed with the other writes of this turn of the event loop)."""
+    return runtime_of(connection).offload_write(function, *args, **kwargs)

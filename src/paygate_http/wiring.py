@@ -24,6 +24,7 @@ from paygate_core.ports import Clock, IdGenerator, PasswordHasher, UnitOfWorkFac
 from paygate_core.simulator import SimulatedProcessor
 from paygate_core.system import SystemClock, UUID4Ids
 from paygate_core.use_cases.auth import RegisterAdmin, TokenLifetimes
+from paygate_http.group_commit import GroupCommit
 from paygate_http.runtime import Offload, run_in_thread, run_inline
 from paygate_http.settings import Settings, SettingsError
 
@@ -71,12 +72,26 @@ class Database:
     engine: Any
     uow: UnitOfWorkFactory
 
+    _group_commit: Offload | None = attrs.field(default=None, init=False)
+
     @property
     def offload(self) -> Offload:
-        """SQLite calls run on the event loop, PostgreSQL ones in worker threads (ADR 0006)."""
+        """SQLite reads run on the event loop, PostgreSQL ones in worker threads (ADR 0006)."""
         from paygate_adapters.sql import is_sqlite
 
         return run_inline if is_sqlite(self.engine) else run_in_thread
+
+    @property
+    def offload_write(self) -> Offload:
+        """SQLite writes are group-committed on the event loop; PostgreSQL ones run in
+        worker threads, concurrently (ADR 0006)."""
+        from paygate_adapters.sql import SqlUnitOfWorkFactory, is_sqlite
+
+        if not is_sqlite(self.engine) or not isinstance(self.uow, SqlUnitOfWorkFactory):
+            return self.offload
+        if self._group_commit is None:
+            self._group_commit = GroupCommit(self.uow.batch)
+        return self._group_commit
 
     def ready(self) -> bool:
         from paygate_adapters.sql import database_ready
@@ -84,6 +99,10 @@ class Database:
         return database_ready(self.engine)
 
     def close(self) -> None:
+        from paygate_adapters.sql import SqlUnitOfWorkFactory
+
+        if isinstance(self.uow, SqlUnitOfWorkFactory):
+            self.uow.close()
         self.engine.dispose()
 
 

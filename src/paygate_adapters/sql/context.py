@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 
-from paygate_adapters.sql.rollup import RollupDeltas
+from paygate_adapters.sql.rollup import RollupDeltas, RollupRecorder, TriggerMaintained
 from paygate_core.pagination import Keyed, Page, PageRequest
 
 __all__ = ["Context"]
@@ -27,7 +27,7 @@ class Context:
         self.connection = connection
         self.read_only = read_only
         self.is_sqlite = connection.dialect.name == "sqlite"
-        self.rollup = RollupDeltas()
+        self.rollup: RollupRecorder = TriggerMaintained() if self.is_sqlite else RollupDeltas()
 
     def upsert(self, table: Table) -> PgInsert | SqliteInsert:
         """``INSERT`` with the dialect's ``ON CONFLICT`` clauses (SQLite >= 3.24, PG)."""

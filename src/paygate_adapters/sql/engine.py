@@ -21,7 +21,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
-__all__ = ["BEGIN_MODE", "create_database_engine", "database_ready", "is_sqlite"]
+__all__ = ["BEGIN_MODE", "create_database_engine", "database_ready", "is_sqlite",
+           "is_sqlite_memory"]
 
 BEGIN_MODE: Final = "paygate_sqlite_begin"
 """Execution option naming the SQLite BEGIN flavour: ``"IMMEDIATE"`` or ``"DEFERRED"``."""
@@ -40,29 +41,40 @@ def is_sqlite(bind: Engine | Connection) -> bool:
     return bind.dialect.name == "sqlite"
 
 
-def create_database_engine(url: str) -> Engine:
-    """A pooled engine for a ``sqlite:///path`` or ``postgresql[+psycopg]://`` URL."""
+def create_database_engine(url: str | URL, *, read_only: bool = False) -> Engine:
+    """A pooled engine for a ``sqlite:///path`` or ``postgresql[+psycopg]://`` URL.
+
+    ``read_only`` (SQLite files): every connection refuses writes (``PRAGMA query_only``),
+    set once when it opens. Toggling the pragma per unit of work instead made SQLite
+    discard the connection's prepared statements, triggers included, every time."""
     parsed = _normalised_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed)
+        return _sqlite_engine(parsed, read_only=read_only)
     if parsed.get_backend_name() == "postgresql":
         return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
     raise ValueError(f"unsupported database URL scheme: {parsed.drivername!r}")
 
 
-def _sqlite_engine(url: URL) -> Engine:
+def is_sqlite_memory(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+def _sqlite_engine(url: URL, *, read_only: bool) -> Engine:
     options: dict[str, Any] = {
         "connect_args": {"check_same_thread": False,
                          "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
     }
-    if url.database in (None, "", ":memory:"):
+    if is_sqlite_memory(url):
         # One shared connection, or every checkout would see its own empty database.
         # Good for single-threaded scripts only; servers and tests use a file.
         options["poolclass"] = StaticPool
     else:
-        options.update(pool_size=10, max_overflow=10)
+        # LIFO: the connection used last is reused first, its statement cache warm.
+        options.update(pool_size=10, max_overflow=10, pool_use_lifo=True)
     engine = create_engine(url, **options)
     event.listen(engine, "connect", _configure_sqlite_connection)
+    if read_only:
+        event.listen(engine, "connect", _refuse_writes)
     event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
 
@@ -79,6 +91,10 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolE
         cursor.execute("PRAGMA synchronous = NORMAL")
     finally:
         cursor.close()
+
+
+def _refuse_writes(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    dbapi_connection.execute("PRAGMA query_only = 1")
 
 
 def _use_wal(cursor: sqlite3.Cursor) -> None:

@@ -126,11 +126,14 @@ class SqlPayments:
         self._c.rollup.payment_added(payment)
 
     def update(self, payment: Payment) -> None:
+        values = {**_payment_values(payment), "key_id": payment.id}
+        if not self._c.rollup.records:
+            self._c.connection.execute(_UPDATE_PAYMENT, values)
+            return
         # The stored status tells whether the success category changed (pending -> ...).
         before = self._c.connection.execute(
             _PAYMENT_STATUS, {"key_id": payment.id}).scalar_one_or_none()
-        self._c.connection.execute(_UPDATE_PAYMENT,
-                                   {**_payment_values(payment), "key_id": payment.id})
+        self._c.connection.execute(_UPDATE_PAYMENT, values)
         if before is not None:
             self._c.rollup.payment_changed(PaymentStatus(before), payment)
 

@@ -1,14 +1,15 @@
 """Statistics rollups: counters per merchant (and per shard of merchants) per hour, day and
 month and currency, kept in the same transaction as the rows they count (ADR 0003).
 
-Every ``add`` of an order, payment or refund, and every payment update that changes its
-success category (only ``pending`` -> ``authorized``/``failed`` can), records a delta here.
-The unit of work writes the merged deltas just before it commits, with one cached ``INSERT
-... ON CONFLICT DO UPDATE`` per table executed for the rows in key order: the rollup rows are
-locked only for the commit itself and always in the same order, so concurrent writers queue
-briefly on a busy hour's row instead of deadlocking. The global table splits each bucket
-into 16 shards (the last hex digit of the merchant id) so that merchants do not all queue on
-one row.
+On SQLite, triggers (migration 0002) update the rollups in the statement that writes the
+row. On PostgreSQL every ``add`` of an order, payment or refund, and every payment update
+that changes its success category (only ``pending`` -> ``authorized``/``failed`` can),
+records a delta here; the unit of work writes the merged deltas just before it commits,
+with one cached ``INSERT ... ON CONFLICT DO UPDATE`` per table executed for the rows in key
+order: the rollup rows are locked only for the commit itself and always in the same order,
+so concurrent writers queue briefly on a busy hour's row instead of deadlocking. The global
+table splits each bucket into 16 shards (the last hex digit of the merchant id) so that
+merchants do not all queue on one row.
 
 ``rebuild_stats_rollup`` recomputes both tables from the base tables (bulk loads, repairs).
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol
 from uuid import UUID
 
 from sqlalchemy import Connection, Executable, Table, bindparam, text
@@ -34,7 +35,16 @@ from paygate_core.timestamps import as_utc
 if TYPE_CHECKING:
     from paygate_adapters.sql.context import Context
 
-__all__ = ["GRAINS", "RollupDeltas", "ceil_to", "floor_to", "rebuild_stats_rollup", "shard_of"]
+__all__ = [
+    "GRAINS",
+    "RollupDeltas",
+    "RollupRecorder",
+    "TriggerMaintained",
+    "ceil_to",
+    "floor_to",
+    "rebuild_stats_rollup",
+    "shard_of",
+]
 
 GRAINS: Final = ("month", "day", "hour")
 """Bucket sizes, coarsest first."""
@@ -76,8 +86,50 @@ def _payment_category(status: PaymentStatus, amount_minor: int) -> Counts:
             "paid_minor": amount_minor if successful else 0}
 
 
+class RollupRecorder(Protocol):
+    """What the repositories tell about their writes, for the statistics rollups."""
+
+    records: bool
+    """False when the database keeps the rollups itself (nothing to tell it)."""
+
+    def order_added(self, order: Order) -> None: ...
+    def payment_added(self, payment: Payment) -> None: ...
+    def payment_changed(self, before: PaymentStatus, payment: Payment) -> None: ...
+    def refund_added(self, refund: Refund) -> None: ...
+    def clear(self) -> None: ...
+    def flush(self, context: Context, now: datetime) -> None: ...
+
+
+class TriggerMaintained:
+    """SQLite: triggers keep the rollups in the statement that writes the row (migration
+    0002); with one writer at a time there is no lock order to protect by deferring."""
+
+    records = False
+
+    def order_added(self, order: Order) -> None:
+        pass
+
+    def payment_added(self, payment: Payment) -> None:
+        pass
+
+    def payment_changed(self, before: PaymentStatus, payment: Payment) -> None:
+        pass
+
+    def refund_added(self, refund: Refund) -> None:
+        pass
+
+    def clear(self) -> None:
+        pass
+
+    def flush(self, context: Context, now: datetime) -> None:
+        pass
+
+
 class RollupDeltas:
-    """The counter changes of one unit of work, merged per rollup row until flushed."""
+    """PostgreSQL: the counter changes of one unit of work, merged per rollup row until
+    flushed at commit (rollup rows locked only for the commit, in key order)."""
+
+    records = True
 
     def __init__(self) -> None:
         self._merchant: dict[_MerchantKey, Counts] = {}

@@ -5,23 +5,30 @@ single write lock at the start (so two payments on one order, or two refunds on 
 run one after the other), queued beforehand on the engine's ``WriterLock`` (writer_lock.py)
 so that waiting writers wake at once instead of polling; PostgreSQL locks the rows asked
 ``for_update``. Read-only units of work take no write lock and cannot write (a deferred
-``BEGIN`` under ``PRAGMA query_only`` on SQLite, a ``READ ONLY`` transaction on
-PostgreSQL); their ``commit()`` keeps nothing.
+``BEGIN`` on a connection opened with ``PRAGMA query_only`` on SQLite, a ``READ ONLY``
+transaction on PostgreSQL); their ``commit()`` keeps nothing.
 Leaving without ``commit()`` rolls back: no row, no outbox event and no statistics delta
 survives.
 """
 
 from __future__ import annotations
 
-from contextlib import ExitStack
+import weakref
+from contextlib import AbstractContextManager, ExitStack
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, Engine
 
 from paygate_adapters.sql.accounts import SqlMerchants, SqlUsers
+from paygate_adapters.sql.batch import Savepoint, WriteBatch, open_batch, open_batch_of
 from paygate_adapters.sql.context import Context
-from paygate_adapters.sql.engine import BEGIN_MODE
+from paygate_adapters.sql.engine import (
+    BEGIN_MODE,
+    create_database_engine,
+    is_sqlite,
+    is_sqlite_memory,
+)
 from paygate_adapters.sql.idempotency import SqlIdempotencyStore
 from paygate_adapters.sql.outbox import SqlEventOutbox
 from paygate_adapters.sql.payments import SqlOrders, SqlPayments, SqlRefunds
@@ -43,15 +50,22 @@ class SqlUnitOfWork:
     idempotency: SqlIdempotencyStore
     stats: SqlStatsReader
 
-    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False,
+                 writer: Engine | None = None) -> None:
         self._engine = engine
+        self._writer = writer or engine  # whose group-commit batch this one may join
         self._read_only = read_only
         self._context: Context | None = None
         self._held = ExitStack()
+        self._savepoint: Savepoint | None = None
 
     def __enter__(self) -> Self:
         if self._context is not None:
             raise RuntimeError("a unit of work cannot be entered twice")
+        batch = open_batch_of(self._writer)
+        if batch is not None:  # batch.py: this thread's use cases share one transaction
+            self._savepoint = batch.savepoint()
+            return self._bind(Context(batch.connection, read_only=self._read_only))
         with ExitStack() as held:
             if not self._read_only and self._engine.dialect.name == "sqlite":
                 # Queue for SQLite's write lock here, not in its polling busy handler.
@@ -59,7 +73,10 @@ class SqlUnitOfWork:
             connection = held.enter_context(self._engine.connect())
             self._start(connection)
             self._held = held.pop_all()  # released by __exit__, after the connection
-        context = self._context = Context(connection, read_only=self._read_only)
+        return self._bind(Context(connection, read_only=self._read_only))
+
+    def _bind(self, context: Context) -> Self:
+        self._context = context
         self.users = SqlUsers(context)
         self.merchants = SqlMerchants(context)
         self.orders = SqlOrders(context)
@@ -73,8 +90,6 @@ class SqlUnitOfWork:
 
     def _start(self, connection: Connection) -> None:
         if connection.dialect.name == "sqlite":
-            if self._read_only:
-                _sqlite_query_only(connection, on=True)  # back off in __exit__
             connection.execution_options(
                 **{BEGIN_MODE: "DEFERRED" if self._read_only else "IMMEDIATE"})
         elif self._read_only:
@@ -87,12 +102,14 @@ class SqlUnitOfWork:
         context, self._context = self._context, None
         if context is None:
             return
+        savepoint, self._savepoint = self._savepoint, None
+        if savepoint is not None:
+            if savepoint.open:
+                savepoint.rollback()
+            return
         try:
             if context.connection.in_transaction():
                 context.connection.rollback()
-            if context.is_sqlite and self._read_only:
-                # The connection goes back to the pool: other users of the engine write.
-                _sqlite_query_only(context.connection, on=False)
         finally:
             self._held.close()  # closes the connection, then lets the next writer in
 
@@ -105,6 +122,9 @@ class SqlUnitOfWork:
         """Make the changes durable. The unit of work stays usable: later statements run in
         a new transaction (with the same locking mode)."""
         context = self._active()
+        if self._savepoint is not None:  # in a batch: kept, durable when the batch commits
+            self._end_savepoint(keep=not self._read_only)
+            return
         if self._read_only:
             context.rollup.clear()
             context.connection.rollback()  # nothing to keep; ends the snapshot
@@ -114,22 +134,50 @@ class SqlUnitOfWork:
 
     def rollback(self) -> None:
         context = self._active()
+        if self._savepoint is not None:
+            self._end_savepoint(keep=False)
+            return
         context.rollup.clear()
         context.connection.rollback()
 
-
-def _sqlite_query_only(connection: Connection, *, on: bool) -> None:
-    """Set on the driver's connection, outside any transaction."""
-    driver = connection.connection.driver_connection
-    assert driver is not None  # a checked-out connection always has one
-    driver.execute(f"PRAGMA query_only = {int(on)}")
+    def _end_savepoint(self, *, keep: bool) -> None:
+        """End this unit of work's savepoint and start the next one (it stays usable)."""
+        assert self._savepoint is not None
+        if keep:
+            self._savepoint.release()
+        else:
+            self._savepoint.rollback()
+        batch = open_batch_of(self._writer)
+        if batch is None:
+            raise RuntimeError("the group-commit batch ended before its unit of work")
+        self._savepoint = batch.savepoint()
 
 
 class SqlUnitOfWorkFactory:
-    """The ``UnitOfWorkFactory`` port over an engine from ``create_database_engine``."""
+    """The ``UnitOfWorkFactory`` port over an engine from ``create_database_engine``.
+
+    On a SQLite file, read-only units of work use a second pool over the same file whose
+    connections refuse writes (``create_database_engine(..., read_only=True)``), disposed
+    by ``close()`` or with the factory. An in-memory SQLite database has one connection:
+    its read-only units of work are read-only by convention only (scripts, not servers).
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._reader = engine
+        if is_sqlite(engine) and not is_sqlite_memory(engine.url):
+            self._reader = create_database_engine(engine.url, read_only=True)
+            weakref.finalize(self, self._reader.dispose)
 
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine, read_only=read_only)
+        return SqlUnitOfWork(self._reader if read_only else self.engine, read_only=read_only,
+                             writer=self.engine)
+
+    def batch(self) -> AbstractContextManager[WriteBatch]:
+        """Group commit (SQLite): see batch.py."""
+        return open_batch(self.engine)
+
+    def close(self) -> None:
+        """Dispose of the read-only pool (the caller disposes of ``engine``)."""
+        if self._reader is not self.engine:
+            self._reader.dispose()

@@ -25,7 +25,7 @@ from paygate_http.payment_docs import (
     route_errors,
 )
 from paygate_http.payment_schemas import CreateOrderRequest, OrderData, OrderDetailData
-from paygate_http.runtime import run_blocking
+from paygate_http.runtime import run_blocking, run_write
 from paygate_http.schemas import PageData, Success
 
 __all__ = ["OrdersController"]
@@ -54,7 +54,7 @@ class OrdersController(Controller):
         ``currency`` defaults to INR and is returned uppercase."""
         del idempotency_key  # handled by IdempotencyMiddleware; declared for the docs
         body = data or {}
-        order = await run_blocking(request, paygate.create_order, CreateOrder(
+        order = await run_write(request, paygate.create_order, CreateOrder(
             merchant_id=principal.require_merchant().id, amount=body.get("amount"),
             currency=body.get("currency"), receipt=body.get("receipt"), notes=body.get("notes"),
         ))

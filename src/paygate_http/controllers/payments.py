@@ -26,7 +26,7 @@ from paygate_http.payment_docs import (
     route_errors,
 )
 from paygate_http.payment_schemas import PaymentData, PaymentDetailData, PayOrderRequest
-from paygate_http.runtime import run_blocking
+from paygate_http.runtime import run_blocking, run_write
 from paygate_http.schemas import PageData, Success
 
 __all__ = ["PaymentsController"]
@@ -69,7 +69,7 @@ class PaymentsController(Controller):
         with ``failure_reason``). The card number and CVV are never stored or returned."""
         del idempotency_key  # handled by IdempotencyMiddleware; declared for the docs
         command = _pay_order_command(principal.require_merchant().id, data or {})
-        payment = await run_blocking(request, paygate.pay_order, command)
+        payment = await run_write(request, paygate.pay_order, command)
         return Response(presenters.success("Payment processed successfully",
                                            present.payment(payment)), status_code=201)
 
@@ -108,7 +108,7 @@ class PaymentsController(Controller):
                       principal: PrincipalDep, payment_id: PaymentIdParam,
                       ) -> Response[Success[PaymentData]]:
         """``authorized`` -> ``captured``; any other status is 409 1012."""
-        payment = await run_blocking(request, paygate.capture_payment,
+        payment = await run_write(request, paygate.capture_payment,
                                      principal.require_merchant().id, payment_id)
         return Response(presenters.success("Payment captured successfully",
                                            present.payment(payment)))

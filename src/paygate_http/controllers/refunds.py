@@ -24,7 +24,7 @@ from paygate_http.payment_docs import (
     route_errors,
 )
 from paygate_http.payment_schemas import CreateRefundRequest, RefundData, RefundDetailData
-from paygate_http.runtime import run_blocking
+from paygate_http.runtime import run_blocking, run_write
 from paygate_http.schemas import PageData, Success
 
 __all__ = ["RefundsController"]
@@ -55,7 +55,7 @@ class RefundsController(Controller):
         amount (422 1013). The payment becomes ``refunded`` when nothing is left."""
         del idempotency_key  # handled by IdempotencyMiddleware; declared for the docs
         body = data or {}
-        outcome = await run_blocking(request, paygate.refund_payment, RefundPayment(
+        outcome = await run_write(request, paygate.refund_payment, RefundPayment(
             merchant_id=principal.require_merchant().id, payment_id=body.get("payment_id"),
             amount=body.get("amount"), reason=body.get("reason"),
         ))

@@ -31,5 +31,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def uow_factory(engine: Engine) -> SqlUnitOfWorkFactory:
-    return SqlUnitOfWorkFactory(engine)
+def uow_factory(engine: Engine) -> Iterator[SqlUnitOfWorkFactory]:
+    factory = SqlUnitOfWorkFactory(engine)
+    yield factory
+    factory.close()

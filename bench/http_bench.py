@@ -5,8 +5,9 @@
 For each worker count it starts, one after the other on the same machine:
 
 * the bare app (``bench/bare_app.py``, one JSON POST route ``/echo``) under exactly the
-  server Paygate uses (``paygate_http.server``: its socket with ``TCP_NODELAY``, its uvicorn
-  options, one spawned process per worker sharing the socket), driven with the order body;
+  server Paygate uses (``paygate_http.server.serve_app``: its socket with ``TCP_NODELAY``,
+  its uvicorn options and loop, one spawned process per worker sharing the socket), driven
+  with the order body;
 * ``paygate serve --workers N --no-dispatcher`` on a fresh temporary SQLite database with
   rate limits off (``PAYGATE_AUTH_RATE_LIMIT=0``, ``PAYGATE_API_RATE_LIMIT=0``), and drives
   ``POST orders/``, ``POST payments/`` (a fresh order per request: orders are created
@@ -113,12 +114,10 @@ def bare_server(workers: int) -> Iterator[str]:
 
 
 def _bare_worker(sock: socket.socket) -> None:
-    import uvicorn
-
     from bench.bare_app import app
-    from paygate_http.server import _uvicorn_config  # the very options Paygate runs with
+    from paygate_http.server import serve_app  # exactly how Paygate's workers serve
 
-    uvicorn.Server(_uvicorn_config(app)).run(sockets=[sock])
+    serve_app(app, sock)
 
 
 def serve_bare(port: int, workers: int) -> int:

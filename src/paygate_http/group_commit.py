@@ -5,13 +5,15 @@ is queued, and once per turn of the event loop the queue is run back to back ins
 SQL transaction (``SqlUnitOfWorkFactory.batch``), each use case in its own savepoint. Every
 caller is answered after the commit, so nothing is reported done before it is durable::
 
-    offload = GroupCommit(database.uow.batch)
+    offload = GroupCommit(lambda: factory.batch(locked=True), factory.writer_lock)
     order = await offload(paygate.create_order, command)
 
 Requests that arrive together share one commit (the WAL write of every page they touch)
 and the writer lock is held only while the batch runs, never while a request is parsed or
-answered. A use case that raises loses only its own savepoint; if the commit itself fails,
-every caller of the batch gets that error and nothing of the batch is kept.
+answered; while another process (``serve --workers N``) writes, the loop does not block on
+the lock: a worker thread waits for it. A use case that raises loses only its own
+savepoint; if the commit itself fails, every caller of the batch gets that error and
+nothing of the batch is kept.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any, Final, ParamSpec, Protocol, TypeVar
 
 import attrs
 
-__all__ = ["MAX_BATCH", "Batch", "GroupCommit"]
+__all__ = ["MAX_BATCH", "Batch", "GroupCommit", "WriterQueue"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -53,13 +55,28 @@ class _Call:
     outcome: tuple[bool, Any] | None = None  # (succeeded, result or exception)
 
 
-class GroupCommit:
-    """The ``Offload`` described in the module docstring (one per process and database)."""
+class WriterQueue(Protocol):
+    """``paygate_adapters.sql.writer_lock.WriterLock``: who may write next."""
 
-    def __init__(self, open_batch: Callable[[], AbstractContextManager[Batch]]) -> None:
+    def try_acquire(self) -> bool: ...
+    def acquire(self) -> bool: ...
+    def release(self) -> None: ...
+
+
+class GroupCommit:
+    """The ``Offload`` described in the module docstring (one per process and database).
+
+    ``open_batch`` opens a batch while the caller holds ``writer``. The writer lock is
+    taken on the event loop when it is free; when another process holds it, a worker
+    thread waits for it, so the loop goes on parsing and answering requests meanwhile
+    (and those that arrive join the waiting batch)."""
+
+    def __init__(self, open_batch: Callable[[], AbstractContextManager[Batch]],
+                 writer: WriterQueue) -> None:
         self._open_batch = open_batch
+        self._writer = writer
         self._queue: list[_Call] = []
-        self._scheduled = False
+        self._draining: asyncio.Task[None] | None = None
 
     async def __call__(self, function: Callable[P, R], /, *args: P.args,
                        **kwargs: P.kwargs) -> R:
@@ -68,19 +85,41 @@ class GroupCommit:
         # A caller cancelled meanwhile (client gone) never reads the outcome: mark it read.
         call.future.add_done_callback(_retrieved)
         self._queue.append(call)
-        if not self._scheduled:
-            self._scheduled = True
-            # After the callbacks already due: the requests of this turn join the batch.
-            loop.call_soon(self._flush)
+        if self._draining is None:
+            # Starts after the callbacks already due: the requests of this turn join in.
+            self._draining = loop.create_task(self._drain())
         result: R = await asyncio.shield(call.future)
         return result
 
-    def _flush(self) -> None:
-        calls, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-        if self._queue:
-            asyncio.get_running_loop().call_soon(self._flush)
-        else:
-            self._scheduled = False
+    async def _drain(self) -> None:
+        try:
+            while self._queue:
+                taken = await self._take_writer()
+                try:
+                    calls, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+                    self._run(calls)
+                finally:
+                    if taken:
+                        self._writer.release()
+                await asyncio.sleep(0)  # let the answers out before the next batch
+        finally:
+            self._draining = None
+
+    async def _take_writer(self) -> bool:
+        if self._writer.try_acquire():
+            return True
+        waiting = asyncio.get_running_loop().run_in_executor(None, self._writer.acquire)
+        try:
+            return await asyncio.shield(waiting)
+        except asyncio.CancelledError:  # shutting down: hand the lock back once it comes
+            waiting.add_done_callback(self._release_if_taken)
+            raise
+
+    def _release_if_taken(self, waiting: asyncio.Future[bool]) -> None:
+        if not waiting.cancelled() and waiting.exception() is None and waiting.result():
+            self._writer.release()
+
+    def _run(self, calls: list[_Call]) -> None:
         try:
             with self._open_batch() as batch:
                 for call in calls:

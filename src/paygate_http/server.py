@@ -17,6 +17,7 @@ gracefully. The webhook dispatcher runs once, in the supervising process, not N 
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -70,8 +71,6 @@ def _uvicorn_config(app: Any) -> Any:
 
 def run_server(settings: Settings, sock: socket.socket) -> None:
     """Build the app and serve ``sock`` in this process until SIGTERM/SIGINT."""
-    import uvicorn
-
     from paygate_http.app import create_app
     from paygate_http.observability import configure_logging
 
@@ -79,7 +78,19 @@ def run_server(settings: Settings, sock: socket.socket) -> None:
     stopping = threading.Event()
     # uvicorn re-raises the signal that stopped it once it is done: make that harmless.
     _on_signals(stopping.set)
-    uvicorn.Server(_uvicorn_config(create_app(settings))).run(sockets=[sock])
+    serve_app(create_app(settings), sock)
+
+
+def serve_app(app: Any, sock: socket.socket) -> None:
+    """Serve an ASGI app on ``sock`` with Paygate's uvicorn options until it stops."""
+    import uvicorn
+
+    # Everything built so far lives as long as the process: keep it out of the cyclic
+    # collector's full passes, which otherwise walk it all, on the event loop, every few
+    # thousand requests (p99 of POST orders/ 80 ms before, 27-33 ms after; ADR 0006).
+    gc.collect()
+    gc.freeze()
+    uvicorn.Server(_uvicorn_config(app)).run(sockets=[sock])
 
 
 def _worker_main(settings: Settings, sock: socket.socket, index: int) -> None:

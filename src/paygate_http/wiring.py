@@ -90,7 +90,9 @@ class Database:
         if not is_sqlite(self.engine) or not isinstance(self.uow, SqlUnitOfWorkFactory):
             return self.offload
         if self._group_commit is None:
-            self._group_commit = GroupCommit(self.uow.batch)
+            factory = self.uow
+            self._group_commit = GroupCommit(lambda: factory.batch(locked=True),
+                                             factory.writer_lock)
         return self._group_commit
 
     def ready(self) -> bool:

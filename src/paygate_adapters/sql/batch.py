@@ -112,16 +112,17 @@ def open_batch_of(engine: Engine) -> WriteBatch | None:
 
 
 @contextmanager
-def open_batch(engine: Engine) -> Iterator[WriteBatch]:
-    """Take the writer lock, ``BEGIN IMMEDIATE``, and commit at the end of the block
-    (roll back if it raises). SQLite engines only."""
+def open_batch(engine: Engine, *, locked: bool = False) -> Iterator[WriteBatch]:
+    """Take the writer lock (unless the caller holds it already: ``locked``), ``BEGIN
+    IMMEDIATE``, and commit at the end of the block (roll back if it raises). SQLite only."""
     if engine.dialect.name != "sqlite":
         raise ValueError("group commit is for SQLite (PostgreSQL writers run concurrently)")
     batches: dict[int, WriteBatch] = _open.__dict__.setdefault("batches", {})
     if id(engine) in batches:
         raise RuntimeError("a batch is already open on this thread")
     with ExitStack() as held:
-        held.enter_context(writer_lock(engine).held())
+        if not locked:
+            held.enter_context(writer_lock(engine).held())
         connection = held.enter_context(engine.connect())
         connection.execution_options(**{BEGIN_MODE: "IMMEDIATE"})
         transaction = connection.begin()

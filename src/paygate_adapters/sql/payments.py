@@ -82,11 +82,17 @@ def _refund_values(refund: Refund) -> dict[str, Any]:
 # The hot statements, built once: SQLAlchemy then finds their compiled form in its cache
 # without rebuilding and re-hashing a statement per call (values travel as parameters).
 _INSERT_ORDER = insert(orders)
-_UPDATE_ORDER = update(orders).where(orders.c.id == bindparam("key_id"))
+# Updates write only what the domain can change after creation: rewriting the key, the
+# merchant or the creation time too made SQLite re-check foreign keys and indexes for nothing.
+_ORDER_CHANGES = ("status", "updated_at")
+_PAYMENT_CHANGES = ("status", "failure_reason", "amount_refunded_minor", "updated_at")
+_UPDATE_ORDER = update(orders).where(orders.c.id == bindparam("key_id")).values(
+    {name: bindparam(name) for name in _ORDER_CHANGES})
 _SELECT_ORDER = select(orders).where(orders.c.id == bindparam("key_id"),
                                      orders.c.merchant_id == bindparam("key_merchant_id"))
 _INSERT_PAYMENT = insert(payments)
-_UPDATE_PAYMENT = update(payments).where(payments.c.id == bindparam("key_id"))
+_UPDATE_PAYMENT = update(payments).where(payments.c.id == bindparam("key_id")).values(
+    {name: bindparam(name) for name in _PAYMENT_CHANGES})
 _PAYMENT_STATUS = select(payments.c.status).where(payments.c.id == bindparam("key_id"))
 _SELECT_PAYMENT = select(payments).where(payments.c.id == bindparam("key_id"),
                                          payments.c.merchant_id == bindparam("key_merchant_id"))
@@ -102,7 +108,9 @@ class SqlOrders:
         self._c.rollup.order_added(order)
 
     def update(self, order: Order) -> None:
-        self._c.connection.execute(_UPDATE_ORDER, {**_order_values(order), "key_id": order.id})
+        values = _order_values(order)
+        self._c.connection.execute(_UPDATE_ORDER, {
+            "key_id": order.id, **{name: values[name] for name in _ORDER_CHANGES}})
 
     def get(self, order_id: UUID, merchant_id: UUID, *, for_update: bool = False,
             ) -> Order | None:
@@ -126,7 +134,8 @@ class SqlPayments:
         self._c.rollup.payment_added(payment)
 
     def update(self, payment: Payment) -> None:
-        values = {**_payment_values(payment), "key_id": payment.id}
+        every = _payment_values(payment)
+        values = {"key_id": payment.id, **{name: every[name] for name in _PAYMENT_CHANGES}}
         if not self._c.rollup.records:
             self._c.connection.execute(_UPDATE_PAYMENT, values)
             return

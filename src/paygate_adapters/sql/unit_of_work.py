@@ -34,7 +34,7 @@ from paygate_adapters.sql.outbox import SqlEventOutbox
 from paygate_adapters.sql.payments import SqlOrders, SqlPayments, SqlRefunds
 from paygate_adapters.sql.stats import SqlStatsReader
 from paygate_adapters.sql.tokens import SqlTokenStore
-from paygate_adapters.sql.writer_lock import writer_lock
+from paygate_adapters.sql.writer_lock import WriterLock, writer_lock
 
 __all__ = ["SqlUnitOfWork", "SqlUnitOfWorkFactory"]
 
@@ -173,9 +173,15 @@ class SqlUnitOfWorkFactory:
         return SqlUnitOfWork(self._reader if read_only else self.engine, read_only=read_only,
                              writer=self.engine)
 
-    def batch(self) -> AbstractContextManager[WriteBatch]:
-        """Group commit (SQLite): see batch.py."""
-        return open_batch(self.engine)
+    def batch(self, *, locked: bool = False) -> AbstractContextManager[WriteBatch]:
+        """Group commit (SQLite): see batch.py. ``locked``: the caller holds
+        ``writer_lock`` already."""
+        return open_batch(self.engine, locked=locked)
+
+    @property
+    def writer_lock(self) -> WriterLock:
+        """The SQLite writer queue of this database (writer_lock.py)."""
+        return writer_lock(self.engine)
 
     def close(self) -> None:
         """Dispose of the read-only pool (the caller disposes of ``engine``)."""

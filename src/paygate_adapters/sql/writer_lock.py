@@ -45,21 +45,49 @@ class WriterLock:
     @contextmanager
     def held(self) -> Iterator[None]:
         """Hold the writer lock for the ``with`` block."""
+        taken = self.acquire()
+        try:
+            yield
+        finally:
+            if taken:
+                self.release()
+
+    def acquire(self) -> bool:
+        """Wait until this process, then this thread, holds the lock. False when the
+        in-process wait timed out: the queue is bypassed (SQLite's busy handler decides)
+        and there is nothing to ``release``."""
         if not self._thread_lock.acquire(timeout=THREAD_WAIT_SECONDS):
-            yield  # queue bypassed: SQLite's busy handler decides
-            return
+            return False
+        return self._lock_file(blocking=True)
+
+    def try_acquire(self) -> bool:
+        """Take the lock if nobody holds it; never waits."""
+        if not self._thread_lock.acquire(blocking=False):
+            return False
+        return self._lock_file(blocking=False)
+
+    def release(self) -> None:
+        """Let the next writer in (any thread may release what another acquired)."""
         try:
             fd = self._file()
-            if fd is None:
-                yield
-                return
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
+            if fd is not None:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:
             self._thread_lock.release()
+
+    def _lock_file(self, *, blocking: bool) -> bool:
+        """The cross-process half, with the thread lock held (released on failure)."""
+        try:
+            fd = self._file()
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._thread_lock.release()
+            return False
+        except BaseException:
+            self._thread_lock.release()
+            raise
+        return True
 
     def _file(self) -> int | None:
         """The lock file's descriptor, opened once (an ``flock`` belongs to it)."""

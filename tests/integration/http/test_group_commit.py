@@ -50,7 +50,7 @@ class Batches:
 
     @contextmanager
     def _open(self) -> Iterator[CountingBatch]:
-        with self.factory.batch() as batch:
+        with self.factory.batch(locked=True) as batch:
             counting = CountingBatch(batch)
             yield counting
             self.sizes.append(counting.runs)
@@ -86,7 +86,7 @@ def test_the_writes_of_one_turn_share_one_commit(factory: SqlUnitOfWorkFactory) 
     batches = Batches(factory)
 
     async def scenario() -> list[Order]:
-        group = GroupCommit(batches)
+        group = GroupCommit(batches, factory.writer_lock)
         return await asyncio.gather(*(group(_add_order, factory, o) for o in orders))
 
     assert asyncio.run(scenario()) == orders
@@ -100,7 +100,7 @@ def test_each_caller_gets_its_own_outcome(factory: SqlUnitOfWorkFactory) -> None
     kept = b.order(merchant)
 
     async def scenario() -> list[object]:
-        group = GroupCommit(Batches(factory))
+        group = GroupCommit(Batches(factory), factory.writer_lock)
         return list(await asyncio.gather(group(_refuse, "declined"),
                                          group(_add_order, factory, kept),
                                          return_exceptions=True))
@@ -121,7 +121,7 @@ def test_a_failed_commit_fails_every_caller_and_keeps_nothing(
     batches.fail_commit = True
 
     async def scenario() -> list[object]:
-        group = GroupCommit(batches)
+        group = GroupCommit(batches, factory.writer_lock)
         return await asyncio.gather(*(group(_add_order, factory, o) for o in orders),
                                     return_exceptions=True)
 
@@ -137,9 +137,34 @@ def test_callers_hear_back_only_after_the_commit(factory: SqlUnitOfWorkFactory) 
     seen: list[bool] = []
 
     async def scenario() -> None:
-        group = GroupCommit(factory.batch)
+        group = GroupCommit(lambda: factory.batch(locked=True), factory.writer_lock)
         await group(_add_order, factory, order)
         seen.append(_stored(factory, order))
 
     asyncio.run(scenario())
     assert seen == [True]
+
+
+def test_the_loop_runs_on_while_another_writer_holds_the_lock(
+        factory: SqlUnitOfWorkFactory) -> None:
+    b = Builder()
+    _, merchant = seed_merchant(factory, b)
+    order = b.order(merchant)
+    lock = factory.writer_lock
+    ticks = 0
+
+    async def scenario() -> Order:
+        nonlocal ticks
+        group = GroupCommit(lambda: factory.batch(locked=True), lock)
+        assert lock.acquire()  # another writer (in production: another worker process)
+        write = asyncio.ensure_future(group(_add_order, factory, order))
+        for _ in range(20):  # the loop is free while the write waits for the lock
+            await asyncio.sleep(0.005)
+            ticks += 1
+        assert not write.done()
+        lock.release()
+        return await write
+
+    assert asyncio.run(scenario()) == order
+    assert ticks == 20
+    assert _stored(factory, order)

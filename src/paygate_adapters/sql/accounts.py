@@ -9,6 +9,7 @@ from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paygate_adapters.sql.context import Context
+from paygate_adapters.sql.prepared import Prepared
 from paygate_adapters.sql.tables import merchant_stats_rollup, merchants, users
 from paygate_core.accounts import Merchant, MerchantAccount, Role, User
 from paygate_core.errors import EmailAlreadyRegistered
@@ -20,13 +21,16 @@ __all__ = ["SqlMerchants", "SqlUsers"]
 _USER_COLUMNS = [column.label(f"u_{column.name}") for column in users.c]
 
 
-def _user(row: Row[Any], prefix: str = "") -> User:
-    m = row._mapping
+def _user(row: Any, prefix: str = "") -> User:
+    """From a ``Row`` or a ``Prepared`` record (attribute access on both)."""
+    def column(name: str) -> Any:
+        return getattr(row, prefix + name)
+
     return User(
-        id=m[f"{prefix}id"], email=m[f"{prefix}email"], name=m[f"{prefix}name"],
-        password_hash=m[f"{prefix}password_hash"], role=Role(m[f"{prefix}role"]),
-        deleted=m[f"{prefix}deleted"], deleted_at=m[f"{prefix}deleted_at"],
-        created_at=m[f"{prefix}created_at"], updated_at=m[f"{prefix}updated_at"],
+        id=column("id"), email=column("email"), name=column("name"),
+        password_hash=column("password_hash"), role=Role(column("role")),
+        deleted=bool(column("deleted")), deleted_at=column("deleted_at"),
+        created_at=column("created_at"), updated_at=column("updated_at"),
     )
 
 
@@ -39,7 +43,7 @@ def _user_values(user: User) -> dict[str, Any]:
     }
 
 
-def _merchant(row: Row[Any]) -> Merchant:
+def _merchant(row: Any) -> Merchant:
     return Merchant(
         id=row.id, user_id=row.user_id, webhook_url=row.webhook_url, api_key=row.api_key,
         webhook_secret=row.webhook_secret, created_at=row.created_at,
@@ -111,10 +115,10 @@ def _summary(row: Row[Any]) -> MerchantSummary:
 
 
 # Built once (the per-request lookups): values travel as parameters.
-_MERCHANT_BY_ID = select(merchants).where(merchants.c.id == bindparam("key_id"))
-_MERCHANT_BY_KEY = (select(merchants, *_USER_COLUMNS)
-                    .join(users, users.c.id == merchants.c.user_id)
-                    .where(merchants.c.api_key == bindparam("key_api_key")))
+_MERCHANT_BY_ID = Prepared(select(merchants).where(merchants.c.id == bindparam("key_id")))
+_MERCHANT_BY_KEY = Prepared(select(merchants, *_USER_COLUMNS)
+                            .join(users, users.c.id == merchants.c.user_id)
+                            .where(merchants.c.api_key == bindparam("key_api_key")))
 
 
 class SqlMerchants:
@@ -131,7 +135,7 @@ class SqlMerchants:
                                    .values(_merchant_values(merchant)))
 
     def get(self, merchant_id: UUID) -> Merchant | None:
-        return self._c.one(_MERCHANT_BY_ID, _merchant, {"key_id": merchant_id})
+        return self._c.first(_MERCHANT_BY_ID, _merchant, {"key_id": merchant_id})
 
     def get_by_user(self, user_id: UUID) -> Merchant | None:
         return self._c.one(select(merchants).where(merchants.c.user_id == user_id), _merchant)
@@ -142,8 +146,9 @@ class SqlMerchants:
 
     def get_account_by_api_key(self, api_key: str) -> MerchantAccount | None:
         """One joined query: authenticating an API key needs both rows on every request."""
-        row = self._c.connection.execute(_MERCHANT_BY_KEY, {"key_api_key": api_key}).first()
-        return None if row is None else MerchantAccount(_merchant(row), _user(row, "u_"))
+        return self._c.first(_MERCHANT_BY_KEY,
+                             lambda row: MerchantAccount(_merchant(row), _user(row, "u_")),
+                             {"key_api_key": api_key})
 
     def list(self, page: PageRequest, *, include_deleted: bool = False,
              ) -> Page[MerchantSummary]:

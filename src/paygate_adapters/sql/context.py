@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 
+from paygate_adapters.sql.prepared import Prepared
 from paygate_adapters.sql.rollup import RollupDeltas, RollupRecorder, TriggerMaintained
 from paygate_core.pagination import Keyed, Page, PageRequest
 
@@ -35,12 +36,11 @@ class Context:
             return sqlite.insert(table)
         return postgresql.insert(table)
 
-    def locked(self, stmt: Select[Any], *, for_update: bool) -> Select[Any]:
-        """``FOR UPDATE`` on PostgreSQL. SQLite needs nothing: a writing unit of work holds
-        the database's single write lock from its ``BEGIN IMMEDIATE``."""
-        if for_update and not self.read_only and not self.is_sqlite:
-            return stmt.with_for_update()
-        return stmt
+    def locks(self, for_update: bool) -> bool:
+        """Whether a read asked ``for_update`` takes row locks: on PostgreSQL in a writing
+        unit of work. SQLite needs none: a writing unit of work holds the database's single
+        write lock from its ``BEGIN IMMEDIATE``."""
+        return for_update and not self.read_only and not self.is_sqlite
 
     def flush_rollup(self) -> None:
         """Write pending statistics deltas (before reading statistics, and at commit)."""
@@ -59,6 +59,14 @@ class Context:
 
     def all(self, stmt: Select[Any], convert: Callable[[Row[Any]], R]) -> Sequence[R]:
         return [convert(row) for row in self.connection.execute(stmt)]
+
+    def run(self, statement: Prepared, parameters: Mapping[str, Any]) -> None:
+        statement.execute(self.connection, parameters)
+
+    def first(self, statement: Prepared, convert: Callable[[Any], R],
+              parameters: Mapping[str, Any]) -> R | None:
+        row = statement.first(self.connection, parameters)
+        return None if row is None else convert(row)
 
     def one(self, stmt: Select[Any], convert: Callable[[Row[Any]], R],
             parameters: Mapping[str, Any] | None = None) -> R | None:

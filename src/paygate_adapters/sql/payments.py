@@ -10,6 +10,7 @@ from uuid import UUID
 from sqlalchemy import Row, bindparam, insert, select, update
 
 from paygate_adapters.sql.context import Context
+from paygate_adapters.sql.prepared import Prepared
 from paygate_adapters.sql.tables import orders, payments, refunds
 from paygate_adapters.sql.types import money_from_minor, to_minor
 from paygate_core.orders import Order, OrderStatus
@@ -20,7 +21,7 @@ from paygate_core.refunds import Refund, RefundStatus
 __all__ = ["SqlOrders", "SqlPayments", "SqlRefunds"]
 
 
-def _order(row: Row[Any]) -> Order:
+def _order(row: Any) -> Order:
     return Order(
         id=row.id, merchant_id=row.merchant_id,
         amount=money_from_minor(row.amount_minor, row.currency),
@@ -38,7 +39,7 @@ def _order_values(order: Order) -> dict[str, Any]:
     }
 
 
-def _payment(row: Row[Any]) -> Payment:
+def _payment(row: Any) -> Payment:
     return Payment(
         id=row.id, order_id=row.order_id, merchant_id=row.merchant_id,
         amount=money_from_minor(row.amount_minor, row.currency),
@@ -79,24 +80,32 @@ def _refund_values(refund: Refund) -> dict[str, Any]:
     }
 
 
-# The hot statements, built once: SQLAlchemy then finds their compiled form in its cache
-# without rebuilding and re-hashing a statement per call (values travel as parameters).
-_INSERT_ORDER = insert(orders)
+# The hot statements, built once and run by ``Prepared`` (prepared.py): on SQLite straight
+# on the driver's cursor; values travel as parameters.
+_ORDER_COLUMNS = tuple(column.name for column in orders.c)
+_PAYMENT_COLUMNS = tuple(column.name for column in payments.c)
+_REFUND_COLUMNS = tuple(column.name for column in refunds.c)
 # Updates write only what the domain can change after creation: rewriting the key, the
 # merchant or the creation time too made SQLite re-check foreign keys and indexes for nothing.
 _ORDER_CHANGES = ("status", "updated_at")
 _PAYMENT_CHANGES = ("status", "failure_reason", "amount_refunded_minor", "updated_at")
-_UPDATE_ORDER = update(orders).where(orders.c.id == bindparam("key_id")).values(
-    {name: bindparam(name) for name in _ORDER_CHANGES})
-_SELECT_ORDER = select(orders).where(orders.c.id == bindparam("key_id"),
-                                     orders.c.merchant_id == bindparam("key_merchant_id"))
-_INSERT_PAYMENT = insert(payments)
-_UPDATE_PAYMENT = update(payments).where(payments.c.id == bindparam("key_id")).values(
-    {name: bindparam(name) for name in _PAYMENT_CHANGES})
+
+_INSERT_ORDER = Prepared(insert(orders), columns=_ORDER_COLUMNS)
+_UPDATE_ORDER = Prepared(update(orders).where(orders.c.id == bindparam("key_id")).values(
+    {name: bindparam(name) for name in _ORDER_CHANGES}))
+_ORDER_BY_ID = select(orders).where(orders.c.id == bindparam("key_id"),
+                                    orders.c.merchant_id == bindparam("key_merchant_id"))
+_SELECT_ORDER = Prepared(_ORDER_BY_ID)
+_SELECT_ORDER_FOR_UPDATE = Prepared(_ORDER_BY_ID.with_for_update())
+_INSERT_PAYMENT = Prepared(insert(payments), columns=_PAYMENT_COLUMNS)
+_UPDATE_PAYMENT = Prepared(update(payments).where(payments.c.id == bindparam("key_id")).values(
+    {name: bindparam(name) for name in _PAYMENT_CHANGES}))
 _PAYMENT_STATUS = select(payments.c.status).where(payments.c.id == bindparam("key_id"))
-_SELECT_PAYMENT = select(payments).where(payments.c.id == bindparam("key_id"),
-                                         payments.c.merchant_id == bindparam("key_merchant_id"))
-_INSERT_REFUND = insert(refunds)
+_PAYMENT_BY_ID = select(payments).where(payments.c.id == bindparam("key_id"),
+                                        payments.c.merchant_id == bindparam("key_merchant_id"))
+_SELECT_PAYMENT = Prepared(_PAYMENT_BY_ID)
+_SELECT_PAYMENT_FOR_UPDATE = Prepared(_PAYMENT_BY_ID.with_for_update())
+_INSERT_REFUND = Prepared(insert(refunds), columns=_REFUND_COLUMNS)
 
 
 class SqlOrders:
@@ -104,18 +113,19 @@ class SqlOrders:
         self._c = context
 
     def add(self, order: Order) -> None:
-        self._c.connection.execute(_INSERT_ORDER, _order_values(order))
+        self._c.run(_INSERT_ORDER, _order_values(order))
         self._c.rollup.order_added(order)
 
     def update(self, order: Order) -> None:
         values = _order_values(order)
-        self._c.connection.execute(_UPDATE_ORDER, {
+        self._c.run(_UPDATE_ORDER, {
             "key_id": order.id, **{name: values[name] for name in _ORDER_CHANGES}})
 
     def get(self, order_id: UUID, merchant_id: UUID, *, for_update: bool = False,
             ) -> Order | None:
-        return self._c.one(self._c.locked(_SELECT_ORDER, for_update=for_update), _order,
-                           {"key_id": order_id, "key_merchant_id": merchant_id})
+        return self._c.first(_SELECT_ORDER_FOR_UPDATE if self._c.locks(for_update)
+                             else _SELECT_ORDER, _order,
+                             {"key_id": order_id, "key_merchant_id": merchant_id})
 
     def list(self, merchant_id: UUID, page: PageRequest, *,
              status: OrderStatus | None = None) -> Page[Order]:
@@ -130,26 +140,27 @@ class SqlPayments:
         self._c = context
 
     def add(self, payment: Payment) -> None:
-        self._c.connection.execute(_INSERT_PAYMENT, _payment_values(payment))
+        self._c.run(_INSERT_PAYMENT, _payment_values(payment))
         self._c.rollup.payment_added(payment)
 
     def update(self, payment: Payment) -> None:
         every = _payment_values(payment)
         values = {"key_id": payment.id, **{name: every[name] for name in _PAYMENT_CHANGES}}
         if not self._c.rollup.records:
-            self._c.connection.execute(_UPDATE_PAYMENT, values)
+            self._c.run(_UPDATE_PAYMENT, values)
             return
         # The stored status tells whether the success category changed (pending -> ...).
         before = self._c.connection.execute(
             _PAYMENT_STATUS, {"key_id": payment.id}).scalar_one_or_none()
-        self._c.connection.execute(_UPDATE_PAYMENT, values)
+        self._c.run(_UPDATE_PAYMENT, values)
         if before is not None:
             self._c.rollup.payment_changed(PaymentStatus(before), payment)
 
     def get(self, payment_id: UUID, merchant_id: UUID, *, for_update: bool = False,
             ) -> Payment | None:
-        return self._c.one(self._c.locked(_SELECT_PAYMENT, for_update=for_update), _payment,
-                           {"key_id": payment_id, "key_merchant_id": merchant_id})
+        return self._c.first(_SELECT_PAYMENT_FOR_UPDATE if self._c.locks(for_update)
+                             else _SELECT_PAYMENT, _payment,
+                             {"key_id": payment_id, "key_merchant_id": merchant_id})
 
     def list(self, merchant_id: UUID, page: PageRequest, *,
              status: PaymentStatus | None = None, order_id: UUID | None = None,
@@ -172,7 +183,7 @@ class SqlRefunds:
         self._c = context
 
     def add(self, refund: Refund) -> None:
-        self._c.connection.execute(_INSERT_REFUND, _refund_values(refund))
+        self._c.run(_INSERT_REFUND, _refund_values(refund))
         self._c.rollup.refund_added(refund)
 
     def get(self, refund_id: UUID, merchant_id: UUID) -> Refund | None:

@@ -10,7 +10,8 @@ Money: an exact integer count of the currency's minor units next to a ``CHAR(3)`
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -40,6 +41,32 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return as_utc(value)
+
+    # SQLite: the same text SQLAlchemy's DATETIME stores ("2026-11-28 19:30:00.123456"),
+    # converted with ``isoformat``/``fromisoformat`` (C) rather than its format string and
+    # regular expression: an API-key lookup reads nine timestamps per request.
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        return _sqlite_text
+
+    def result_processor(self, dialect: Dialect, coltype: object,
+                         ) -> Callable[[Any], Any] | None:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        return _sqlite_datetime
+
+
+def _sqlite_text(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return as_utc(value).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def _sqlite_datetime(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
 def to_minor(money: Money) -> int:

@@ -5,9 +5,9 @@
 For each worker count it starts, one after the other on the same machine:
 
 * the bare app (``bench/bare_app.py``, one JSON POST route ``/echo``) under exactly the
-  server Paygate uses (``paygate_http.server.serve_app``: its socket with ``TCP_NODELAY``,
-  its uvicorn options and loop, one spawned process per worker sharing the socket), driven
-  with the order body;
+  server Paygate uses (``paygate_http.server``: sockets with ``TCP_NODELAY``, one spawned
+  process per worker each listening on the reserved port, ``serve_app``'s uvicorn options
+  and loop), driven with the order body;
 * ``paygate serve --workers N --no-dispatcher`` on a fresh temporary SQLite database with
   rate limits off (``PAYGATE_AUTH_RATE_LIMIT=0``, ``PAYGATE_API_RATE_LIMIT=0``), and drives
   ``POST orders/``, ``POST payments/`` (a fresh order per request: orders are created
@@ -113,28 +113,36 @@ def bare_server(workers: int) -> Iterator[str]:
         yield url
 
 
-def _bare_worker(sock: socket.socket) -> None:
+def _bare_worker(port: int) -> None:
     from bench.bare_app import app
-    from paygate_http.server import serve_app  # exactly how Paygate's workers serve
+    from paygate_http.server import bind_socket, serve_app  # exactly how Paygate's workers do
 
-    serve_app(app, sock)
+    serve_app(app, bind_socket("127.0.0.1", port, reuse_port=True))
 
 
 def serve_bare(port: int, workers: int) -> int:
-    """The bare app on Paygate's socket and uvicorn options, one process per worker."""
-    from paygate_http.server import bind_socket
+    """The bare app on Paygate's sockets and uvicorn options, one process per worker."""
+    from paygate_http.server import bind_socket, reserve_port
 
-    sock = bind_socket("127.0.0.1", port)
     if workers == 1:
-        _bare_worker(sock)
+        serve_app_once(bind_socket("127.0.0.1", port))
         return 0
+    reserved = reserve_port("127.0.0.1", port)
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=_bare_worker, args=(sock,)) for _ in range(workers)]
+    processes = [context.Process(target=_bare_worker, args=(port,)) for _ in range(workers)]
     for process in processes:
         process.start()
     for process in processes:
         process.join()
+    reserved.close()
     return 0
+
+
+def serve_app_once(sock: socket.socket) -> None:
+    from bench.bare_app import app
+    from paygate_http.server import serve_app
+
+    serve_app(app, sock)
 
 
 # --- data ------------------------------------------------------------------------------------

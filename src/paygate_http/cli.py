@@ -122,7 +122,7 @@ def _worker(settings: Settings) -> int:
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int, dispatch: bool) -> int:
-    from paygate_http.server import Supervisor, bind_socket, run_server
+    from paygate_http.server import Supervisor, bind_socket, reserve_port, run_server
     from paygate_http.wiring import (
         bootstrap_admin,
         build_dispatcher,
@@ -138,7 +138,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int, dispatch: boo
         print(f"paygate: {exc}", file=sys.stderr)
         return 2
     try:
-        sock = bind_socket(host, port)
+        sock = bind_socket(host, port) if workers == 1 else reserve_port(host, port)
     except OSError as exc:
         database.close()
         print(f"paygate: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)

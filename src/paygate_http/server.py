@@ -32,27 +32,47 @@ from typing import Any
 
 from paygate_http.settings import Settings
 
-__all__ = ["Supervisor", "bind_socket", "run_server"]
+__all__ = ["Supervisor", "bind_socket", "reserve_port", "run_server", "serve_app"]
 
 _log = logging.getLogger("paygate.server")
 GRACEFUL_TIMEOUT = 30.0
 MAX_RESTARTS = 5
 
 
-def bind_socket(host: str, port: int, *, backlog: int = 2048) -> socket.socket:
-    """A listening TCP socket with ``TCP_NODELAY`` and ``SO_REUSEADDR``, inheritable."""
+def bind_socket(host: str, port: int, *, backlog: int = 2048, reuse_port: bool = False,
+                listen: bool = True) -> socket.socket:
+    """A TCP socket with ``TCP_NODELAY`` and ``SO_REUSEADDR``, inheritable, listening unless
+    ``listen`` is false; ``reuse_port`` sets ``SO_REUSEPORT`` (see ``reserve_port``)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind((host.strip("[]"), port))
-        sock.listen(backlog)
+        if listen:
+            sock.listen(backlog)
     except OSError:
         sock.close()
         raise
     sock.set_inheritable(True)
     return sock
+
+
+def reserve_port(host: str, port: int) -> socket.socket:
+    """The port for ``--workers N``: bound with ``SO_REUSEPORT``, not listening.
+
+    Each worker then listens on a socket of its own on this port and the kernel spreads new
+    connections over them. With one shared listening socket, the first worker to wake
+    accepted every pending connection (asyncio accepts up to a hundred per wake-up), so 32
+    keep-alive clients often all landed on one worker. A plain bind comes first, so that a
+    port another server listens on (``SO_REUSEPORT`` or not) is refused rather than
+    shared."""
+    probe = bind_socket(host, port, listen=False)
+    port = probe.getsockname()[1]
+    probe.close()
+    return bind_socket(host, port, reuse_port=True, listen=False)
 
 
 def _uvicorn_config(app: Any) -> Any:
@@ -93,10 +113,10 @@ def serve_app(app: Any, sock: socket.socket) -> None:
     uvicorn.Server(_uvicorn_config(app)).run(sockets=[sock])
 
 
-def _worker_main(settings: Settings, sock: socket.socket, index: int) -> None:
-    """Entry point of one worker process."""
+def _worker_main(settings: Settings, address: tuple[str, int], index: int) -> None:
+    """Entry point of one worker process: its own listening socket on the reserved port."""
     try:
-        run_server(settings, sock)
+        run_server(settings, bind_socket(*address, reuse_port=True))
     except Exception:
         logging.getLogger("paygate.server").exception(
             "worker failed", extra={"fields": {"worker": index}})
@@ -113,11 +133,13 @@ def _on_signals(handler: Callable[[], None]) -> None:
 
 
 class Supervisor:
-    """Runs ``workers`` server processes on one socket until SIGTERM/SIGINT."""
+    """Runs ``workers`` server processes on the port ``sock`` reserves (``reserve_port``)
+    until SIGTERM/SIGINT."""
 
     def __init__(self, settings: Settings, sock: socket.socket, workers: int) -> None:
         self._settings = settings
-        self._sock = sock
+        host, port = sock.getsockname()[:2]
+        self._address = (str(host), int(port))
         self._context = multiprocessing.get_context("spawn")
         self._workers: list[BaseProcess | None] = [None] * workers
         self._stop = threading.Event()
@@ -138,7 +160,8 @@ class Supervisor:
 
     def _start(self, index: int) -> None:
         process = self._context.Process(target=_worker_main, name=f"paygate-worker-{index}",
-                                        args=(self._settings, self._sock, index), daemon=False)
+                                        args=(self._settings, self._address, index),
+                                        daemon=False)
         process.start()
         self._workers[index] = process
 

@@ -89,6 +89,9 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolE
         _use_wal(cursor)
         # With WAL, NORMAL is durable against application crashes and much faster.
         cursor.execute("PRAGMA synchronous = NORMAL")
+        # Savepoints (one per use case in a group commit) copy each page they first touch
+        # to a sub-journal: in memory rather than a temporary file (-13% CPU per payment).
+        cursor.execute("PRAGMA temp_store = MEMORY")
     finally:
         cursor.close()
 

@@ -113,36 +113,31 @@ def bare_server(workers: int) -> Iterator[str]:
         yield url
 
 
-def _bare_worker(port: int) -> None:
+def _bare_worker(port: int, reuse_port: bool) -> None:
+    """One process of the bare app, on its own socket, served exactly as Paygate's are."""
     from bench.bare_app import app
-    from paygate_http.server import bind_socket, serve_app  # exactly how Paygate's workers do
+    from paygate_http.server import bind_socket, serve_app
 
-    serve_app(app, bind_socket("127.0.0.1", port, reuse_port=True))
+    serve_app(app, bind_socket("127.0.0.1", port, reuse_port=reuse_port))
 
 
 def serve_bare(port: int, workers: int) -> int:
     """The bare app on Paygate's sockets and uvicorn options, one process per worker."""
-    from paygate_http.server import bind_socket, reserve_port
+    from paygate_http.server import reserve_port
 
     if workers == 1:
-        serve_app_once(bind_socket("127.0.0.1", port))
+        _bare_worker(port, reuse_port=False)
         return 0
     reserved = reserve_port("127.0.0.1", port)
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=_bare_worker, args=(port,)) for _ in range(workers)]
+    processes = [context.Process(target=_bare_worker, args=(port, True))
+                 for _ in range(workers)]
     for process in processes:
         process.start()
     for process in processes:
         process.join()
     reserved.close()
     return 0
-
-
-def serve_app_once(sock: socket.socket) -> None:
-    from bench.bare_app import app
-    from paygate_http.server import serve_app
-
-    serve_app(app, sock)
 
 
 # --- data ------------------------------------------------------------------------------------

@@ -97,7 +97,7 @@ class GroupCommit:
                 taken = await self._take_writer()
                 try:
                     calls, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-                    self._run(calls)
+                    self._commit(calls)
                 finally:
                     if taken:
                         self._writer.release()
@@ -119,11 +119,11 @@ class GroupCommit:
         if not waiting.cancelled() and waiting.exception() is None and waiting.result():
             self._writer.release()
 
-    def _run(self, calls: list[_Call]) -> None:
+    def _commit(self, calls: list[_Call]) -> None:
         try:
             with self._open_batch() as batch:
                 for call in calls:
-                    call.outcome = _run(batch, call)
+                    call.outcome = _outcome(batch, call)
         except Exception as exc:  # the batch is lost: nobody's work was kept
             _log.exception("group commit failed", extra={"fields": {"calls": len(calls)}})
             for call in calls:
@@ -134,7 +134,7 @@ class GroupCommit:
             _settle(call.future, call.outcome)
 
 
-def _run(batch: Batch, call: _Call) -> tuple[bool, Any]:
+def _outcome(batch: Batch, call: _Call) -> tuple[bool, Any]:
     try:
         return True, batch.run(call.function, *call.args, **call.kwargs)
     except Exception as exc:

@@ -62,6 +62,17 @@ def _payment_values(payment: Payment) -> dict[str, Any]:
     }
 
 
+def _order_changes(order: Order) -> dict[str, Any]:
+    return {"key_id": order.id, "status": order.status.value, "updated_at": order.updated_at}
+
+
+def _payment_changes(payment: Payment) -> dict[str, Any]:
+    return {"key_id": payment.id, "status": payment.status.value,
+            "failure_reason": payment.failure_reason,
+            "amount_refunded_minor": to_minor(payment.amount_refunded),
+            "updated_at": payment.updated_at}
+
+
 def _refund(row: Row[Any]) -> Refund:
     return Refund(
         id=row.id, payment_id=row.payment_id, order_id=row.order_id,
@@ -85,8 +96,9 @@ def _refund_values(refund: Refund) -> dict[str, Any]:
 _ORDER_COLUMNS = tuple(column.name for column in orders.c)
 _PAYMENT_COLUMNS = tuple(column.name for column in payments.c)
 _REFUND_COLUMNS = tuple(column.name for column in refunds.c)
-# Updates write only what the domain can change after creation: rewriting the key, the
-# merchant or the creation time too made SQLite re-check foreign keys and indexes for nothing.
+# Updates write only what the domain can change after creation (``_order_changes``,
+# ``_payment_changes``): rewriting the key, the merchant or the creation time too made
+# SQLite re-check foreign keys and indexes for nothing.
 _ORDER_CHANGES = ("status", "updated_at")
 _PAYMENT_CHANGES = ("status", "failure_reason", "amount_refunded_minor", "updated_at")
 
@@ -117,9 +129,7 @@ class SqlOrders:
         self._c.rollup.order_added(order)
 
     def update(self, order: Order) -> None:
-        values = _order_values(order)
-        self._c.run(_UPDATE_ORDER, {
-            "key_id": order.id, **{name: values[name] for name in _ORDER_CHANGES}})
+        self._c.run(_UPDATE_ORDER, _order_changes(order))
 
     def get(self, order_id: UUID, merchant_id: UUID, *, for_update: bool = False,
             ) -> Order | None:
@@ -144,8 +154,7 @@ class SqlPayments:
         self._c.rollup.payment_added(payment)
 
     def update(self, payment: Payment) -> None:
-        every = _payment_values(payment)
-        values = {"key_id": payment.id, **{name: every[name] for name in _PAYMENT_CHANGES}}
+        values = _payment_changes(payment)
         if not self._c.rollup.records:
             self._c.run(_UPDATE_PAYMENT, values)
             return

@@ -25,6 +25,8 @@ from typing import Final
 
 from sqlalchemy import Engine
 
+from paygate_adapters.sql.engine import is_sqlite_memory
+
 __all__ = ["WriterLock", "writer_lock"]
 
 THREAD_WAIT_SECONDS: Final = 30.0
@@ -118,8 +120,8 @@ def writer_lock(engine: Engine) -> WriterLock:
         lock = _locks.get(engine)
         if lock is None:
             database = engine.url.database
-            path = None if database in (None, "", ":memory:") or str(database).startswith(
-                "file:") else f"{os.path.abspath(database)}.lock"
+            path = None if is_sqlite_memory(engine.url) or str(database).startswith(
+                "file:") else f"{os.path.abspath(str(database))}.lock"
             lock = _locks[engine] = WriterLock(path)
             weakref.finalize(engine, lock.close)
         return lock

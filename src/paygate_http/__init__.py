@@ -1,7 +1,7 @@
 """Paygate's REST layer (Litestar), its settings and the ``paygate`` command line.
 
 ``create_app(settings, *, paygate=None)`` is the composition root; ``Settings.from_env``
-reads the ``PAYGATE_*`` environment. Controllers for new resources use the guards and the
+reads the ``PAYGATE_*`` environment. Controllers for new resources use the hooks, guards and the
 ``principal`` dependency of ``paygate_http.auth`` and the body parser of
 ``paygate_http.json_body`` (see ADR 0002).
 """

@@ -9,7 +9,6 @@ logged: nothing here ever receives them.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import re
@@ -18,6 +17,8 @@ import time
 import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
+
+import msgspec
 
 if TYPE_CHECKING:
     from litestar.types import Message, Scope, Send
@@ -31,12 +32,19 @@ _access_log = logging.getLogger("paygate.http.access")
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line; exceptions as a ``traceback`` string field."""
+    """One JSON object per line; exceptions as a ``traceback`` string field. Values JSON
+    cannot hold are written as their ``str()``."""
+
+    _encoder = msgspec.json.Encoder(enc_hook=str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._second = -1
+        self._second_text = ""
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
-            .replace("+00:00", "Z"),
+            "ts": self._timestamp(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -46,7 +54,16 @@ class JsonFormatter(logging.Formatter):
             line.update({k: v for k, v in fields.items() if k not in line})
         if record.exc_info:
             line["traceback"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str)
+        return self._encoder.encode(line).decode()
+
+    def _timestamp(self, created: float) -> str:
+        """ISO 8601 UTC with milliseconds; the date and time part is reused within a second
+        (the access log writes one line per request)."""
+        second = int(created)
+        if second != self._second:
+            self._second_text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            self._second = second
+        return f"{self._second_text}.{int((created - second) * 1000):03d}Z"
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -85,8 +102,18 @@ def configure_logging(level: str, *, root: bool = False) -> None:
         paygate.setLevel(level)
         paygate.propagate = True
         logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+        _lean_records()
     else:
         target.propagate = False
+
+
+def _lean_records() -> None:
+    """The process is ours (``root``) and its lines never show the caller, thread or
+    process: stop collecting them for every record (the logging HOWTO's "Optimization")."""
+    logging._srcfile = None  # documented there
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
 
 
 def request_id_of(scope: Scope) -> str:

@@ -25,10 +25,24 @@ class Context:
     """One unit of work's connection, mode, and the statistics it has yet to write."""
 
     def __init__(self, connection: Connection, *, read_only: bool) -> None:
-        self.connection = connection
+        self._connection = connection
+        self._before_next_use: Callable[[], None] | None = None
         self.read_only = read_only
         self.is_sqlite = connection.dialect.name == "sqlite"
         self.rollup: RollupRecorder = TriggerMaintained() if self.is_sqlite else RollupDeltas()
+
+    @property
+    def connection(self) -> Connection:
+        """The connection every statement runs on (after the pending ``before_next_use``)."""
+        if self._before_next_use is not None:
+            hook, self._before_next_use = self._before_next_use, None
+            hook()
+        return self._connection
+
+    def before_next_use(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` once, when a statement next asks for the connection (a unit of work
+        that committed inside a group-commit batch opens its next savepoint only if used)."""
+        self._before_next_use = hook
 
     def upsert(self, table: Table) -> PgInsert | SqliteInsert:
         """``INSERT`` with the dialect's ``ON CONFLICT`` clauses (SQLite >= 3.24, PG)."""

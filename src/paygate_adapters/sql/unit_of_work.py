@@ -29,6 +29,7 @@ from paygate_adapters.sql.engine import (
     is_sqlite,
     is_sqlite_memory,
 )
+from paygate_adapters.sql.held_readers import HeldReaders
 from paygate_adapters.sql.idempotency import SqlIdempotencyStore
 from paygate_adapters.sql.outbox import SqlEventOutbox
 from paygate_adapters.sql.payments import SqlOrders, SqlPayments, SqlRefunds
@@ -51,12 +52,14 @@ class SqlUnitOfWork:
     stats: SqlStatsReader
 
     def __init__(self, engine: Engine, *, read_only: bool = False,
-                 writer: Engine | None = None) -> None:
+                 writer: Engine | None = None, readers: HeldReaders | None = None) -> None:
         self._engine = engine
         self._writer = writer or engine  # whose group-commit batch this one may join
         self._read_only = read_only
+        self._readers = readers if read_only else None
         self._context: Context | None = None
         self._held = ExitStack()
+        self._batch: WriteBatch | None = None
         self._savepoint: Savepoint | None = None
 
     def __enter__(self) -> Self:
@@ -64,8 +67,13 @@ class SqlUnitOfWork:
             raise RuntimeError("a unit of work cannot be entered twice")
         batch = open_batch_of(self._writer)
         if batch is not None:  # batch.py: this thread's use cases share one transaction
+            self._batch = batch
             self._savepoint = batch.savepoint()
             return self._bind(Context(batch.connection, read_only=self._read_only))
+        connection = self._readers.take() if self._readers is not None else None
+        if connection is not None:  # this thread's own: nothing to check out or close
+            self._start(connection)
+            return self._bind(Context(connection, read_only=True))
         with ExitStack() as held:
             if not self._read_only and self._engine.dialect.name == "sqlite":
                 # Queue for SQLite's write lock here, not in its polling busy handler.
@@ -102,9 +110,9 @@ class SqlUnitOfWork:
         context, self._context = self._context, None
         if context is None:
             return
-        savepoint, self._savepoint = self._savepoint, None
-        if savepoint is not None:
-            if savepoint.open:
+        if self._batch is not None:
+            savepoint, self._savepoint, self._batch = self._savepoint, None, None
+            if savepoint is not None and savepoint.open:
                 savepoint.rollback()
             return
         try:
@@ -122,8 +130,8 @@ class SqlUnitOfWork:
         """Make the changes durable. The unit of work stays usable: later statements run in
         a new transaction (with the same locking mode)."""
         context = self._active()
-        if self._savepoint is not None:  # in a batch: kept, durable when the batch commits
-            self._end_savepoint(keep=not self._read_only)
+        if self._batch is not None:  # in a batch: kept, durable when the batch commits
+            self._end_savepoint(context, keep=not self._read_only)
             return
         if self._read_only:
             context.rollup.clear()
@@ -134,23 +142,27 @@ class SqlUnitOfWork:
 
     def rollback(self) -> None:
         context = self._active()
-        if self._savepoint is not None:
-            self._end_savepoint(keep=False)
+        if self._batch is not None:
+            self._end_savepoint(context, keep=False)
             return
         context.rollup.clear()
         context.connection.rollback()
 
-    def _end_savepoint(self, *, keep: bool) -> None:
-        """End this unit of work's savepoint and start the next one (it stays usable)."""
-        assert self._savepoint is not None
-        if keep:
-            self._savepoint.release()
-        else:
-            self._savepoint.rollback()
-        batch = open_batch_of(self._writer)
-        if batch is None:
+    def _end_savepoint(self, context: Context, *, keep: bool) -> None:
+        """End this unit of work's savepoint; the next one opens only if a statement follows
+        (most use cases commit once and leave: no empty savepoint to open and roll back)."""
+        savepoint, self._savepoint = self._savepoint, None
+        if savepoint is not None:
+            if keep:
+                savepoint.release()
+            else:
+                savepoint.rollback()
+        context.before_next_use(self._next_savepoint)
+
+    def _next_savepoint(self) -> None:
+        if self._batch is None or open_batch_of(self._writer) is not self._batch:
             raise RuntimeError("the group-commit batch ended before its unit of work")
-        self._savepoint = batch.savepoint()
+        self._savepoint = self._batch.savepoint()
 
 
 class SqlUnitOfWorkFactory:
@@ -158,20 +170,24 @@ class SqlUnitOfWorkFactory:
 
     On a SQLite file, read-only units of work use a second pool over the same file whose
     connections refuse writes (``create_database_engine(..., read_only=True)``), disposed
-    by ``close()`` or with the factory. An in-memory SQLite database has one connection:
+    by ``close()`` or with the factory; the first threads that read keep one of its
+    connections for their read-only units of work (``held_readers.py``). An in-memory
+    SQLite database has one connection:
     its read-only units of work are read-only by convention only (scripts, not servers).
     """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._reader = engine
+        self._held_readers: HeldReaders | None = None
         if is_sqlite(engine) and not is_sqlite_memory(engine.url):
             self._reader = create_database_engine(engine.url, read_only=True)
-            weakref.finalize(self, self._reader.dispose)
+            self._held_readers = HeldReaders(self._reader)
+            weakref.finalize(self, _dispose, self._held_readers, self._reader)
 
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._reader if read_only else self.engine, read_only=read_only,
-                             writer=self.engine)
+                             writer=self.engine, readers=self._held_readers)
 
     def batch(self, *, locked: bool = False) -> AbstractContextManager[WriteBatch]:
         """Group commit (SQLite): see batch.py. ``locked``: the caller holds
@@ -185,5 +201,10 @@ class SqlUnitOfWorkFactory:
 
     def close(self) -> None:
         """Dispose of the read-only pool (the caller disposes of ``engine``)."""
-        if self._reader is not self.engine:
-            self._reader.dispose()
+        if self._held_readers is not None:
+            _dispose(self._held_readers, self._reader)
+
+
+def _dispose(readers: HeldReaders, reader: Engine) -> None:
+    readers.close()
+    reader.dispose()

@@ -47,7 +47,7 @@ def _user_id(raw: str) -> UUID:
 class AdminUsersController(Controller):
     path = "/admin/users"
     tags = ["Admin"]
-    guards = [admin_only]
+    before_request = staticmethod(admin_only)
     security = _BEARER
 
     @get("/", operation_id="listUsers", sync_to_thread=True, summary="List users",
@@ -89,7 +89,7 @@ class AdminUsersController(Controller):
 class AdminMerchantsController(Controller):
     path = "/admin/merchants"
     tags = ["Admin"]
-    guards = [admin_only]
+    before_request = staticmethod(admin_only)
     security = _BEARER
 
     @get("/", operation_id="listMerchants", sync_to_thread=True,

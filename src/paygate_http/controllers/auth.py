@@ -77,7 +77,7 @@ class AuthController(Controller):
         )
 
     @post("/register-admin", operation_id="registerAdmin", status_code=201,
-          dto=JsonBody[RegisterAdminRequest], guards=[admin_only], sync_to_thread=True,
+          dto=JsonBody[RegisterAdminRequest], before_request=admin_only, sync_to_thread=True,
           security=_BEARER, summary="Register an admin (admins only)",
           responses=error_responses(ErrorCode.VALIDATION_FAILED,
                                     ErrorCode.NOT_AUTHENTICATED, ErrorCode.FORBIDDEN,

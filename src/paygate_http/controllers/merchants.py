@@ -29,7 +29,7 @@ _DENIED = (ErrorCode.NOT_AUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.RATE_LIMI
 class MerchantProfileController(Controller):
     path = "/merchants/me"
     tags = ["Merchants"]
-    guards = [merchant_only]
+    before_request = staticmethod(merchant_only)
 
     @get("/", operation_id="getMerchantProfile", sync_to_thread=True,
          security=_BEARER_OR_KEY, summary="The merchant's profile",

@@ -39,7 +39,7 @@ OrderIdParam = Annotated[str, Parameter(description="The order's id (UUID)")]
 class OrdersController(Controller):
     path = "/orders"
     tags = ["Orders"]
-    guards = [merchant_only]
+    before_request = staticmethod(merchant_only)
     security = BEARER_OR_KEY
 
     @post("/", operation_id="createOrder", status_code=201, dto=JsonBody[CreateOrderRequest],

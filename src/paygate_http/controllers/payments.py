@@ -52,7 +52,7 @@ def _pay_order_command(merchant_id: UUID, body: JsonObject) -> PayOrder:
 class PaymentsController(Controller):
     path = "/payments"
     tags = ["Payments"]
-    guards = [merchant_only]
+    before_request = staticmethod(merchant_only)
     security = BEARER_OR_KEY
 
     @post("/", operation_id="createPayment", status_code=201, dto=JsonBody[PayOrderRequest],

@@ -37,7 +37,7 @@ RefundIdParam = Annotated[str, Parameter(description="The refund's id (UUID)")]
 class RefundsController(Controller):
     path = "/refunds"
     tags = ["Refunds"]
-    guards = [merchant_only]
+    before_request = staticmethod(merchant_only)
     security = BEARER_OR_KEY
 
     @post("/", operation_id="createRefund", status_code=201, dto=JsonBody[CreateRefundRequest],

@@ -44,7 +44,7 @@ MerchantIdFilter = Annotated[str | None, QueryParameter(
 class MerchantStatsController(Controller):
     path = "/merchants/stats"
     tags = ["Statistics"]
-    guards = [merchant_only]
+    before_request = staticmethod(merchant_only)
     security = BEARER_OR_KEY
 
     @get("/", operation_id="getMerchantStats",
@@ -63,7 +63,7 @@ class MerchantStatsController(Controller):
 class AdminStatsController(Controller):
     path = "/admin/stats"
     tags = ["Statistics", "Admin"]
-    guards = [admin_only]
+    before_request = staticmethod(admin_only)
     security = BEARER
 
     @get("/", operation_id="getAdminStats",

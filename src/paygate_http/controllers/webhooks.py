@@ -29,7 +29,7 @@ EventIdParam = Annotated[str, Parameter(description="The event's id (UUID)")]
 class WebhooksController(Controller):
     path = "/webhooks"
     tags = ["Webhooks"]
-    guards = [merchant_only]
+    before_request = staticmethod(merchant_only)
     security = BEARER_OR_KEY
 
     @get("/events", operation_id="listWebhookEvents", sync_to_thread=True,

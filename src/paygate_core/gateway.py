@@ -13,6 +13,7 @@ from paygate_core.pagination import Page, PageRequest
 from paygate_core.payments import Payment
 from paygate_core.ports import (
     Clock,
+    CredentialCache,
     IdGenerator,
     MerchantSummary,
     PasswordHasher,
@@ -45,6 +46,8 @@ class Paygate:
     lifetimes: auth.TokenLifetimes = attrs.field(factory=auth.TokenLifetimes)
     # Accept literal loopback/private webhook URLs (local development and tests only).
     allow_private_webhooks: bool = False
+    # API-key lookups remembered between requests (paygate_adapters.sql.SqlCredentialCache).
+    credentials: CredentialCache | None = None
 
     # --- authentication ------------------------------------------------------------------
 
@@ -74,7 +77,7 @@ class Paygate:
         return auth.authenticate_bearer(token, uow=self.uow, tokens=self.tokens)
 
     def authenticate_api_key(self, api_key: str) -> Principal:
-        return auth.authenticate_api_key(api_key, uow=self.uow)
+        return auth.authenticate_api_key(api_key, uow=self.uow, credentials=self.credentials)
 
     # --- accounts --------------------------------------------------------------------------
 

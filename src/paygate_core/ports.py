@@ -33,6 +33,7 @@ from paygate_core.tokens import RefreshToken, TokenClaims, TokenType
 
 __all__ = [
     "Clock",
+    "CredentialCache",
     "Delivery",
     "EventOutbox",
     "IdGenerator",
@@ -40,6 +41,7 @@ __all__ = [
     "IdempotencyStore",
     "MerchantRepository",
     "MerchantSummary",
+    "NoCredentialCache",
     "OrderRepository",
     "PasswordHasher",
     "PaymentProcessor",
@@ -385,3 +387,33 @@ class UnitOfWorkFactory(Protocol):
     def __call__(self, *, read_only: bool = False) -> UnitOfWork:
         """A new unit of work. ``read_only`` ones never write and take no write locks."""
         ...
+
+
+class CredentialCache(Protocol):
+    """Merchant accounts by API key, remembered between requests and answered only while
+    nothing that decides them (a user or merchant row) has changed since they were read.
+
+    ``version()`` is read first; an account read after it may be ``put`` under it, and
+    ``get`` answers only for the version current at the time. Embedders without one use
+    ``NoCredentialCache``: every request reads the account."""
+
+    def version(self) -> object:
+        """The credentials' current version (opaque; equal values: nothing changed)."""
+        ...
+
+    def get(self, api_key: str, version: object) -> MerchantAccount | None: ...
+
+    def put(self, api_key: str, account: MerchantAccount, version: object) -> None: ...
+
+
+class NoCredentialCache:
+    """The ``CredentialCache`` that remembers nothing."""
+
+    def version(self) -> object:
+        return None
+
+    def get(self, api_key: str, version: object) -> MerchantAccount | None:
+        return None
+
+    def put(self, api_key: str, account: MerchantAccount, version: object) -> None:
+        pass

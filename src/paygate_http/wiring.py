@@ -20,7 +20,13 @@ from paygate_core.accounts import Role
 from paygate_core.errors import EmailAlreadyRegistered, PaygateError
 from paygate_core.gateway import Paygate
 from paygate_core.pagination import PageRequest
-from paygate_core.ports import Clock, IdGenerator, PasswordHasher, UnitOfWorkFactory
+from paygate_core.ports import (
+    Clock,
+    CredentialCache,
+    IdGenerator,
+    PasswordHasher,
+    UnitOfWorkFactory,
+)
 from paygate_core.simulator import SimulatedProcessor
 from paygate_core.system import SystemClock, UUID4Ids
 from paygate_core.use_cases.auth import RegisterAdmin, TokenLifetimes
@@ -51,7 +57,8 @@ def derive_key(secret: str, purpose: str) -> bytes:
 def build_paygate(settings: Settings, uow: UnitOfWorkFactory, *, clock: Clock | None = None,
                   ids: IdGenerator | None = None, hasher: PasswordHasher | None = None,
                   ) -> Paygate:
-    """The facade over ``uow`` with the production adapters for every other port."""
+    """The facade over ``uow`` with the production adapters for every other port (and, over
+    SQL, the credential cache: ``paygate_adapters.sql.credential_cache``)."""
     clock = clock or SystemClock()
     return Paygate(
         uow=uow, clock=clock, ids=ids or UUID4Ids(),
@@ -62,7 +69,15 @@ def build_paygate(settings: Settings, uow: UnitOfWorkFactory, *, clock: Clock | 
         lifetimes=TokenLifetimes(access=timedelta(seconds=settings.access_token_ttl),
                                  refresh=timedelta(seconds=settings.refresh_token_ttl)),
         allow_private_webhooks=settings.webhook_allow_private,
+        credentials=_credential_cache(uow),
     )
+
+
+def _credential_cache(uow: UnitOfWorkFactory) -> CredentialCache | None:
+    from paygate_adapters.sql import SqlUnitOfWorkFactory
+    from paygate_adapters.sql.credential_cache import SqlCredentialCache
+
+    return SqlCredentialCache(uow) if isinstance(uow, SqlUnitOfWorkFactory) else None
 
 
 @attrs.define

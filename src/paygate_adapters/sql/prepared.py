@@ -66,31 +66,50 @@ class Prepared:
             raw = cursor.fetchone()
         finally:
             cursor.close()
-        if raw is None:
-            return None
-        assert plan.row is not None
-        return plan.row(*(value if convert is None else convert(value)
-                          for value, convert in zip(raw, plan.columns, strict=True)))
+        return None if raw is None else _converted(plan, raw)
+
+    def first_on_its_own(self, connection: Connection, params: Mapping[str, Any],
+                         ) -> Any | None:
+        """The first row of a read that is its own implicit transaction: ``connection`` is
+        a SQLite one outside any transaction, and stays so (no ``BEGIN``/``ROLLBACK``)."""
+        plan = self._plan(connection.dialect)
+        # fetchall: the statement runs to its end, and its read transaction ends with it.
+        rows = _execute(connection, plan, _values(plan, params)).fetchall()
+        return _converted(plan, rows[0]) if rows else None
 
     def _run(self, connection: Connection, plan: _Plan,
              params: Mapping[str, Any]) -> sqlite3.Cursor:
-        values = tuple(params[name] if convert is None else convert(params[name])
-                       for name, convert in zip(plan.names, plan.binds, strict=True))
+        values = _values(plan, params)
         if not connection.in_transaction():
             connection.begin()  # what SQLAlchemy's autobegin would do (our BEGIN hook)
-        driver = connection.connection.driver_connection
-        assert driver is not None  # a checked-out connection always has one
-        try:
-            cursor: sqlite3.Cursor = driver.execute(plan.sql, values)
-        except sqlite3.Error as exc:
-            raise DBAPIError.instance(plan.sql, values, exc, sqlite3.Error) from exc
-        return cursor
+        return _execute(connection, plan, values)
 
     def _plan(self, dialect: Dialect) -> _Plan:
         plan = self._plans.get(dialect.name)
         if plan is None:
             plan = self._plans[dialect.name] = _compile(self.statement, dialect, self._columns)
         return plan
+
+
+def _values(plan: _Plan, params: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(params[name] if convert is None else convert(params[name])
+                 for name, convert in zip(plan.names, plan.binds, strict=True))
+
+
+def _execute(connection: Connection, plan: _Plan, values: tuple[Any, ...]) -> sqlite3.Cursor:
+    driver = connection.connection.driver_connection
+    assert driver is not None  # a checked-out connection always has one
+    try:
+        cursor: sqlite3.Cursor = driver.execute(plan.sql, values)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(plan.sql, values, exc, sqlite3.Error) from exc
+    return cursor
+
+
+def _converted(plan: _Plan, raw: Sequence[Any]) -> Any:
+    assert plan.row is not None
+    return plan.row(*(value if convert is None else convert(value)
+                      for value, convert in zip(raw, plan.columns, strict=True)))
 
 
 def _compile(statement: Statement, dialect: Dialect, columns: list[str] | None) -> _Plan:

@@ -34,6 +34,7 @@ from paygate_adapters.sql.types import UtcDateTime
 
 __all__ = [
     "COUNTERS",
+    "credential_epoch",
     "global_stats_rollup",
     "idempotency_records",
     "merchant_stats_rollup",
@@ -102,6 +103,14 @@ merchants = Table(
     Column("webhook_secret", String(128), nullable=False),
     *_timestamps(),
     Index(None, "created_at", "id"),
+)
+
+# One row, moved on by triggers whenever a user or merchant changes (migration 0003).
+credential_epoch = Table(
+    "credential_epoch", metadata,
+    Column("id", Integer(), primary_key=True, autoincrement=False),
+    Column("value", BigInteger(), nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
 )
 
 orders = Table(

@@ -14,9 +14,10 @@ survives.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Mapping
 from contextlib import AbstractContextManager, ExitStack
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import Connection, Engine
 
@@ -33,6 +34,7 @@ from paygate_adapters.sql.held_readers import HeldReaders
 from paygate_adapters.sql.idempotency import SqlIdempotencyStore
 from paygate_adapters.sql.outbox import SqlEventOutbox
 from paygate_adapters.sql.payments import SqlOrders, SqlPayments, SqlRefunds
+from paygate_adapters.sql.prepared import Prepared
 from paygate_adapters.sql.stats import SqlStatsReader
 from paygate_adapters.sql.tokens import SqlTokenStore
 from paygate_adapters.sql.writer_lock import WriterLock, writer_lock
@@ -188,6 +190,16 @@ class SqlUnitOfWorkFactory:
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._reader if read_only else self.engine, read_only=read_only,
                              writer=self.engine, readers=self._held_readers)
+
+    def read_first(self, statement: Prepared, params: Mapping[str, Any]) -> Any | None:
+        """The first row of one read on its own, outside any unit of work. On a SQLite file
+        it runs on this thread's held connection when that is idle, as its own implicit
+        transaction: no pool checkout, no ``BEGIN``/``ROLLBACK`` round trip."""
+        held = self._held_readers.take() if self._held_readers is not None else None
+        if held is not None:
+            return statement.first_on_its_own(held, params)
+        with self._reader.connect() as connection:
+            return statement.first(connection, params)
 
     def batch(self, *, locked: bool = False) -> AbstractContextManager[WriteBatch]:
         """Group commit (SQLite): see batch.py. ``locked``: the caller holds

@@ -5,6 +5,7 @@ dependencies), and, with the ``testing`` extra (hypothesis, pytest), strategies 
 
 from paygate_core.testing.memory import (
     FixedClock,
+    InMemoryCredentialCache,
     InMemoryStore,
     InMemoryUnitOfWork,
     PlainPasswordHasher,
@@ -14,6 +15,7 @@ from paygate_core.testing.memory import (
 
 __all__ = [
     "FixedClock",
+    "InMemoryCredentialCache",
     "InMemoryStore",
     "InMemoryUnitOfWork",
     "PlainPasswordHasher",

@@ -43,7 +43,7 @@ from hypothesis.stateful import (
     rule,
 )
 
-from paygate_core.accounts import Merchant, Role, User
+from paygate_core.accounts import Merchant, MerchantAccount, Role, User
 from paygate_core.errors import EmailAlreadyRegistered
 from paygate_core.events import (
     DeliveryStatus,
@@ -56,7 +56,13 @@ from paygate_core.money import CURRENCIES, Money
 from paygate_core.orders import Order, OrderStatus
 from paygate_core.pagination import Cursor, Keyed, Page, PageRequest
 from paygate_core.payments import REFUNDABLE, Payment, PaymentStatus
-from paygate_core.ports import Delivery, IdempotencyRecord, UnitOfWork, UnitOfWorkFactory
+from paygate_core.ports import (
+    CredentialCache,
+    Delivery,
+    IdempotencyRecord,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from paygate_core.refunds import Refund
 from paygate_core.stats import CurrencyVolume, GlobalStats, PaymentStats, StatsPeriod
 from paygate_core.testing import strategies as pst
@@ -68,6 +74,7 @@ from paygate_core.tokens import RefreshToken
 __all__ = [
     "T0",
     "Builder",
+    "CredentialCacheContract",
     "EventOutboxContract",
     "IdempotencyStoreContract",
     "MerchantRepositoryContract",
@@ -1232,6 +1239,49 @@ class UnitOfWorkContract(
     TransactionContract,
 ):
     """Every port of a unit of work: what an adapter's test class subclasses."""
+
+
+class CredentialCacheContract:
+    """The ``CredentialCache`` port. Not part of ``UnitOfWorkContract``: the test class
+    provides ``uow_factory`` and ``credential_cache``, both over the same empty store."""
+
+    def _kept(self, factory: Factory, cache: CredentialCache,
+              ) -> tuple[User, Merchant, MerchantAccount]:
+        user, merchant = seed_merchant(factory, Builder())
+        account = MerchantAccount(merchant, user)
+        version = cache.version()
+        assert cache.get(merchant.api_key, version) is None
+        cache.put(merchant.api_key, account, version)
+        return user, merchant, account
+
+    def test_an_account_is_served_while_nothing_changes(
+            self, uow_factory: Factory, credential_cache: CredentialCache) -> None:
+        _, merchant, account = self._kept(uow_factory, credential_cache)
+        assert credential_cache.get(merchant.api_key, credential_cache.version()) == account
+        assert credential_cache.get("pk_another", credential_cache.version()) is None
+
+    @pytest.mark.parametrize("changed", ["user", "merchant"])
+    def test_a_committed_change_of_the_user_or_merchant_retires_it(
+            self, uow_factory: Factory, credential_cache: CredentialCache, changed: str,
+    ) -> None:
+        user, merchant, _ = self._kept(uow_factory, credential_cache)
+        before = credential_cache.version()
+        with uow_factory() as uow:
+            if changed == "user":
+                uow.users.update(attrs.evolve(user, deleted=True, deleted_at=at(1)))
+            else:
+                uow.merchants.update(attrs.evolve(merchant, api_key="pk_rotated"))
+            uow.commit()
+        now = credential_cache.version()
+        assert now != before
+        assert credential_cache.get(merchant.api_key, now) is None
+
+    def test_a_change_rolled_back_retires_nothing(
+            self, uow_factory: Factory, credential_cache: CredentialCache) -> None:
+        user, merchant, account = self._kept(uow_factory, credential_cache)
+        with uow_factory() as uow:
+            uow.users.update(attrs.evolve(user, deleted=True, deleted_at=at(1)))
+        assert credential_cache.get(merchant.api_key, credential_cache.version()) == account
 
 
 # --- the adapter and the reference, side by side ------------------------------------------------

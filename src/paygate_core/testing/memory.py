@@ -38,6 +38,7 @@ from paygate_core.tokens import RefreshToken, TokenClaims, TokenType
 
 __all__ = [
     "FixedClock",
+    "InMemoryCredentialCache",
     "InMemoryStore",
     "InMemoryUnitOfWork",
     "PlainPasswordHasher",
@@ -61,6 +62,25 @@ class InMemoryStore:
     def unit_of_work(self, *, read_only: bool = False) -> InMemoryUnitOfWork:
         """Use as the ``UnitOfWorkFactory``: ``Paygate(uow=store.unit_of_work, ...)``."""
         return InMemoryUnitOfWork(self, read_only=read_only)
+
+
+class InMemoryCredentialCache:
+    """The ``CredentialCache`` over an ``InMemoryStore``: its version is the store's commit
+    count, so any commit (not only a user's or merchant's change) forgets what was kept."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+        self._accounts: dict[str, tuple[object, MerchantAccount]] = {}
+
+    def version(self) -> object:
+        return self._store.commits
+
+    def get(self, api_key: str, version: object) -> MerchantAccount | None:
+        entry = self._accounts.get(api_key)
+        return entry[1] if entry is not None and entry[0] == version else None
+
+    def put(self, api_key: str, account: MerchantAccount, version: object) -> None:
+        self._accounts[api_key] = (version, account)
 
 
 def _page(rows: Iterable[T], request: PageRequest) -> Page[T]:

@@ -9,14 +9,18 @@ __all__ = ["as_utc", "format_timestamp", "parse_instant"]
 
 def as_utc(moment: datetime) -> datetime:
     """The same instant in UTC; naive datetimes are taken to be UTC already."""
-    if moment.tzinfo is None:
+    zone = moment.tzinfo
+    if zone is UTC:  # the common case, and astimezone() is not free
+        return moment
+    if zone is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
 
 
 def format_timestamp(moment: datetime) -> str:
     """``2026-10-06T10:30:00.123456Z``: always microseconds, always UTC."""
-    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat, not strftime: a third of the cost, and the same text (4-digit year).
+    return as_utc(moment).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_instant(raw: str) -> datetime:

@@ -28,7 +28,7 @@ from paygate_http.controllers import API_CONTROLLERS, SERVICE_CONTROLLERS
 from paygate_http.dependencies import DEPENDENCIES
 from paygate_http.errors import EXCEPTION_HANDLERS
 from paygate_http.json_body import MAX_BODY_BYTES
-from paygate_http.observability import RequestLog, configure_logging
+from paygate_http.observability import AccessLines, RequestLog, configure_logging
 from paygate_http.ratelimit import MemoryRateLimitStore, RateLimitStore, RedisRateLimitStore
 from paygate_http.runtime import RUNTIME_STATE_KEY, Offload, Runtime, run_in_thread
 from paygate_http.settings import Settings
@@ -46,12 +46,17 @@ class PaygateApp(Litestar):
     """Litestar plus one access-log line and an ``X-Request-ID`` for every HTTP request,
     including those no route matches (Litestar middleware only sees matched routes)."""
 
+    _access_lines: AccessLines | None = None  # made on the first request, on its loop
+
     async def __call__(self, scope: Scope | LifeSpanScope, receive: Receive | LifeSpanReceive,
                        send: Send | LifeSpanSend) -> None:
         if scope["type"] != ScopeType.HTTP:
             await super().__call__(scope, receive, send)
             return
-        record = RequestLog(cast("HTTPScope", scope))
+        lines = self._access_lines
+        if lines is None:
+            lines = self._access_lines = AccessLines()
+        record = RequestLog(cast("HTTPScope", scope), lines)
         try:
             await super().__call__(scope, receive, record.wrap_send(send))  # type: ignore[arg-type]
         finally:

@@ -32,13 +32,22 @@ _Processor = Callable[[Any], Any] | None
 Statement = Select[Any] | Insert | Update | Delete
 
 
+_Steps = tuple[tuple[int, Callable[[Any], Any]], ...]
+
+
 @attrs.frozen
 class _Plan:
     sql: str
     names: tuple[str, ...]
-    binds: tuple[_Processor, ...]
+    binds: _Steps  # (position, processor) of the parameters that have one
     row: type[tuple[Any, ...]] | None
-    columns: tuple[_Processor, ...]
+    columns: _Steps  # the same for the result columns
+
+
+def _steps(processors: Sequence[_Processor]) -> _Steps:
+    # Only the positions that convert: most columns (text, integers) pass through as-is.
+    return tuple((index, convert) for index, convert in enumerate(processors)
+                 if convert is not None)
 
 
 class Prepared:
@@ -91,12 +100,14 @@ class Prepared:
         return plan
 
 
-def _values(plan: _Plan, params: Mapping[str, Any]) -> tuple[Any, ...]:
-    return tuple(params[name] if convert is None else convert(params[name])
-                 for name, convert in zip(plan.names, plan.binds, strict=True))
+def _values(plan: _Plan, params: Mapping[str, Any]) -> list[Any]:
+    values = [params[name] for name in plan.names]
+    for index, convert in plan.binds:
+        values[index] = convert(values[index])
+    return values
 
 
-def _execute(connection: Connection, plan: _Plan, values: tuple[Any, ...]) -> sqlite3.Cursor:
+def _execute(connection: Connection, plan: _Plan, values: list[Any]) -> sqlite3.Cursor:
     driver = connection.connection.driver_connection
     assert driver is not None  # a checked-out connection always has one
     try:
@@ -108,8 +119,10 @@ def _execute(connection: Connection, plan: _Plan, values: tuple[Any, ...]) -> sq
 
 def _converted(plan: _Plan, raw: Sequence[Any]) -> Any:
     assert plan.row is not None
-    return plan.row(*(value if convert is None else convert(value)
-                      for value, convert in zip(raw, plan.columns, strict=True)))
+    values = list(raw)
+    for index, convert in plan.columns:
+        values[index] = convert(values[index])
+    return plan.row(*values)
 
 
 def _compile(statement: Statement, dialect: Dialect, columns: list[str] | None) -> _Plan:
@@ -118,13 +131,13 @@ def _compile(statement: Statement, dialect: Dialect, columns: list[str] | None) 
     if not compiled.positional or compiled.positiontup is None:
         raise ValueError(f"{dialect.name} does not take positional parameters")
     names = tuple(compiled.positiontup)
-    binds = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-                  for name in names)
+    binds = _steps([compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+                    for name in names])
     selected = getattr(statement, "selected_columns", None)
     if selected is None:
         return _Plan(compiled.string, names, binds, None, ())
     keys = [column.key for column in selected]
     row = namedtuple("Record", keys, rename=False)  # type: ignore[misc]
-    processors = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
-                       for column in selected)
+    processors = _steps([column.type.dialect_impl(dialect).result_processor(dialect, None)
+                         for column in selected])
     return _Plan(compiled.string, names, binds, row, processors)

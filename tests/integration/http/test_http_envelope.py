@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from paygate_core.errors import ErrorCode
 from paygate_core.ports import UnitOfWork
 from paygate_http.error_docs import render_error_docs
 from paygate_http.errors import STATUS_BY_CODE
+from paygate_http.observability import AccessLines, configure_logging
 from paygate_http.settings import Settings
 from paygate_http.wiring import build_paygate
 
@@ -159,6 +161,29 @@ def test_one_json_access_log_line_per_request_without_secrets(
     assert all(isinstance(line["duration_ms"], float) and line["request_id"] for line in lines)
     for secret in ("very-secret-password", access, response.json()["data"]["api_key"]):
         assert secret not in err
+
+
+def test_access_lines_of_concurrent_requests_wait_for_the_turn_and_none_is_lost(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("INFO")
+
+    def logged() -> list[str]:
+        return [line["request_id"] for line in _log_lines(capsys.readouterr().err)]
+
+    async def exchange() -> None:
+        lines = AccessLines()
+        for _ in range(3):
+            lines.started()
+        lines.finished({"request_id": "a"})  # two others still running: after this turn
+        lines.finished({"request_id": "b"})
+        assert logged() == []
+        await asyncio.sleep(0)
+        assert logged() == ["a", "b"]
+        lines.finished({"request_id": "c"})  # the last one in flight: at once
+        assert logged() == ["c"]
+
+    capsys.readouterr()
+    asyncio.run(exchange())
 
 
 # --- probes ----------------------------------------------------------------------------------

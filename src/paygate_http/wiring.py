@@ -86,6 +86,7 @@ class Database:
 
     engine: Any
     uow: UnitOfWorkFactory
+    checkpointer: Any = None  # paygate_adapters.sql.checkpoint.WalCheckpointer (SQLite files)
 
     _group_commit: Offload | None = attrs.field(default=None, init=False)
 
@@ -118,19 +119,27 @@ class Database:
     def close(self) -> None:
         from paygate_adapters.sql import SqlUnitOfWorkFactory
 
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         if isinstance(self.uow, SqlUnitOfWorkFactory):
             self.uow.close()
         self.engine.dispose()
 
 
 def open_database(settings: Settings, *, migrate: bool = True) -> Database:
-    """Connect to ``settings.database_url`` and (by default) bring its schema up to date."""
+    """Connect to ``settings.database_url`` and (by default) bring its schema up to date.
+    A SQLite file gets its WAL checkpointed by a thread of its own (``checkpoint.py``)."""
     from paygate_adapters.sql import SqlUnitOfWorkFactory, create_database_engine, upgrade_schema
+    from paygate_adapters.sql.checkpoint import WalCheckpointer
+    from paygate_adapters.sql.engine import is_sqlite_file
 
-    engine = create_database_engine(settings.database_url)
+    in_background = is_sqlite_file(settings.database_url)
+    engine = create_database_engine(settings.database_url,
+                                    checkpoint_in_background=in_background)
     if migrate:
         upgrade_schema(engine)
-    return Database(engine=engine, uow=SqlUnitOfWorkFactory(engine))
+    checkpointer = WalCheckpointer(engine).start() if in_background else None
+    return Database(engine=engine, uow=SqlUnitOfWorkFactory(engine), checkpointer=checkpointer)
 
 
 def build_dispatcher(settings: Settings, uow: UnitOfWorkFactory, *,

@@ -21,13 +21,17 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
-__all__ = ["BEGIN_MODE", "create_database_engine", "database_ready", "is_sqlite",
-           "is_sqlite_memory"]
+__all__ = ["BACKSTOP_CHECKPOINT_PAGES", "BEGIN_MODE", "create_database_engine",
+           "database_ready", "is_sqlite", "is_sqlite_file", "is_sqlite_memory"]
 
 BEGIN_MODE: Final = "paygate_sqlite_begin"
 """Execution option naming the SQLite BEGIN flavour: ``"IMMEDIATE"`` or ``"DEFERRED"``."""
 
 SQLITE_BUSY_TIMEOUT_MS: Final = 5000
+
+BACKSTOP_CHECKPOINT_PAGES: Final = 10_000
+"""WAL size (4 KiB pages) at which a committing connection checkpoints by itself when a
+``WalCheckpointer`` is meant to: only if that thread falls behind."""
 
 
 def _normalised_url(url: str | URL) -> URL:
@@ -41,15 +45,23 @@ def is_sqlite(bind: Engine | Connection) -> bool:
     return bind.dialect.name == "sqlite"
 
 
-def create_database_engine(url: str | URL, *, read_only: bool = False) -> Engine:
+def create_database_engine(url: str | URL, *, read_only: bool = False,
+                           checkpoint_in_background: bool = False) -> Engine:
     """A pooled engine for a ``sqlite:///path`` or ``postgresql[+psycopg]://`` URL.
 
     ``read_only`` (SQLite files): every connection refuses writes (``PRAGMA query_only``),
     set once when it opens. Toggling the pragma per unit of work instead made SQLite
-    discard the connection's prepared statements, triggers included, every time."""
+    discard the connection's prepared statements, triggers included, every time.
+
+    ``checkpoint_in_background`` (SQLite): the caller runs a ``WalCheckpointer``; the
+    connections' own automatic checkpoint is left as a safety net only (at
+    ``BACKSTOP_CHECKPOINT_PAGES`` instead of 1,000 pages)."""
     parsed = _normalised_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed, read_only=read_only)
+        engine = _sqlite_engine(parsed, read_only=read_only)
+        if checkpoint_in_background:
+            event.listen(engine, "connect", _backstop_checkpoint)
+        return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
     raise ValueError(f"unsupported database URL scheme: {parsed.drivername!r}")
@@ -57,6 +69,12 @@ def create_database_engine(url: str | URL, *, read_only: bool = False) -> Engine
 
 def is_sqlite_memory(url: URL) -> bool:
     return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+def is_sqlite_file(url: str | URL) -> bool:
+    """A SQLite database in a file (it has a WAL), not in memory."""
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and not is_sqlite_memory(parsed)
 
 
 def _sqlite_engine(url: URL, *, read_only: bool) -> Engine:
@@ -94,6 +112,10 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolE
         cursor.execute("PRAGMA temp_store = MEMORY")
     finally:
         cursor.close()
+
+
+def _backstop_checkpoint(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    dbapi_connection.execute(f"PRAGMA wal_autocheckpoint = {BACKSTOP_CHECKPOINT_PAGES}")
 
 
 def _refuse_writes(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

@@ -14,6 +14,7 @@ import logging
 import random
 import re
 import sys
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -179,25 +180,32 @@ class AccessLines:
     request's line is out before its exchange ends."""
 
     def __init__(self) -> None:
+        # A lock, because tests and embedders may drive one app from several threads'
+        # event loops at once; it is never contended in a server.
+        self._lock = threading.Lock()
         self._in_flight = 0
         self._pending: list[dict[str, Any]] = []
 
     def started(self) -> None:
-        self._in_flight += 1
+        with self._lock:
+            self._in_flight += 1
 
     def finished(self, fields: dict[str, Any]) -> None:
-        self._in_flight -= 1
-        self._pending.append(fields)
-        if self._in_flight <= 0:
+        with self._lock:
+            self._in_flight -= 1
+            self._pending.append(fields)
+            last, first = self._in_flight <= 0, len(self._pending) == 1
+        if last:
             self.flush()
-        elif len(self._pending) == 1:
+        elif first:
             try:
                 asyncio.get_running_loop().call_soon(self.flush)
             except RuntimeError:  # no loop: nothing to wait for
                 self.flush()
 
     def flush(self) -> None:
-        pending, self._pending = self._pending, []
+        with self._lock:
+            pending, self._pending = self._pending, []
         for fields in pending:
             _access_log.info("request", extra={"fields": fields})
 

@@ -16,6 +16,7 @@ from paygate_core.ports import (
     CredentialCache,
     IdGenerator,
     MerchantSummary,
+    NoCredentialCache,
     PasswordHasher,
     PaymentProcessor,
     TokenService,
@@ -46,8 +47,8 @@ class Paygate:
     lifetimes: auth.TokenLifetimes = attrs.field(factory=auth.TokenLifetimes)
     # Accept literal loopback/private webhook URLs (local development and tests only).
     allow_private_webhooks: bool = False
-    # API-key lookups remembered between requests (paygate_adapters.sql.SqlCredentialCache).
-    credentials: CredentialCache | None = None
+    # API-key lookups remembered between requests (an adapter's; by default none).
+    credentials: CredentialCache = attrs.field(factory=NoCredentialCache)
 
     # --- authentication ------------------------------------------------------------------
 

@@ -46,7 +46,7 @@ class PaygateApp(Litestar):
     """Litestar plus one access-log line and an ``X-Request-ID`` for every HTTP request,
     including those no route matches (Litestar middleware only sees matched routes)."""
 
-    _access_lines: AccessLines | None = None  # made on the first request, on its loop
+    _access_lines: AccessLines | None = None  # made on the first request
 
     async def __call__(self, scope: Scope | LifeSpanScope, receive: Receive | LifeSpanReceive,
                        send: Send | LifeSpanSend) -> None:

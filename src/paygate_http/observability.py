@@ -42,8 +42,8 @@ class JsonFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__()
-        self._second = -1
-        self._second_text = ""
+        # (second, its text), replaced as one value: records are formatted on any thread.
+        self._second: tuple[int, str] = (-1, "")
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
@@ -63,10 +63,11 @@ class JsonFormatter(logging.Formatter):
         """ISO 8601 UTC with milliseconds; the date and time part is reused within a second
         (the access log writes one line per request)."""
         second = int(created)
-        if second != self._second:
-            self._second_text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-            self._second = second
-        return f"{self._second_text}.{int((created - second) * 1000):03d}Z"
+        cached, text = self._second
+        if cached != second:
+            text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+            self._second = (second, text)
+        return f"{text}.{int((created - second) * 1000):03d}Z"
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]

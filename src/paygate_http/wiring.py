@@ -24,6 +24,7 @@ from paygate_core.ports import (
     Clock,
     CredentialCache,
     IdGenerator,
+    NoCredentialCache,
     PasswordHasher,
     UnitOfWorkFactory,
 )
@@ -73,11 +74,13 @@ def build_paygate(settings: Settings, uow: UnitOfWorkFactory, *, clock: Clock | 
     )
 
 
-def _credential_cache(uow: UnitOfWorkFactory) -> CredentialCache | None:
+def _credential_cache(uow: UnitOfWorkFactory) -> CredentialCache:
     from paygate_adapters.sql import SqlUnitOfWorkFactory
     from paygate_adapters.sql.credential_cache import SqlCredentialCache
 
-    return SqlCredentialCache(uow) if isinstance(uow, SqlUnitOfWorkFactory) else None
+    if isinstance(uow, SqlUnitOfWorkFactory):
+        return SqlCredentialCache(uow)
+    return NoCredentialCache()
 
 
 @attrs.define

@@ -37,7 +37,7 @@ class HeldReaders:
         connection: Connection | bool | None = getattr(self._local, "connection", None)
         if connection is None:
             connection = self._local.connection = self._hold()
-        if connection is _NONE_LEFT or not isinstance(connection, Connection):
+        if not isinstance(connection, Connection):  # _NONE_LEFT
             return None
         if connection.closed or connection.invalidated:
             self._release(connection)

@@ -27,8 +27,7 @@ from paygate_adapters.sql.context import Context
 from paygate_adapters.sql.engine import (
     BEGIN_MODE,
     create_database_engine,
-    is_sqlite,
-    is_sqlite_memory,
+    is_sqlite_file,
 )
 from paygate_adapters.sql.held_readers import HeldReaders
 from paygate_adapters.sql.idempotency import SqlIdempotencyStore
@@ -174,15 +173,15 @@ class SqlUnitOfWorkFactory:
     connections refuse writes (``create_database_engine(..., read_only=True)``), disposed
     by ``close()`` or with the factory; the first threads that read keep one of its
     connections for their read-only units of work (``held_readers.py``). An in-memory
-    SQLite database has one connection:
-    its read-only units of work are read-only by convention only (scripts, not servers).
+    SQLite database has one connection: its read-only units of work are read-only by
+    convention only (scripts, not servers).
     """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._reader = engine
         self._held_readers: HeldReaders | None = None
-        if is_sqlite(engine) and not is_sqlite_memory(engine.url):
+        if is_sqlite_file(engine.url):
             self._reader = create_database_engine(engine.url, read_only=True)
             self._held_readers = HeldReaders(self._reader)
             weakref.finalize(self, _dispose, self._held_readers, self._reader)

@@ -293,19 +293,18 @@ def authenticate_bearer(token: str, *, uow: UnitOfWorkFactory, tokens: TokenServ
     return Principal(user, merchant, CredentialKind.BEARER, claims.jti, claims.expires_at)
 
 
-_NO_CACHE = NoCredentialCache()
+_NO_CACHE: CredentialCache = NoCredentialCache()
 
 
 def authenticate_api_key(api_key: str, *, uow: UnitOfWorkFactory,
-                         credentials: CredentialCache | None = None) -> Principal:
-    cache = credentials or _NO_CACHE
-    version = cache.version()  # before the read: a change after it makes the entry stale
-    account = cache.get(api_key, version)
+                         credentials: CredentialCache = _NO_CACHE) -> Principal:
+    version = credentials.version()  # before the read: a change after it makes it stale
+    account = credentials.get(api_key, version)
     if account is None:
         with uow(read_only=True) as work:
             account = work.merchants.get_account_by_api_key(api_key)
         if account is not None:
-            cache.put(api_key, account, version)
+            credentials.put(api_key, account, version)
     if account is None or account.user.deleted:
         raise NotAuthenticated("API key is not valid")
     return Principal(account.user, account.merchant, CredentialKind.API_KEY)

@@ -12,6 +12,7 @@ from paygate_core.events import (
     WebhookEvent,
 )
 from paygate_core.gateway import Paygate
+from paygate_core.idempotency import IdempotentAnswer
 from paygate_core.money import CURRENCIES, Currency, Money, currency_of, parse_amount
 from paygate_core.orders import Order, OrderStatus
 from paygate_core.pagination import Page, PageRequest
@@ -41,6 +42,7 @@ __all__ = [
     "ErrorCode",
     "EventType",
     "GlobalStats",
+    "IdempotentAnswer",
     "Login",
     "Merchant",
     "MerchantAccount",

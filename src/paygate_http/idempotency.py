@@ -14,10 +14,13 @@ Without the header the request passes straight through. With it:
    the canonical JSON body (keys sorted, no whitespace, numbers exactly as written), so a
    re-serialised retry still matches. A body that is not JSON is fingerprinted as raw bytes.
 3. ``IdempotencyStore.claim`` in its own committed unit of work, scoped to the merchant:
-   - this request now owns the key: run the route and buffer its answer; store status and
-     body (2xx and 4xx other than 401/429) or release the key (5xx, 401, 429, a crash, a
-     client gone), *before* the answer goes out, so a client that retries the moment it
-     hears back gets the replay, never a 409;
+   - this request now owns the key: run the route and buffer its answer. The route hands
+     ``answer_for(request, render)`` to its use case, which stores the rendered answer in
+     the same transaction as the order, payment or refund it makes (``paygate_core.
+     idempotency``): no crash can leave that change behind an unfinished key. Any other
+     answer is stored here (2xx and 4xx other than 401/429) or the key released (5xx, 401,
+     429, a crash, a client gone), *before* the answer goes out, so a client that retries
+     the moment it hears back gets the replay, never a 409;
    - the key holds another fingerprint: 422 1007;
    - the key's first request is unfinished: 409 1007 (after ``LEASE`` without an answer its
      owner is presumed dead and the next request takes the key over);
@@ -39,7 +42,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 import attrs
@@ -64,6 +67,7 @@ from paygate_core.errors import (
     ValidationFailed,
 )
 from paygate_core.gateway import Paygate
+from paygate_core.idempotency import IdempotentAnswer
 from paygate_core.ports import IdempotencyRecord
 from paygate_http.auth import authenticate
 from paygate_http.errors import BodyTooLarge
@@ -77,6 +81,7 @@ __all__ = [
     "REPLAYED_HEADER",
     "RETENTION",
     "IdempotencyMiddleware",
+    "answer_for",
     "canonical_json",
     "check_key",
     "purge_expired",
@@ -96,6 +101,8 @@ _KEY = re.compile(r"[\x20-\x7e]{1,255}")
 _KEY_REASON = "must be 1 to 255 printable ASCII characters"
 _NOT_STORED = frozenset({401, 429})
 _JANITOR_STATE_KEY = "paygate_idempotency_janitor"
+_CLAIM_STATE_KEY = "paygate.idempotency.claim"
+R = TypeVar("R")
 _log = logging.getLogger("paygate.http.idempotency")
 
 
@@ -203,13 +210,20 @@ class _ClientGone(Exception):
     pass
 
 
-@attrs.frozen
+@attrs.define
 class _Claim:
     """A key this request owns: it must end completed or released."""
 
     runtime: Runtime
     merchant_id: UUID
     key: str
+    rendered: tuple[int, bytes] | None = None
+    """The answer the route's use case stored with its change (``answer_for``), if any."""
+
+    def holds(self, status: int, body: bytes) -> bool:
+        """Whether the record already holds this answer: the use case committed it (a
+        rendered answer whose transaction failed never goes out: that request answers 5xx)."""
+        return self.rendered is not None and self.rendered == (status, body)
 
     async def settle(self, status: int, body: bytes) -> None:
         """Store the answer, or release the key when the answer must not be stored."""
@@ -264,13 +278,35 @@ class IdempotencyMiddleware:
                          ) -> None:
         """Run the route as the key's owner; store or release before answering."""
         answer = _BufferedAnswer()
+        scope.setdefault("state", {})[_CLAIM_STATE_KEY] = claim
         try:
             await self.app(scope, receive, answer.send)
         except BaseException:
             await claim.release()
             raise
-        await claim.settle(answer.status, answer.body)
+        if not claim.holds(answer.status, answer.body):
+            await claim.settle(answer.status, answer.body)
         await answer.forward(send)
+
+
+def answer_for(connection: ASGIConnection[Any, Any, Any, Any],
+               render: Callable[[R], tuple[int, bytes]]) -> IdempotentAnswer[R] | None:
+    """For a route's command: the key this request owns and how its use case renders the
+    answer to store with its change; None without an owned key.
+
+        order = await run_write(request, paygate.create_order, CreateOrder(
+            ..., idempotency=answer_for(request, _created)))
+        return presenters.answer(_created(order))   # the same bytes, sent
+    """
+    claim = connection.scope.get("state", {}).get(_CLAIM_STATE_KEY)
+    if not isinstance(claim, _Claim):
+        return None
+
+    def render_and_note(result: R) -> tuple[int, bytes]:
+        claim.rendered = render(result)
+        return claim.rendered
+
+    return IdempotentAnswer(claim.key, render_and_note)
 
 
 async def _answer_from(record: IdempotencyRecord, fingerprint: str, send: Send) -> None:

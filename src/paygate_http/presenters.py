@@ -7,7 +7,11 @@ IDs become strings, timestamps ``format_timestamp`` (RFC 3339, ``Z``), amounts
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from litestar import Response
+from litestar.enums import MediaType
+from litestar.serialization import encode_json
 
 from paygate_core.accounts import Merchant, MerchantAccount, Role, User
 from paygate_core.pagination import Keyed, Page
@@ -32,17 +36,30 @@ from paygate_http.schemas import (
 __all__ = [
     "access_data",
     "admin_registration",
+    "answer",
     "login_data",
     "merchant_item",
     "merchant_profile",
     "merchant_registration",
     "page",
+    "rendered",
     "success",
     "user_item",
 ]
 
 T = TypeVar("T")
 K = TypeVar("K", bound=Keyed)
+
+
+def rendered(status_code: int, message: str, data: object) -> tuple[int, bytes]:
+    """A success envelope as the exact bytes sent: what an ``IdempotentAnswer`` stores."""
+    return status_code, encode_json(success(message, data))
+
+
+def answer(rendered_answer: tuple[int, bytes]) -> Response[Any]:
+    """The response for an answer made by ``rendered``."""
+    status_code, body = rendered_answer
+    return Response(body, status_code=status_code, media_type=MediaType.JSON)
 
 
 def success(message: str, data: T) -> Success[T]:

@@ -15,6 +15,7 @@ from paygate_core.errors import (
     ValidationFailed,
 )
 from paygate_core.events import EventType, PaymentEvent
+from paygate_core.idempotency import IdempotentAnswer
 from paygate_core.money import DEFAULT_CURRENCY, currency_of, parse_amount
 from paygate_core.orders import Order, OrderStatus, validate_notes, validate_receipt
 from paygate_core.pagination import Page, PageRequest
@@ -50,6 +51,8 @@ class CreateOrder:
     currency: object = None
     receipt: object = None
     notes: object = None
+    idempotency: IdempotentAnswer[Order] | None = attrs.field(default=None, kw_only=True)
+    """A claimed Idempotency-Key: completed with the order, in its unit of work."""
 
 
 @attrs.frozen(repr=False)
@@ -61,6 +64,7 @@ class PayOrder:
     card_number: object
     expiry: object
     cvv: object
+    idempotency: IdempotentAnswer[Payment] | None = attrs.field(default=None, kw_only=True)
 
     def __repr__(self) -> str:
         return f"PayOrder(merchant_id={self.merchant_id!s}, order_id={self.order_id!s})"
@@ -72,6 +76,7 @@ class RefundPayment:
     payment_id: object
     amount: object = None
     reason: object = None
+    idempotency: IdempotentAnswer[RefundOutcome] | None = attrs.field(default=None, kw_only=True)
 
 
 @attrs.frozen
@@ -116,6 +121,8 @@ def create_order(cmd: CreateOrder, *, uow: UnitOfWorkFactory, clock: Clock, ids:
     )
     with uow() as work:
         work.orders.add(order)
+        if cmd.idempotency is not None:
+            cmd.idempotency.record(work, cmd.merchant_id, order, now)
         work.commit()
     return order
 
@@ -169,6 +176,8 @@ def pay_order(cmd: PayOrder, *, uow: UnitOfWorkFactory, clock: Clock, ids: IdGen
         work.orders.update(order)
         _record_event(work, ids, EventType.PAYMENT_AUTHORIZED if decision.approved
                       else EventType.PAYMENT_FAILED, payment)
+        if cmd.idempotency is not None:
+            cmd.idempotency.record(work, cmd.merchant_id, payment, now)
         work.commit()
     return payment
 
@@ -207,8 +216,11 @@ def refund_payment(cmd: RefundPayment, *, uow: UnitOfWorkFactory, clock: Clock,
         work.refunds.add(refund)
         work.payments.update(payment)
         _record_event(work, ids, EventType.PAYMENT_REFUNDED, payment, refund)
+        outcome = RefundOutcome(refund, payment)
+        if cmd.idempotency is not None:
+            cmd.idempotency.record(work, cmd.merchant_id, outcome, now)
         work.commit()
-    return RefundOutcome(refund, payment)
+    return outcome
 
 
 def get_payment(merchant_id: UUID, payment_id: object, *, uow: UnitOfWorkFactory,

@@ -9,12 +9,13 @@ from litestar.openapi.spec import Example
 from litestar.params import Parameter, QueryParameter
 
 from paygate_core.errors import ErrorCode
+from paygate_core.orders import Order
 from paygate_core.use_cases.payments import CreateOrder
 from paygate_http import payment_presenters as present
 from paygate_http import presenters
 from paygate_http.auth import merchant_only
 from paygate_http.dependencies import AnyRequest, PaygateDep, PrincipalDep
-from paygate_http.idempotency import IdempotencyMiddleware
+from paygate_http.idempotency import IdempotencyMiddleware, answer_for
 from paygate_http.json_body import JsonBody, JsonData
 from paygate_http.params import Cursor, Limit, page_request
 from paygate_http.payment_docs import (
@@ -28,12 +29,17 @@ from paygate_http.payment_schemas import CreateOrderRequest, OrderData, OrderDet
 from paygate_http.runtime import run_blocking, run_write
 from paygate_http.schemas import PageData, Success
 
-__all__ = ["OrdersController"]
+__all__ = ["OrdersController", "order_created"]
 
 OrderStatusFilter = Annotated[str | None, QueryParameter(
     name="status", description="created, paid or failed", required=False,
     examples=[Example(value="paid")])]
 OrderIdParam = Annotated[str, Parameter(description="The order's id (UUID)")]
+
+
+def order_created(order: Order) -> tuple[int, bytes]:
+    """The answer to ``POST orders/`` (stored with the order under an Idempotency-Key)."""
+    return presenters.rendered(201, "Order created successfully", present.order(order))
 
 
 class OrdersController(Controller):
@@ -57,9 +63,9 @@ class OrdersController(Controller):
         order = await run_write(request, paygate.create_order, CreateOrder(
             merchant_id=principal.require_merchant().id, amount=body.get("amount"),
             currency=body.get("currency"), receipt=body.get("receipt"), notes=body.get("notes"),
+            idempotency=answer_for(request, order_created),
         ))
-        return Response(presenters.success("Order created successfully", present.order(order)),
-                        status_code=201)
+        return presenters.answer(order_created(order))
 
     @get("/", operation_id="listOrders", summary="List orders",
          responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED))

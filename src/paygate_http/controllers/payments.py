@@ -10,12 +10,14 @@ from litestar.openapi.spec import Example
 from litestar.params import Parameter, QueryParameter
 
 from paygate_core.errors import ErrorCode, ValidationFailed
+from paygate_core.idempotency import IdempotentAnswer
+from paygate_core.payments import Payment
 from paygate_core.use_cases.payments import PayOrder
 from paygate_http import payment_presenters as present
 from paygate_http import presenters
 from paygate_http.auth import merchant_only
 from paygate_http.dependencies import AnyRequest, PaygateDep, PrincipalDep
-from paygate_http.idempotency import IdempotencyMiddleware
+from paygate_http.idempotency import IdempotencyMiddleware, answer_for
 from paygate_http.json_body import JsonBody, JsonData, JsonObject, optional_object
 from paygate_http.params import Cursor, Limit, page_request
 from paygate_http.payment_docs import (
@@ -29,7 +31,7 @@ from paygate_http.payment_schemas import PaymentData, PaymentDetailData, PayOrde
 from paygate_http.runtime import run_blocking, run_write
 from paygate_http.schemas import PageData, Success
 
-__all__ = ["PaymentsController"]
+__all__ = ["PaymentsController", "payment_processed"]
 
 PaymentStatusFilter = Annotated[str | None, QueryParameter(
     name="status", description="pending, authorized, captured, refunded or failed",
@@ -39,14 +41,21 @@ OrderIdFilter = Annotated[str | None, QueryParameter(
 PaymentIdParam = Annotated[str, Parameter(description="The payment's id (UUID)")]
 
 
-def _pay_order_command(merchant_id: UUID, body: JsonObject) -> PayOrder:
+def _pay_order_command(merchant_id: UUID, body: JsonObject,
+                       idempotency: IdempotentAnswer[Payment] | None) -> PayOrder:
     """The raw fields for the core, which validates them and names bad fields only."""
     card = optional_object(body, "card_details")
     if card is None:
         raise ValidationFailed(fields={"card_details": "is required"})
     return PayOrder(merchant_id=merchant_id, order_id=body.get("order_id"),
                     card_number=card.get("card_number"), expiry=card.get("expiry"),
-                    cvv=card.get("cvv"))
+                    cvv=card.get("cvv"), idempotency=idempotency)
+
+
+def payment_processed(payment: Payment) -> tuple[int, bytes]:
+    """The answer to ``POST payments/``, approved or declined (stored with the payment
+    under an Idempotency-Key)."""
+    return presenters.rendered(201, "Payment processed successfully", present.payment(payment))
 
 
 class PaymentsController(Controller):
@@ -68,10 +77,10 @@ class PaymentsController(Controller):
         """201 for an approved payment (``authorized``) and for a declined one (``failed``,
         with ``failure_reason``). The card number and CVV are never stored or returned."""
         del idempotency_key  # handled by IdempotencyMiddleware; declared for the docs
-        command = _pay_order_command(principal.require_merchant().id, data or {})
+        command = _pay_order_command(principal.require_merchant().id, data or {},
+                                     answer_for(request, payment_processed))
         payment = await run_write(request, paygate.pay_order, command)
-        return Response(presenters.success("Payment processed successfully",
-                                           present.payment(payment)), status_code=201)
+        return presenters.answer(payment_processed(payment))
 
     @get("/", operation_id="listPayments", summary="List payments",
          responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED))

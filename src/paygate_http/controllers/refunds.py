@@ -8,12 +8,12 @@ from litestar import Controller, Response, get, post
 from litestar.params import Parameter, QueryParameter
 
 from paygate_core.errors import ErrorCode
-from paygate_core.use_cases.payments import RefundPayment
+from paygate_core.use_cases.payments import RefundOutcome, RefundPayment
 from paygate_http import payment_presenters as present
 from paygate_http import presenters
 from paygate_http.auth import merchant_only
 from paygate_http.dependencies import AnyRequest, PaygateDep, PrincipalDep
-from paygate_http.idempotency import IdempotencyMiddleware
+from paygate_http.idempotency import IdempotencyMiddleware, answer_for
 from paygate_http.json_body import JsonBody, JsonData
 from paygate_http.params import Cursor, Limit, page_request
 from paygate_http.payment_docs import (
@@ -27,11 +27,17 @@ from paygate_http.payment_schemas import CreateRefundRequest, RefundData, Refund
 from paygate_http.runtime import run_blocking, run_write
 from paygate_http.schemas import PageData, Success
 
-__all__ = ["RefundsController"]
+__all__ = ["RefundsController", "refund_processed"]
 
 PaymentIdFilter = Annotated[str | None, QueryParameter(
     name="payment_id", description="Only this payment's refunds (UUID)", required=False)]
 RefundIdParam = Annotated[str, Parameter(description="The refund's id (UUID)")]
+
+
+def refund_processed(outcome: RefundOutcome) -> tuple[int, bytes]:
+    """The answer to ``POST refunds/`` (stored with the refund under an Idempotency-Key)."""
+    return presenters.rendered(201, "Refund processed successfully",
+                               present.refund_outcome(outcome))
 
 
 class RefundsController(Controller):
@@ -58,9 +64,9 @@ class RefundsController(Controller):
         outcome = await run_write(request, paygate.refund_payment, RefundPayment(
             merchant_id=principal.require_merchant().id, payment_id=body.get("payment_id"),
             amount=body.get("amount"), reason=body.get("reason"),
+            idempotency=answer_for(request, refund_processed),
         ))
-        return Response(presenters.success("Refund processed successfully",
-                                           present.refund_outcome(outcome)), status_code=201)
+        return presenters.answer(refund_processed(outcome))
 
     @get("/", operation_id="listRefunds", summary="List refunds",
          responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED))

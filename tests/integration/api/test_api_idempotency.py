@@ -14,8 +14,14 @@ from api_harness import GOOD_CARD, Api, Merchant, error_of, running_api
 
 from paygate_core.cards import CardDetails
 from paygate_core.errors import ProcessorUnavailable
+from paygate_core.idempotency import IdempotentAnswer
 from paygate_core.money import Money
+from paygate_core.orders import Order
 from paygate_core.ports import IdempotencyRecord, ProcessorDecision
+from paygate_core.use_cases.payments import CreateOrder, PayOrder, RefundPayment
+from paygate_http.controllers.orders import order_created
+from paygate_http.controllers.payments import payment_processed
+from paygate_http.controllers.refunds import refund_processed
 from paygate_http.idempotency import (
     LEASE,
     RETENTION,
@@ -233,9 +239,10 @@ def test_any_printable_ascii_key_of_1_to_255_characters_works(api: Api, merchant
 # --- in flight, takeover, purge ------------------------------------------------------------------
 
 
-def _claim_as_if_running(api: Api, merchant: Merchant, key: str, body: bytes) -> None:
+def _claim_as_if_running(api: Api, merchant: Merchant, key: str, body: bytes,
+                         path: str = ORDERS) -> None:
     """A first request with ``body`` that has claimed the key and not answered yet."""
-    fingerprint = request_fingerprint("POST", ORDERS, body)
+    fingerprint = request_fingerprint("POST", path, body)
     with api.paygate.uow() as work:
         assert work.idempotency.claim(UUID(merchant.merchant_id), key, fingerprint,
                                       api.clock.now(), LEASE) is None
@@ -293,6 +300,75 @@ def test_expired_records_are_purged(backend_api: Api) -> None:
     assert young is not None
     assert young.status_code == 201
     assert purge_expired(backend_api.paygate) == 0
+
+
+# --- a crash between the change and the answer ---------------------------------------------------
+
+
+def test_a_request_that_dies_after_its_change_committed_is_replayed_not_rerun(
+        backend_api: Api) -> None:
+    """A first request claimed each key and ran its use case as the route does (with the
+    route's answer), then its process died before answering. The retries, even after the
+    lease, replay what the change committed with it: one order, one payment, one refund."""
+    api = backend_api
+    shop = api.merchant()
+    merchant_id = UUID(shop.merchant_id)
+    order_body = b'{"amount": "7.00"}'
+    _claim_as_if_running(api, shop, "o", order_body)
+    order = api.paygate.create_order(CreateOrder(
+        merchant_id, "7.00", idempotency=IdempotentAnswer("o", order_created)))
+
+    pay_body = (b'{"order_id": "%s", "card_details": {"card_number": "4242424242424242", '
+                b'"expiry": "12/30", "cvv": "123"}}' % str(order.id).encode())
+    _claim_as_if_running(api, shop, "p", pay_body, "/paygate/api/v1/payments/")
+    payment = api.paygate.pay_order(PayOrder(
+        merchant_id, str(order.id), "4242424242424242", "12/30", "123",
+        idempotency=IdempotentAnswer("p", payment_processed)))
+
+    refund_body = b'{"payment_id": "%s", "amount": "2.00"}' % str(payment.id).encode()
+    _claim_as_if_running(api, shop, "r", refund_body, "/paygate/api/v1/refunds/")
+    outcome = api.paygate.refund_payment(RefundPayment(
+        merchant_id, str(payment.id), "2.00",
+        idempotency=IdempotentAnswer("r", refund_processed)))
+
+    api.clock.advance(LEASE + timedelta(seconds=1))
+    for path, body, key, field, ident in (
+            ("/orders/", order_body, "o", "order_id", order.id),
+            ("/payments/", pay_body, "p", "payment_id", payment.id),
+            ("/refunds/", refund_body, "r", "refund_id", outcome.refund.id)):
+        retry = api.post(path, body, _keyed(shop, key))
+        assert retry.status_code == 201, retry.text
+        assert retry.headers["idempotent-replayed"] == "true"
+        assert retry.json()["data"][field] == str(ident)
+    assert _order_count(api, shop) == 1
+    details = api.get(f"/payments/{payment.id}/", shop.key).json()["data"]
+    assert details["amount_refunded"] == "2.00"
+    assert len(details["refunds"]) == 1
+
+
+def _unrenderable(order: Order) -> tuple[int, bytes]:
+    raise RuntimeError("render failed")
+
+
+def test_the_answer_and_the_change_commit_together_or_not_at_all(backend_api: Api) -> None:
+    api = backend_api
+    shop = api.merchant()
+    _claim_as_if_running(api, shop, "k", b'{"amount": "5"}')
+    with pytest.raises(RuntimeError):
+        api.paygate.create_order(CreateOrder(
+            UUID(shop.merchant_id), "5", idempotency=IdempotentAnswer("k", _unrenderable)))
+    assert _order_count(api, shop) == 0
+    record = _record(api, shop, "k")
+    assert record is not None
+    assert not record.completed
+
+
+def test_the_route_stores_the_exact_bytes_it_sends(backend_api: Api) -> None:
+    shop = backend_api.merchant()
+    first = backend_api.post("/orders/", {"amount": "4.00"}, _keyed(shop, "exact"))
+    record = _record(backend_api, shop, "exact")
+    assert record is not None
+    assert (record.status_code, record.response_body) == (201, first.content)
 
 
 # --- the fingerprint -----------------------------------------------------------------------------

@@ -266,6 +266,12 @@ class EventOutbox(Protocol):
         """Log an attempt and set the event's delivery status and next due time."""
         ...
 
+    def next_due_at(self) -> datetime | None:
+        """When the earliest event waiting for delivery is (or was) due, claimed ones at the
+        end of their lease; None when none waits. A read, no lock: the dispatcher asks it
+        often and claims only when something is due."""
+        ...
+
 
 @attrs.frozen(repr=False)
 class IdempotencyRecord:

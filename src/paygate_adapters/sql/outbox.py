@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, insert, literal, select, update
+from sqlalchemy import Row, func, insert, literal, select, update
 
 from paygate_adapters.sql.context import Context
 from paygate_adapters.sql.prepared import Prepared
@@ -155,3 +155,10 @@ class SqlEventOutbox:
             update(webhook_events).where(webhook_events.c.id == attempt.event_id)
             .values(delivery_status=status.value, next_attempt_at=next_attempt_at,
                     last_attempt_at=attempt.created_at, updated_at=attempt.created_at))
+
+    def next_due_at(self) -> datetime | None:
+        # MIN over the (delivery_status, next_attempt_at) index: one index seek.
+        due: datetime | None = self._c.connection.execute(
+            select(func.min(webhook_events.c.next_attempt_at))
+            .where(webhook_events.c.delivery_status == DeliveryStatus.PENDING.value)).scalar()
+        return due

@@ -704,6 +704,32 @@ class EventOutboxContract:
             assert len(uow.outbox.claim_due(at(1), 10, LEASE)) == 1
         assert [d.attempt for d in _claim(uow_factory, at(1))] == [1]
 
+    def test_next_due_at_is_the_earliest_wait_of_an_event_still_to_deliver(
+            self, uow_factory: Factory) -> None:
+        def next_due() -> datetime | None:
+            with reading(uow_factory) as uow:
+                return uow.outbox.next_due_at()
+
+        b = Builder()
+        _, payment = self._payment(uow_factory, b)
+        assert next_due() is None
+        _add_event(uow_factory, b.event(payment), now=at(5), deliver=False)  # skipped
+        assert next_due() is None
+        first, second = b.event(payment), b.event(payment)
+        _add_event(uow_factory, first, now=at(7))
+        _add_event(uow_factory, second, now=at(9))
+        assert next_due() == at(7)
+        _claim(uow_factory, at(8), limit=1)  # first: leased until at(8) + LEASE
+        assert next_due() == at(9)
+        _claim(uow_factory, at(10))
+        assert next_due() == at(8) + LEASE
+        with uow_factory() as uow:
+            for event, when in ((first, at(11)), (second, at(12))):
+                uow.outbox.record_attempt(b.attempt(event, created_at=when),
+                                          DeliveryStatus.DELIVERED, None)
+            uow.commit()
+        assert next_due() is None
+
     def test_record_attempt_logs_it_and_settles_the_delivery(self, uow_factory: Factory) -> None:
         b = Builder()
         merchant, payment = self._payment(uow_factory, b)

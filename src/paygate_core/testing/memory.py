@@ -309,6 +309,11 @@ class _Outbox:
             self._t.put("events", record.id, record)
         return claimed
 
+    def next_due_at(self) -> datetime | None:
+        return min((e.next_attempt_at for e in self._t.data["events"].values()
+                    if e.delivery_status is DeliveryStatus.PENDING
+                    and e.next_attempt_at is not None), default=None)
+
     def record_attempt(self, attempt: WebhookAttempt, status: DeliveryStatus,
                        next_attempt_at: datetime | None) -> None:
         self._t.put("attempts", attempt.id, attempt)

@@ -82,3 +82,19 @@ def test_stopping_lets_in_flight_attempts_finish_and_be_recorded(
     assert not handle.running
     [event] = world.events(merchant)
     assert event.delivery_status is DeliveryStatus.DELIVERED
+
+
+def test_an_idle_dispatcher_delivers_a_new_event_at_once(world: World,
+                                                         receiver: Receiver) -> None:
+    merchant = world.merchant(receiver.url())
+    # Paced claims alone would come 1.26 s and 2.54 s after the start here (each empty one
+    # doubles the wait): an event committed at 1.5 s would wait a second for its claim.
+    handle = world.dispatcher(poll_interval=10.0, min_poll_interval=0.02).start_in_thread()
+    try:
+        time.sleep(1.5)
+        committed = time.monotonic()
+        world.pay(merchant)
+        [request] = receiver.wait_for(1)
+        assert request.at - committed < 0.5
+    finally:
+        handle.stop()

@@ -20,6 +20,7 @@ from paygate_adapters.sql.stats import plan_period
 from paygate_adapters.sql.tables import COUNTERS, global_stats_rollup, merchant_stats_rollup
 from paygate_core.accounts import Merchant
 from paygate_core.money import Money
+from paygate_core.pagination import PageRequest
 from paygate_core.payments import Payment, PaymentStatus
 from paygate_core.ports import UnitOfWorkFactory
 from paygate_core.stats import StatsPeriod
@@ -30,6 +31,10 @@ from paygate_core.testing.contract import Builder, assert_identical, write
 START = datetime(2026, 6, 1, tzinfo=UTC)
 SPAN = timedelta(days=62, hours=5)
 _AMOUNTS = {"USD": ("0.01", "10.50", "999.99"), "JPY": ("1", "1500"), "KWD": ("12.345",)}
+# SQLite folds orders into the rollups 64 at a time (migration 0004): 600 orders make nine
+# folds and leave 24 orders that the statistics must count from the orders table itself.
+ORDERS = 600
+FOLD_EVERY = 64
 
 
 def _moment(rng: random.Random) -> datetime:
@@ -48,7 +53,7 @@ def _dataset(seed: int) -> tuple[list[Merchant], list[object], list[Payment]]:
     merchants = [b.merchant(u) for u in users]
     rows: list[object] = [*users, *merchants]
     pending: list[Payment] = []
-    for _ in range(200):
+    for _ in range(ORDERS):
         code = rng.choice(sorted(_AMOUNTS))
         order = b.order(rng.choice(merchants), Money.of(rng.choice(_AMOUNTS[code]), code),
                         created_at=_moment(rng))
@@ -123,9 +128,21 @@ def _rollups(engine: Engine) -> dict[str, list[Any]]:
         }
 
 
+def _up_to_the_next_fold(merchants: list[Merchant], factory: SqlUnitOfWorkFactory) -> None:
+    """More orders until their count is a multiple of 64: on SQLite the last one's insert
+    folds every order not in the rollups yet into them."""
+    rng = random.Random(11)
+    b = Builder(first_id=10**6)
+    orders = [b.order(rng.choice(merchants), Money.of("1.00", "USD"), created_at=_moment(rng))
+              for _ in range(-ORDERS % FOLD_EVERY)]
+    write(factory, *orders)
+
+
 def test_rollups_kept_by_each_transaction_equal_the_rebuilt_ones(
         stores: tuple[list[Merchant], UnitOfWorkFactory, SqlUnitOfWorkFactory],
         engine: Engine) -> None:
+    merchants, _, sql = stores
+    _up_to_the_next_fold(merchants, sql)
     kept = _rollups(engine)
     assert kept["merchant_stats_rollup"]
     with engine.begin() as connection:
@@ -188,3 +205,58 @@ def test_planned_spans_tile_the_period_exactly(start: datetime | None,
     counts = Counter(source for source, _, _ in spans)
     assert counts["month"] <= 1
     assert max(counts["day"], counts["hour"], counts["base"]) <= 2
+
+
+def test_migration_0004_folds_orders_in_and_out_exactly(sqlite_url: str) -> None:
+    """Orders counted by 0002's per-row trigger stay counted once after 0004; orders written
+    under 0004 are folded every 64th; going back to 0003 folds the pending ones in."""
+    from alembic import command
+
+    from paygate_adapters.sql import create_database_engine
+    from paygate_adapters.sql.migrate import alembic_config
+
+    engine = create_database_engine(sqlite_url)
+    sql = SqlUnitOfWorkFactory(engine)
+    rng = random.Random(5)
+    b = Builder()
+    users = [b.user() for _ in range(2)]
+    merchants = [b.merchant(user) for user in users]
+
+    def orders(count: int) -> None:
+        write(sql, *[b.order(rng.choice(merchants), Money.of("2.00", "JPY"),
+                             created_at=_moment(rng)) for _ in range(count)])
+
+    def migrate(revision: str, *, down: bool = False) -> None:
+        with engine.begin() as connection:
+            step = command.downgrade if down else command.upgrade
+            step(alembic_config(connection), revision)
+
+    def total_orders() -> int:
+        with sql(read_only=True) as uow:
+            return uow.stats.global_stats(StatsPeriod()).payments.total_orders
+
+    def listed_orders() -> int:  # the admin list's per-merchant totals
+        with sql(read_only=True) as uow:
+            return sum(item.total_orders for item in uow.merchants.list(PageRequest()).items)
+
+    def rebuilt_equal_kept() -> bool:
+        kept = _rollups(engine)
+        with engine.begin() as connection:
+            rebuild_stats_rollup(connection, datetime.now(UTC))
+        return _rollups(engine) == kept
+
+    try:
+        migrate("0003")
+        write(sql, *users, *merchants)
+        orders(300)
+        migrate("head")
+        assert rebuilt_equal_kept()  # 300 counted by the old trigger, none pending
+        orders(300)  # folded up to the 576th; 24 pending
+        assert total_orders() == listed_orders() == 600
+        migrate("0003", down=True)  # folds the 24 in; 0002's trigger counts new ones
+        orders(2)
+        migrate("head")
+        assert rebuilt_equal_kept()
+        assert total_orders() == 602
+    finally:
+        engine.dispose()

@@ -14,6 +14,11 @@ therefore count exactly the orders with ``rowid <= folded_through``; the statist
 queries count the (at most 63) others from the ``orders`` table itself
 (``paygate_adapters.sql.stats``). Payments and refunds keep their per-row triggers.
 
+The rowids stay 1..N without gaps (no deletes; a rolled-back insert's rowid is handed out
+again), so a ``VACUUM``, which may renumber the rowids of a table without an INTEGER
+PRIMARY KEY, renumbers them in the same order to the same values. Code that ever deletes
+orders must fold first and rebuild after (``rebuild_stats_rollup`` resets the mark).
+
 The table exists on PostgreSQL too (one schema for both), unused there: its writers fold
 their rollup deltas at commit (ADR 0003).
 

@@ -95,6 +95,6 @@ def test_an_idle_dispatcher_delivers_a_new_event_at_once(world: World,
         committed = time.monotonic()
         world.pay(merchant)
         [request] = receiver.wait_for(1)
-        assert request.at - committed < 0.5
+        assert request.at - committed < 0.75  # paced claims alone: about 1.04 s
     finally:
         handle.stop()

@@ -21,7 +21,7 @@ from paygate_core.principals import CredentialKind, Principal
 from paygate_core.refunds import Refund, RefundStatus
 from paygate_core.simulator import SimulatedProcessor
 from paygate_core.stats import CurrencyVolume, GlobalStats, PaymentStats, StatsPeriod
-from paygate_core.system import SystemClock, UUID4Ids
+from paygate_core.system import SystemClock, UUID4Ids, UUID7Ids
 from paygate_core.use_cases.accounts import UpdateMerchant
 from paygate_core.use_cases.auth import (
     Login,
@@ -70,6 +70,7 @@ __all__ = [
     "SystemClock",
     "TokenLifetimes",
     "UUID4Ids",
+    "UUID7Ids",
     "UpdateMerchant",
     "User",
     "WebhookAttempt",

@@ -29,7 +29,7 @@ from paygate_core.ports import (
     UnitOfWorkFactory,
 )
 from paygate_core.simulator import SimulatedProcessor
-from paygate_core.system import SystemClock, UUID4Ids
+from paygate_core.system import SystemClock, UUID7Ids
 from paygate_core.use_cases.auth import RegisterAdmin, TokenLifetimes
 from paygate_http.group_commit import GroupCommit
 from paygate_http.runtime import Offload, run_in_thread, run_inline
@@ -62,7 +62,7 @@ def build_paygate(settings: Settings, uow: UnitOfWorkFactory, *, clock: Clock | 
     SQL, the credential cache: ``paygate_adapters.sql.credential_cache``)."""
     clock = clock or SystemClock()
     return Paygate(
-        uow=uow, clock=clock, ids=ids or UUID4Ids(),
+        uow=uow, clock=clock, ids=ids or UUID7Ids(),
         processor=SimulatedProcessor(settings.simulator_success_rate, settings.simulator_seed),
         hasher=hasher or BcryptPasswordHasher(settings.bcrypt_rounds),
         tokens=JwtTokenService(derive_key(settings.secret_key, "jwt-hs256"), clock=clock),
@@ -153,7 +153,7 @@ def build_dispatcher(settings: Settings, uow: UnitOfWorkFactory, *,
     if lease_margin is None:
         lease_margin = settings.webhook_lease_margin
     return WebhookDispatcher(
-        uow, SystemClock(), UUID4Ids(), timeout=settings.webhook_timeout,
+        uow, SystemClock(), UUID7Ids(), timeout=settings.webhook_timeout,
         retry_schedule=tuple(float(s) for s in settings.webhook_retry_schedule),
         allow_private=settings.webhook_allow_private, lease_margin=lease_margin,
     )

@@ -82,6 +82,7 @@ __all__ = [
     "RETENTION",
     "IdempotencyMiddleware",
     "answer_for",
+    "answer_to_send",
     "canonical_json",
     "check_key",
     "purge_expired",
@@ -296,10 +297,10 @@ def answer_for(connection: ASGIConnection[Any, Any, Any, Any],
 
         order = await run_write(request, paygate.create_order, CreateOrder(
             ..., idempotency=answer_for(request, _created)))
-        return presenters.answer(_created(order))   # the same bytes, sent
+        return presenters.answer(answer_to_send(request, _created, order))
     """
-    claim = connection.scope.get("state", {}).get(_CLAIM_STATE_KEY)
-    if not isinstance(claim, _Claim):
+    claim = _claim_of(connection)
+    if claim is None:
         return None
 
     def render_and_note(result: R) -> tuple[int, bytes]:
@@ -307,6 +308,21 @@ def answer_for(connection: ASGIConnection[Any, Any, Any, Any],
         return claim.rendered
 
     return IdempotentAnswer(claim.key, render_and_note)
+
+
+def answer_to_send(connection: ASGIConnection[Any, Any, Any, Any],
+                   render: Callable[[R], tuple[int, bytes]], result: R) -> tuple[int, bytes]:
+    """The answer the use case stored with its change (``answer_for``), byte for byte, or
+    ``render(result)`` when the request has no key."""
+    claim = _claim_of(connection)
+    if claim is not None and claim.rendered is not None:
+        return claim.rendered
+    return render(result)
+
+
+def _claim_of(connection: ASGIConnection[Any, Any, Any, Any]) -> _Claim | None:
+    claim = connection.scope.get("state", {}).get(_CLAIM_STATE_KEY)
+    return claim if isinstance(claim, _Claim) else None
 
 
 async def _answer_from(record: IdempotencyRecord, fingerprint: str, send: Send) -> None:

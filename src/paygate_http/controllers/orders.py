@@ -15,7 +15,7 @@ from paygate_http import payment_presenters as present
 from paygate_http import presenters
 from paygate_http.auth import merchant_only
 from paygate_http.dependencies import AnyRequest, PaygateDep, PrincipalDep
-from paygate_http.idempotency import IdempotencyMiddleware, answer_for
+from paygate_http.idempotency import IdempotencyMiddleware, answer_for, answer_to_send
 from paygate_http.json_body import JsonBody, JsonData
 from paygate_http.params import Cursor, Limit, page_request
 from paygate_http.payment_docs import (
@@ -65,7 +65,7 @@ class OrdersController(Controller):
             currency=body.get("currency"), receipt=body.get("receipt"), notes=body.get("notes"),
             idempotency=answer_for(request, order_created),
         ))
-        return presenters.answer(order_created(order))
+        return presenters.answer(answer_to_send(request, order_created, order))
 
     @get("/", operation_id="listOrders", summary="List orders",
          responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED))

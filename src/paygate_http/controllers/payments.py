@@ -17,7 +17,7 @@ from paygate_http import payment_presenters as present
 from paygate_http import presenters
 from paygate_http.auth import merchant_only
 from paygate_http.dependencies import AnyRequest, PaygateDep, PrincipalDep
-from paygate_http.idempotency import IdempotencyMiddleware, answer_for
+from paygate_http.idempotency import IdempotencyMiddleware, answer_for, answer_to_send
 from paygate_http.json_body import JsonBody, JsonData, JsonObject, optional_object
 from paygate_http.params import Cursor, Limit, page_request
 from paygate_http.payment_docs import (
@@ -80,7 +80,7 @@ class PaymentsController(Controller):
         command = _pay_order_command(principal.require_merchant().id, data or {},
                                      answer_for(request, payment_processed))
         payment = await run_write(request, paygate.pay_order, command)
-        return presenters.answer(payment_processed(payment))
+        return presenters.answer(answer_to_send(request, payment_processed, payment))
 
     @get("/", operation_id="listPayments", summary="List payments",
          responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED))

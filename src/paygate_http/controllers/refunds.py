@@ -13,7 +13,7 @@ from paygate_http import payment_presenters as present
 from paygate_http import presenters
 from paygate_http.auth import merchant_only
 from paygate_http.dependencies import AnyRequest, PaygateDep, PrincipalDep
-from paygate_http.idempotency import IdempotencyMiddleware, answer_for
+from paygate_http.idempotency import IdempotencyMiddleware, answer_for, answer_to_send
 from paygate_http.json_body import JsonBody, JsonData
 from paygate_http.params import Cursor, Limit, page_request
 from paygate_http.payment_docs import (
@@ -66,7 +66,7 @@ class RefundsController(Controller):
             amount=body.get("amount"), reason=body.get("reason"),
             idempotency=answer_for(request, refund_processed),
         ))
-        return presenters.answer(refund_processed(outcome))
+        return presenters.answer(answer_to_send(request, refund_processed, outcome))
 
     @get("/", operation_id="listRefunds", summary="List refunds",
          responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED))

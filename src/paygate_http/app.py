@@ -25,7 +25,11 @@ from litestar.types import LifeSpanReceive, LifeSpanScope, LifeSpanSend, Receive
 
 from paygate_core.gateway import Paygate
 from paygate_http.controllers import API_CONTROLLERS, SERVICE_CONTROLLERS
+from paygate_http.controllers.orders import CREATE_ORDER
+from paygate_http.controllers.payments import PAY_ORDER
+from paygate_http.controllers.refunds import REFUND_PAYMENT
 from paygate_http.dependencies import DEPENDENCIES
+from paygate_http.direct_routes import DirectRoutes
 from paygate_http.errors import EXCEPTION_HANDLERS
 from paygate_http.json_body import MAX_BODY_BYTES
 from paygate_http.observability import AccessLines, RequestLog, configure_logging
@@ -44,9 +48,11 @@ API_VERSION = "1.0.0"
 
 class PaygateApp(Litestar):
     """Litestar plus one access-log line and an ``X-Request-ID`` for every HTTP request,
-    including those no route matches (Litestar middleware only sees matched routes)."""
+    including those no route matches (Litestar middleware only sees matched routes), and
+    the direct routes (``direct_routes``, ADR 0009) offered each request first."""
 
     _access_lines: AccessLines | None = None  # made on the first request
+    direct_routes: DirectRoutes | None = None
 
     async def __call__(self, scope: Scope | LifeSpanScope, receive: Receive | LifeSpanReceive,
                        send: Send | LifeSpanSend) -> None:
@@ -56,9 +62,17 @@ class PaygateApp(Litestar):
         lines = self._access_lines
         if lines is None:
             lines = self._access_lines = AccessLines()
-        record = RequestLog(cast("HTTPScope", scope), lines)
+        http_scope = cast("HTTPScope", scope)
+        http_receive = cast("Receive", receive)
+        record = RequestLog(http_scope, lines)
         try:
-            await super().__call__(scope, receive, record.wrap_send(send))  # type: ignore[arg-type]
+            sending = record.wrap_send(cast("Send", send))
+            if self.direct_routes is not None:
+                declined = await self.direct_routes.serve(http_scope, http_receive, sending)
+                if declined is None:
+                    return
+                http_receive = declined
+            await super().__call__(scope, http_receive, sending)
         finally:
             record.finish()
 
@@ -67,13 +81,15 @@ def create_app(settings: Settings, *, paygate: Paygate | None = None,
                ready_check: Callable[[], bool] | None = None,
                rate_limit_store: RateLimitStore | None = None,
                offload: Offload | None = None,
-               offload_write: Offload | None = None) -> Litestar:
+               offload_write: Offload | None = None,
+               direct_routes: bool = True) -> Litestar:
     """The ASGI application. ``paygate`` replaces the SQL wiring (e.g. in-memory adapters),
     ``ready_check`` the database probe of ``/ready``, ``rate_limit_store`` the store chosen
     from the settings (Redis when ``PAYGATE_REDIS_URL`` is set, else in-process),
     ``offload`` and ``offload_write`` how reading and writing use cases are called (default:
     for the SQLite wiring on the event loop, writes group-committed; in worker threads
-    otherwise; ADR 0006)."""
+    otherwise; ADR 0006); ``direct_routes=False`` sends every request through Litestar
+    (ADR 0009; the tests compare both ways)."""
     configure_logging(settings.log_level)
     on_shutdown: list[Callable[[], Any]] = []
     if paygate is None:
@@ -91,7 +107,7 @@ def create_app(settings: Settings, *, paygate: Paygate | None = None,
                       ready=ready_check or (lambda: True), offload=offload or run_in_thread,
                       offload_write=offload_write or offload or run_in_thread)
     api = Router(path=API_BASE_PATH, route_handlers=list(API_CONTROLLERS))
-    return PaygateApp(
+    app = PaygateApp(
         route_handlers=[api, *SERVICE_CONTROLLERS],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
@@ -103,6 +119,13 @@ def create_app(settings: Settings, *, paygate: Paygate | None = None,
         logging_config=None,
         debug=False,
     )
+    if direct_routes:
+        app.direct_routes = DirectRoutes(runtime, {
+            f"{API_BASE_PATH}/orders/": CREATE_ORDER,
+            f"{API_BASE_PATH}/payments/": PAY_ORDER,
+            f"{API_BASE_PATH}/refunds/": REFUND_PAYMENT,
+        })
+    return app
 
 
 def _state(runtime: Runtime) -> State:

@@ -28,7 +28,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import SkipValidation
-from litestar.types import Guard
+from litestar.types import Guard, Scope
 
 from paygate_core.errors import NotAuthenticated, RateLimited
 from paygate_core.gateway import Paygate
@@ -39,6 +39,7 @@ from paygate_http.runtime import Runtime, runtime_of
 __all__ = [
     "admin_only",
     "authenticate",
+    "authenticate_scope",
     "bearer_only",
     "client_ip_of",
     "ip_rate_limited",
@@ -52,12 +53,16 @@ Connection = ASGIConnection[Any, Any, Any, Any]
 
 async def authenticate(connection: Connection) -> Principal:
     """The caller, or ``NotAuthenticated``; rate-limited per credential (merchant or user)."""
-    state = connection.scope.setdefault("state", {})
+    return await authenticate_scope(connection.scope, runtime_of(connection))
+
+
+async def authenticate_scope(scope: Scope, runtime: Runtime) -> Principal:
+    """``authenticate`` for a raw ASGI scope (``direct_routes`` has no ``Request``)."""
+    state = scope.setdefault("state", {})
     cached = state.get(_PRINCIPAL_KEY)
     if isinstance(cached, Principal):
         return cached
-    runtime = runtime_of(connection)
-    principal = await _resolve(connection, runtime)
+    principal = await _resolve(scope, runtime)
     subject = f"merchant:{principal.merchant.id}" if principal.merchant \
         else f"user:{principal.user.id}"
     await _enforce(runtime, f"api:{subject}", runtime.settings.api_rate_limit)
@@ -65,14 +70,26 @@ async def authenticate(connection: Connection) -> Principal:
     return principal
 
 
-async def _resolve(connection: Connection, runtime: Runtime) -> Principal:
-    authorization = connection.headers.get("authorization")
+def _credentials(scope: Scope) -> tuple[str | None, str | None]:
+    """The first ``Authorization`` and ``X-API-Key`` values, read from the scope's raw
+    headers (ASGI names are lowercase bytes): building Litestar's ``Headers`` for two
+    lookups cost more than the lookups."""
+    authorization = api_key = None
+    for name, value in scope["headers"]:
+        if name == b"authorization" and authorization is None:
+            authorization = value.decode("latin-1")
+        elif name == b"x-api-key" and api_key is None:
+            api_key = value.decode("latin-1")
+    return authorization, api_key
+
+
+async def _resolve(scope: Scope, runtime: Runtime) -> Principal:
+    authorization, api_key = _credentials(scope)
     if authorization is not None:
         scheme, _, token = authorization.strip().partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthenticated("The Authorization header must be 'Bearer <token>'")
         return await runtime.offload(runtime.paygate.authenticate_bearer, token.strip())
-    api_key = connection.headers.get("x-api-key")
     if api_key is not None and api_key.strip():
         return await runtime.offload(runtime.paygate.authenticate_api_key, api_key.strip())
     raise NotAuthenticated("Authentication credentials were not provided")

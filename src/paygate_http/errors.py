@@ -52,7 +52,9 @@ __all__ = [
     "MalformedRequest",
     "MethodNotAllowed",
     "NoSuchRoute",
+    "as_paygate_error",
     "error_envelope",
+    "error_headers",
     "error_response",
     "error_responses",
     "status_for",
@@ -134,12 +136,30 @@ def error_envelope(error: PaygateError) -> ErrorEnvelope:
 
 def error_response(error: PaygateError, headers: Mapping[str, str] | None = None,
                    ) -> Response[ErrorEnvelope]:
-    extra = dict(headers or {})
+    return Response(error_envelope(error), status_code=status_for(error),
+                    headers={**(headers or {}), **error_headers(error)})
+
+
+def error_headers(error: PaygateError) -> dict[str, str]:
+    """The headers an error answer carries besides its body's."""
     if isinstance(error, RateLimited):
-        extra["Retry-After"] = str(error.retry_after)
+        return {"Retry-After": str(error.retry_after)}
     if isinstance(error, NotAuthenticated):
-        extra["WWW-Authenticate"] = 'Bearer realm="paygate"'
-    return Response(error_envelope(error), status_code=status_for(error), headers=extra)
+        return {"WWW-Authenticate": 'Bearer realm="paygate"'}
+    return {}
+
+
+def as_paygate_error(exc: Exception, request_id: str) -> PaygateError:
+    """What any exception is answered as, logged as the exception handlers log it: its own
+    code for a ``PaygateError``, else 500 9000 quoting the request id."""
+    if isinstance(exc, PaygateError):
+        if status_for(exc) >= 500:
+            _log.error("request failed", exc_info=exc, extra={"fields": {
+                "request_id": request_id, "code": int(exc.code)}})
+        return exc
+    _log.error("unexpected error", exc_info=exc, extra={"fields": {
+        "request_id": request_id, "error_type": type(exc).__name__}})
+    return InternalError(f"An unexpected error occurred; quote request id {request_id}")
 
 
 def _from_http_exception(exc: HTTPException) -> PaygateError:
@@ -172,10 +192,7 @@ def _litestar_fields(extra: Any) -> dict[str, str]:
 
 def _handle_paygate_error(request: Request[Any, Any, Any], exc: PaygateError,
                           ) -> Response[ErrorEnvelope]:
-    if status_for(exc) >= 500:
-        _log.error("request failed", exc_info=exc, extra={"fields": {
-            "request_id": request_id_of(request.scope), "code": int(exc.code)}})
-    return error_response(exc)
+    return error_response(as_paygate_error(exc, request_id_of(request.scope)))
 
 
 def _handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException,
@@ -190,10 +207,7 @@ def _handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException,
 
 def _handle_unexpected(request: Request[Any, Any, Any], exc: Exception,
                        ) -> Response[ErrorEnvelope]:
-    _log.error("unexpected error", exc_info=exc, extra={"fields": {
-        "request_id": request_id_of(request.scope), "error_type": type(exc).__name__}})
-    return error_response(InternalError(
-        f"An unexpected error occurred; quote request id {request_id_of(request.scope)}"))
+    return error_response(as_paygate_error(exc, request_id_of(request.scope)))
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {

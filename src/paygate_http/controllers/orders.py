@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 from litestar import Controller, Response, get, post
 from litestar.openapi.spec import Example
 from litestar.params import Parameter, QueryParameter
 
 from paygate_core.errors import ErrorCode
+from paygate_core.idempotency import IdempotentAnswer
 from paygate_core.orders import Order
 from paygate_core.use_cases.payments import CreateOrder
 from paygate_http import payment_presenters as present
@@ -16,7 +18,8 @@ from paygate_http import presenters
 from paygate_http.auth import merchant_only
 from paygate_http.dependencies import AnyRequest, PaygateDep, PrincipalDep
 from paygate_http.idempotency import IdempotencyMiddleware, answer_for, answer_to_send
-from paygate_http.json_body import JsonBody, JsonData
+from paygate_http.json_body import JsonBody, JsonData, JsonObject
+from paygate_http.json_writes import JsonWrite
 from paygate_http.params import Cursor, Limit, page_request
 from paygate_http.payment_docs import (
     BEARER_OR_KEY,
@@ -26,10 +29,10 @@ from paygate_http.payment_docs import (
     route_errors,
 )
 from paygate_http.payment_schemas import CreateOrderRequest, OrderData, OrderDetailData
-from paygate_http.runtime import run_blocking, run_write
+from paygate_http.runtime import run_blocking, runtime_of
 from paygate_http.schemas import PageData, Success
 
-__all__ = ["OrdersController", "order_created"]
+__all__ = ["CREATE_ORDER", "OrdersController", "create_order_command", "order_created"]
 
 OrderStatusFilter = Annotated[str | None, QueryParameter(
     name="status", description="created, paid or failed", required=False,
@@ -37,9 +40,22 @@ OrderStatusFilter = Annotated[str | None, QueryParameter(
 OrderIdParam = Annotated[str, Parameter(description="The order's id (UUID)")]
 
 
+def create_order_command(merchant_id: UUID, body: JsonObject,
+                         idempotency: IdempotentAnswer[Order] | None) -> CreateOrder:
+    """The raw fields for the core, which validates them and names bad fields only."""
+    return CreateOrder(merchant_id=merchant_id, amount=body.get("amount"),
+                       currency=body.get("currency"), receipt=body.get("receipt"),
+                       notes=body.get("notes"), idempotency=idempotency)
+
+
 def order_created(order: Order) -> tuple[int, bytes]:
     """The answer to ``POST orders/`` (stored with the order under an Idempotency-Key)."""
     return presenters.rendered(201, "Order created successfully", present.order(order))
+
+
+CREATE_ORDER: JsonWrite[CreateOrder, Order] = JsonWrite(
+    command=create_order_command, use_case=lambda paygate: paygate.create_order,
+    render=order_created)
 
 
 class OrdersController(Controller):
@@ -53,18 +69,14 @@ class OrdersController(Controller):
           response_headers=REPLAYED_HEADERS,
           responses=route_errors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_AMOUNT, *DENIED,
                                body=True, idempotent=True))
-    async def create(self, request: AnyRequest, paygate: PaygateDep, principal: PrincipalDep,
+    async def create(self, request: AnyRequest, principal: PrincipalDep,
                      data: JsonData = None, idempotency_key: IdempotencyKey = None,
                      ) -> Response[Success[OrderData]]:
         """``amount`` a JSON number or decimal string (never a float internally);
         ``currency`` defaults to INR and is returned uppercase."""
         del idempotency_key  # handled by IdempotencyMiddleware; declared for the docs
-        body = data or {}
-        order = await run_write(request, paygate.create_order, CreateOrder(
-            merchant_id=principal.require_merchant().id, amount=body.get("amount"),
-            currency=body.get("currency"), receipt=body.get("receipt"), notes=body.get("notes"),
-            idempotency=answer_for(request, order_created),
-        ))
+        order = await CREATE_ORDER.run(runtime_of(request), principal.require_merchant().id,
+                                       data or {}, answer_for(request, order_created))
         return presenters.answer(answer_to_send(request, order_created, order))
 
     @get("/", operation_id="listOrders", summary="List orders",

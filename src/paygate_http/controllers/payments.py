@@ -19,6 +19,7 @@ from paygate_http.auth import merchant_only
 from paygate_http.dependencies import AnyRequest, PaygateDep, PrincipalDep
 from paygate_http.idempotency import IdempotencyMiddleware, answer_for, answer_to_send
 from paygate_http.json_body import JsonBody, JsonData, JsonObject, optional_object
+from paygate_http.json_writes import JsonWrite
 from paygate_http.params import Cursor, Limit, page_request
 from paygate_http.payment_docs import (
     BEARER_OR_KEY,
@@ -28,10 +29,10 @@ from paygate_http.payment_docs import (
     route_errors,
 )
 from paygate_http.payment_schemas import PaymentData, PaymentDetailData, PayOrderRequest
-from paygate_http.runtime import run_blocking, run_write
+from paygate_http.runtime import run_blocking, run_write, runtime_of
 from paygate_http.schemas import PageData, Success
 
-__all__ = ["PaymentsController", "payment_processed"]
+__all__ = ["PAY_ORDER", "PaymentsController", "pay_order_command", "payment_processed"]
 
 PaymentStatusFilter = Annotated[str | None, QueryParameter(
     name="status", description="pending, authorized, captured, refunded or failed",
@@ -41,7 +42,7 @@ OrderIdFilter = Annotated[str | None, QueryParameter(
 PaymentIdParam = Annotated[str, Parameter(description="The payment's id (UUID)")]
 
 
-def _pay_order_command(merchant_id: UUID, body: JsonObject,
+def pay_order_command(merchant_id: UUID, body: JsonObject,
                        idempotency: IdempotentAnswer[Payment] | None) -> PayOrder:
     """The raw fields for the core, which validates them and names bad fields only."""
     card = optional_object(body, "card_details")
@@ -58,6 +59,11 @@ def payment_processed(payment: Payment) -> tuple[int, bytes]:
     return presenters.rendered(201, "Payment processed successfully", present.payment(payment))
 
 
+PAY_ORDER: JsonWrite[PayOrder, Payment] = JsonWrite(
+    command=pay_order_command, use_case=lambda paygate: paygate.pay_order,
+    render=payment_processed)
+
+
 class PaymentsController(Controller):
     path = "/payments"
     tags = ["Payments"]
@@ -71,15 +77,14 @@ class PaymentsController(Controller):
                                ErrorCode.ORDER_NOT_FOUND, ErrorCode.ORDER_ALREADY_PAID,
                                ErrorCode.PROCESSOR_UNAVAILABLE, *DENIED,
                                body=True, idempotent=True))
-    async def create(self, request: AnyRequest, paygate: PaygateDep, principal: PrincipalDep,
+    async def create(self, request: AnyRequest, principal: PrincipalDep,
                      data: JsonData = None, idempotency_key: IdempotencyKey = None,
                      ) -> Response[Success[PaymentData]]:
         """201 for an approved payment (``authorized``) and for a declined one (``failed``,
         with ``failure_reason``). The card number and CVV are never stored or returned."""
         del idempotency_key  # handled by IdempotencyMiddleware; declared for the docs
-        command = _pay_order_command(principal.require_merchant().id, data or {},
-                                     answer_for(request, payment_processed))
-        payment = await run_write(request, paygate.pay_order, command)
+        payment = await PAY_ORDER.run(runtime_of(request), principal.require_merchant().id,
+                                      data or {}, answer_for(request, payment_processed))
         return presenters.answer(answer_to_send(request, payment_processed, payment))
 
     @get("/", operation_id="listPayments", summary="List payments",

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from typing import Annotated
+from uuid import UUID
 
 from litestar import Controller, Response, get, post
 from litestar.params import Parameter, QueryParameter
 
 from paygate_core.errors import ErrorCode
+from paygate_core.idempotency import IdempotentAnswer
 from paygate_core.use_cases.payments import RefundOutcome, RefundPayment
 from paygate_http import payment_presenters as present
 from paygate_http import presenters
 from paygate_http.auth import merchant_only
 from paygate_http.dependencies import AnyRequest, PaygateDep, PrincipalDep
 from paygate_http.idempotency import IdempotencyMiddleware, answer_for, answer_to_send
-from paygate_http.json_body import JsonBody, JsonData
+from paygate_http.json_body import JsonBody, JsonData, JsonObject
+from paygate_http.json_writes import JsonWrite
 from paygate_http.params import Cursor, Limit, page_request
 from paygate_http.payment_docs import (
     BEARER_OR_KEY,
@@ -24,20 +27,34 @@ from paygate_http.payment_docs import (
     route_errors,
 )
 from paygate_http.payment_schemas import CreateRefundRequest, RefundData, RefundDetailData
-from paygate_http.runtime import run_blocking, run_write
+from paygate_http.runtime import run_blocking, runtime_of
 from paygate_http.schemas import PageData, Success
 
-__all__ = ["RefundsController", "refund_processed"]
+__all__ = ["REFUND_PAYMENT", "RefundsController", "refund_payment_command", "refund_processed"]
 
 PaymentIdFilter = Annotated[str | None, QueryParameter(
     name="payment_id", description="Only this payment's refunds (UUID)", required=False)]
 RefundIdParam = Annotated[str, Parameter(description="The refund's id (UUID)")]
 
 
+def refund_payment_command(merchant_id: UUID, body: JsonObject,
+                           idempotency: IdempotentAnswer[RefundOutcome] | None,
+                           ) -> RefundPayment:
+    """The raw fields for the core, which validates them and names bad fields only."""
+    return RefundPayment(merchant_id=merchant_id, payment_id=body.get("payment_id"),
+                         amount=body.get("amount"), reason=body.get("reason"),
+                         idempotency=idempotency)
+
+
 def refund_processed(outcome: RefundOutcome) -> tuple[int, bytes]:
     """The answer to ``POST refunds/`` (stored with the refund under an Idempotency-Key)."""
     return presenters.rendered(201, "Refund processed successfully",
                                present.refund_outcome(outcome))
+
+
+REFUND_PAYMENT: JsonWrite[RefundPayment, RefundOutcome] = JsonWrite(
+    command=refund_payment_command, use_case=lambda paygate: paygate.refund_payment,
+    render=refund_processed)
 
 
 class RefundsController(Controller):
@@ -53,19 +70,15 @@ class RefundsController(Controller):
                                ErrorCode.PAYMENT_STATE_CONFLICT,
                                ErrorCode.INVALID_REFUND_AMOUNT, *DENIED,
                                body=True, idempotent=True))
-    async def create(self, request: AnyRequest, paygate: PaygateDep, principal: PrincipalDep,
+    async def create(self, request: AnyRequest, principal: PrincipalDep,
                      data: JsonData = None, idempotency_key: IdempotencyKey = None,
                      ) -> Response[Success[RefundDetailData]]:
         """Without ``amount``, refunds the whole refundable balance. Only ``authorized`` or
         ``captured`` payments (else 409 1012); the refunds of a payment never exceed its
         amount (422 1013). The payment becomes ``refunded`` when nothing is left."""
         del idempotency_key  # handled by IdempotencyMiddleware; declared for the docs
-        body = data or {}
-        outcome = await run_write(request, paygate.refund_payment, RefundPayment(
-            merchant_id=principal.require_merchant().id, payment_id=body.get("payment_id"),
-            amount=body.get("amount"), reason=body.get("reason"),
-            idempotency=answer_for(request, refund_processed),
-        ))
+        outcome = await REFUND_PAYMENT.run(runtime_of(request), principal.require_merchant().id,
+                                           data or {}, answer_for(request, refund_processed))
         return presenters.answer(answer_to_send(request, refund_processed, outcome))
 
     @get("/", operation_id="listRefunds", summary="List refunds",

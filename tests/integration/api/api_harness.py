@@ -176,8 +176,10 @@ def amount(text: str) -> Decimal:
 @contextmanager
 def running_api(backend: str, *, database_url: str | None = None,
                 processor: PaymentProcessor | None = None,
-                settings: Settings | None = None) -> Iterator[Api]:
-    """An ``Api`` on ``backend``; SQL backends need ``database_url``."""
+                settings: Settings | None = None, direct_routes: bool = True,
+                ) -> Iterator[Api]:
+    """An ``Api`` on ``backend``; SQL backends need ``database_url``; ``direct_routes``
+    as ``create_app`` takes it (False: every request through Litestar)."""
     clock = SteppingClock()
     settings = settings or api_settings()
     close = None
@@ -193,7 +195,7 @@ def running_api(backend: str, *, database_url: str | None = None,
                             hasher=PlainPasswordHasher())
     if processor is not None:
         paygate = attrs.evolve(paygate, processor=processor)
-    app = create_app(settings, paygate=paygate, ready_check=ready)
+    app = create_app(settings, paygate=paygate, ready_check=ready, direct_routes=direct_routes)
     try:
         with TestClient(app, raise_server_exceptions=False) as client:
             yield Api(client=client, paygate=paygate, clock=clock, backend=backend)

@@ -63,9 +63,11 @@ async def authenticate_scope(scope: Scope, runtime: Runtime) -> Principal:
     if isinstance(cached, Principal):
         return cached
     principal = await _resolve(scope, runtime)
-    subject = f"merchant:{principal.merchant.id}" if principal.merchant \
-        else f"user:{principal.user.id}"
-    await _enforce(runtime, f"api:{subject}", runtime.settings.api_rate_limit)
+    rate = runtime.settings.api_rate_limit
+    if rate is not None:
+        subject = f"merchant:{principal.merchant.id}" if principal.merchant \
+            else f"user:{principal.user.id}"
+        await _enforce(runtime, f"api:{subject}", rate)
     state[_PRINCIPAL_KEY] = principal
     return principal
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,9 @@ def test_every_response_carries_a_request_id(api: Api) -> None:
 
     assert len(ok.headers["x-request-id"]) == 32
     assert missing.headers["x-request-id"] != ok.headers["x-request-id"]
+    for response in (ok, missing):  # version 4 UUIDs, as hex
+        made = uuid.UUID(response.headers["x-request-id"])
+        assert (made.version, made.variant) == (4, uuid.RFC_4122)
 
 
 def test_a_safe_incoming_request_id_is_echoed_and_an_unsafe_one_replaced(api: Api) -> None:

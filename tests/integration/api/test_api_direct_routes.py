@@ -7,6 +7,7 @@ import asyncio
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -72,11 +73,13 @@ def _same(direct: Any, framework: Any, *, retry_after: bool = False) -> None:
 
 
 @pytest.fixture
-def pair_factory() -> Iterator[Any]:
+def pair_factory(tmp_path: Path) -> Iterator[Any]:
     with ExitStack() as stack:
-        def make(**overrides: Any) -> Pair:
-            apis = [stack.enter_context(running_api("memory", settings=api_settings(
-                **overrides), direct_routes=direct)) for direct in (True, False)]
+        def make(backend: str = "memory", **overrides: Any) -> Pair:
+            apis = [stack.enter_context(running_api(
+                backend, settings=api_settings(**overrides), direct_routes=direct,
+                database_url=f"sqlite:///{tmp_path}/{direct}.db" if backend == "sqlite"
+                else None)) for direct in (True, False)]
             assert isinstance(apis[1].client.app, PaygateApp)
             assert apis[1].client.app.direct_routes is None
             shops: list[Merchant] = [api.merchant() for api in apis]
@@ -145,8 +148,9 @@ def test_orders_answer_alike_both_ways(pair: Pair, steps: list[Any]) -> None:
         assert pair.served == served + plain  # taken exactly when nothing else is needed
 
 
-def test_payments_and_refunds_answer_alike_both_ways(pair_factory: Any) -> None:
-    pair: Pair = pair_factory()
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])  # sqlite: the SQL adapters
+def test_payments_and_refunds_answer_alike_both_ways(pair_factory: Any, backend: str) -> None:
+    pair: Pair = pair_factory(backend)
     plain = {"Content-Type": "application/json"}
     before = pair.served
 

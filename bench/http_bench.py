@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -132,6 +133,15 @@ def serve_bare(port: int, workers: int) -> int:
     context = multiprocessing.get_context("spawn")
     processes = [context.Process(target=_bare_worker, args=(port, True))
                  for _ in range(workers)]
+
+    def stop(signum: int, frame: object) -> None:
+        del signum, frame
+        for process in processes:
+            process.terminate()
+
+    # The bench stops this process with SIGTERM: pass it on, or the workers outlive the run
+    # and keep serving (and using CPU) through every later measurement.
+    signal.signal(signal.SIGTERM, stop)
     for process in processes:
         process.start()
     for process in processes:

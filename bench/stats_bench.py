@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -150,7 +151,9 @@ def _load(engine: Engine, table: Table, columns: Sequence[str],
 
 def _seed_accounts(engine: Engine, count: int, gen_seed: int) -> list[uuid.UUID]:
     rng = random.Random(gen_seed)
-    user_rows, merchant_rows = [], []
+    user_rows: list[dict[str, Any]] = []
+    merchant_rows: list[dict[str, Any]] = []
+    merchant_ids: list[uuid.UUID] = []
     for i in range(count + 3):
         user_id = uuid.UUID(int=rng.getrandbits(128), version=4)
         role = "merchant" if i < count else "admin"
@@ -159,14 +162,15 @@ def _seed_accounts(engine: Engine, count: int, gen_seed: int) -> list[uuid.UUID]
                           "password_hash": "x", "role": role, "deleted": False,
                           "deleted_at": None, "created_at": START, "updated_at": START})
         if role == "merchant":
-            merchant_rows.append({"id": uuid.UUID(int=rng.getrandbits(128), version=4),
+            merchant_ids.append(uuid.UUID(int=rng.getrandbits(128), version=4))
+            merchant_rows.append({"id": merchant_ids[-1],
                                   "user_id": user_id, "webhook_url": None,
                                   "api_key": f"pk_bench_{i}", "webhook_secret": "s",
                                   "created_at": START, "updated_at": START})
     with engine.begin() as connection:
         connection.execute(insert(users), user_rows)
         connection.execute(insert(merchants), merchant_rows)
-    return [row["id"] for row in merchant_rows]
+    return merchant_ids
 
 
 def seed(engine: Engine, *, payment_count: int, merchant_count: int) -> float:
@@ -223,8 +227,8 @@ def run_timings(engine: Engine, calls: int) -> list[tuple[str, float, float]]:
     for label, period in (("all time", StatsPeriod()), ("unaligned 172 days", unaligned)):
         for who, merchant_id in (("biggest", biggest), ("median", median_merchant)):
             cases.append((f"merchant ({who}), {label}",
-                          lambda m=merchant_id, p=period: _merchant_stats(uow, m, p)))
-        cases.append((f"global, {label}", lambda p=period: _global_stats(uow, p)))
+                          partial(_merchant_stats, uow, merchant_id, period)))
+        cases.append((f"global, {label}", partial(_global_stats, uow, period)))
     return [(label, *_timed(call, calls)) for label, call in cases]
 
 

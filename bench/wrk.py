@@ -28,6 +28,16 @@ class WrkResult:
                 f"  p99 {self.p99_ms:>7.2f} ms{extra}")
 
 
+def combined(rounds: list[WrkResult]) -> WrkResult:
+    """Rounds of equal length as one result: the mean rate, the median round's p50 and the
+    worst round's p99 (no latency histogram survives wrk's summary to merge exactly)."""
+    p50s = sorted(r.p50_ms for r in rounds)
+    return WrkResult(sum(r.requests_per_second for r in rounds) / len(rounds),
+                     p50s[len(p50s) // 2], max(r.p99_ms for r in rounds),
+                     sum(r.non_2xx for r in rounds),
+                     "; ".join(r.errors for r in rounds if r.errors))
+
+
 def _ms(text: str) -> float:
     match = re.fullmatch(r"([\d.]+)(us|ms|s)", text.strip())
     if match is None:

@@ -17,7 +17,7 @@ from paygate_http import payment_presenters as present
 from paygate_http import presenters
 from paygate_http.auth import merchant_only
 from paygate_http.dependencies import AnyRequest, PaygateDep, PrincipalDep
-from paygate_http.idempotency import IdempotencyMiddleware, answer_for, answer_to_send
+from paygate_http.idempotency import IdempotencyMiddleware
 from paygate_http.json_body import JsonBody, JsonData, JsonObject
 from paygate_http.json_writes import JsonWrite
 from paygate_http.params import Cursor, Limit, page_request
@@ -29,7 +29,7 @@ from paygate_http.payment_docs import (
     route_errors,
 )
 from paygate_http.payment_schemas import CreateOrderRequest, OrderData, OrderDetailData
-from paygate_http.runtime import run_blocking, runtime_of
+from paygate_http.runtime import run_blocking
 from paygate_http.schemas import PageData, Success
 
 __all__ = ["CREATE_ORDER", "OrdersController", "create_order_command", "order_created"]
@@ -75,9 +75,7 @@ class OrdersController(Controller):
         """``amount`` a JSON number or decimal string (never a float internally);
         ``currency`` defaults to INR and is returned uppercase."""
         del idempotency_key  # handled by IdempotencyMiddleware; declared for the docs
-        order = await CREATE_ORDER.run(runtime_of(request), principal.require_merchant().id,
-                                       data or {}, answer_for(request, order_created))
-        return presenters.answer(answer_to_send(request, order_created, order))
+        return await CREATE_ORDER.answer(request, principal.require_merchant().id, data or {})
 
     @get("/", operation_id="listOrders", summary="List orders",
          responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED))

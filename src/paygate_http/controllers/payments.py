@@ -17,7 +17,7 @@ from paygate_http import payment_presenters as present
 from paygate_http import presenters
 from paygate_http.auth import merchant_only
 from paygate_http.dependencies import AnyRequest, PaygateDep, PrincipalDep
-from paygate_http.idempotency import IdempotencyMiddleware, answer_for, answer_to_send
+from paygate_http.idempotency import IdempotencyMiddleware
 from paygate_http.json_body import JsonBody, JsonData, JsonObject, optional_object
 from paygate_http.json_writes import JsonWrite
 from paygate_http.params import Cursor, Limit, page_request
@@ -29,7 +29,7 @@ from paygate_http.payment_docs import (
     route_errors,
 )
 from paygate_http.payment_schemas import PaymentData, PaymentDetailData, PayOrderRequest
-from paygate_http.runtime import run_blocking, run_write, runtime_of
+from paygate_http.runtime import run_blocking, run_write
 from paygate_http.schemas import PageData, Success
 
 __all__ = ["PAY_ORDER", "PaymentsController", "pay_order_command", "payment_processed"]
@@ -83,9 +83,7 @@ class PaymentsController(Controller):
         """201 for an approved payment (``authorized``) and for a declined one (``failed``,
         with ``failure_reason``). The card number and CVV are never stored or returned."""
         del idempotency_key  # handled by IdempotencyMiddleware; declared for the docs
-        payment = await PAY_ORDER.run(runtime_of(request), principal.require_merchant().id,
-                                      data or {}, answer_for(request, payment_processed))
-        return presenters.answer(answer_to_send(request, payment_processed, payment))
+        return await PAY_ORDER.answer(request, principal.require_merchant().id, data or {})
 
     @get("/", operation_id="listPayments", summary="List payments",
          responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED))

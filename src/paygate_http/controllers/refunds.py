@@ -15,7 +15,7 @@ from paygate_http import payment_presenters as present
 from paygate_http import presenters
 from paygate_http.auth import merchant_only
 from paygate_http.dependencies import AnyRequest, PaygateDep, PrincipalDep
-from paygate_http.idempotency import IdempotencyMiddleware, answer_for, answer_to_send
+from paygate_http.idempotency import IdempotencyMiddleware
 from paygate_http.json_body import JsonBody, JsonData, JsonObject
 from paygate_http.json_writes import JsonWrite
 from paygate_http.params import Cursor, Limit, page_request
@@ -27,7 +27,7 @@ from paygate_http.payment_docs import (
     route_errors,
 )
 from paygate_http.payment_schemas import CreateRefundRequest, RefundData, RefundDetailData
-from paygate_http.runtime import run_blocking, runtime_of
+from paygate_http.runtime import run_blocking
 from paygate_http.schemas import PageData, Success
 
 __all__ = ["REFUND_PAYMENT", "RefundsController", "refund_payment_command", "refund_processed"]
@@ -77,9 +77,7 @@ class RefundsController(Controller):
         ``captured`` payments (else 409 1012); the refunds of a payment never exceed its
         amount (422 1013). The payment becomes ``refunded`` when nothing is left."""
         del idempotency_key  # handled by IdempotencyMiddleware; declared for the docs
-        outcome = await REFUND_PAYMENT.run(runtime_of(request), principal.require_merchant().id,
-                                           data or {}, answer_for(request, refund_processed))
-        return presenters.answer(answer_to_send(request, refund_processed, outcome))
+        return await REFUND_PAYMENT.answer(request, principal.require_merchant().id, data or {})
 
     @get("/", operation_id="listRefunds", summary="List refunds",
          responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED))

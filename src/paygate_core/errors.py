@@ -25,7 +25,9 @@ The tree::
     ├── InvalidAmount                 1014  amount or currency
     ├── ProcessorUnavailable          1015
     ├── UserStateConflict             1017
-    └── InvalidStatsQuery             1020
+    ├── InvalidStatsQuery             1020
+    └── StorageUnavailable            9005  the database cannot be reached or cannot
+                                            write; carries ``retry_after`` seconds
 
 ``ErrorCode`` is the one catalogue of codes: the HTTP layer maps each to its status and
 the docs' error table is generated from it. Messages and descriptions are safe to show a
@@ -61,6 +63,7 @@ __all__ = [
     "RefundNotFound",
     "UserNotFound",
     "UserStateConflict",
+    "StorageUnavailable",
     "ValidationFailed",
     "WebhookEventNotFound",
 ]
@@ -94,6 +97,7 @@ class ErrorCode(enum.IntEnum):
     NO_SUCH_ROUTE = 9001
     METHOD_NOT_ALLOWED = 9002
     BODY_TOO_LARGE = 9003
+    SERVICE_UNAVAILABLE = 9005
 
     @property
     def message(self) -> str:
@@ -126,6 +130,7 @@ _MESSAGES: Mapping[ErrorCode, str] = {
     ErrorCode.NO_SUCH_ROUTE: "Not found",
     ErrorCode.METHOD_NOT_ALLOWED: "Method not allowed",
     ErrorCode.BODY_TOO_LARGE: "Request body too large",
+    ErrorCode.SERVICE_UNAVAILABLE: "Service unavailable",
 }
 
 
@@ -283,3 +288,15 @@ class InvalidStatsQuery(PaygateError):
     """Malformed ``merchant_id`` or a bad date range."""
 
     code = ErrorCode.INVALID_STATS_QUERY
+
+
+class StorageUnavailable(PaygateError):
+    """The database cannot be reached or cannot write (connection lost, disk full). Nothing
+    of the request was kept; a retry after ``retry_after`` seconds is safe."""
+
+    code = ErrorCode.SERVICE_UNAVAILABLE
+
+    def __init__(self, description: str = "The database is unavailable; retry shortly",
+                 retry_after: int = 1) -> None:
+        super().__init__(description)
+        self.retry_after = retry_after

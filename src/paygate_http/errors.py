@@ -38,6 +38,7 @@ from paygate_core.errors import (
     NotAuthenticated,
     PaygateError,
     RateLimited,
+    StorageUnavailable,
     ValidationFailed,
 )
 from paygate_http.observability import request_id_of
@@ -88,6 +89,7 @@ STATUS_BY_CODE: Mapping[ErrorCode, int] = MappingProxyType({
     ErrorCode.NO_SUCH_ROUTE: 404,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.BODY_TOO_LARGE: 413,
+    ErrorCode.SERVICE_UNAVAILABLE: 503,
 })
 
 
@@ -142,7 +144,7 @@ def error_response(error: PaygateError, headers: Mapping[str, str] | None = None
 
 def error_headers(error: PaygateError) -> dict[str, str]:
     """The headers an error answer carries besides its body's."""
-    if isinstance(error, RateLimited):
+    if isinstance(error, RateLimited | StorageUnavailable):
         return {"Retry-After": str(error.retry_after)}
     if isinstance(error, NotAuthenticated):
         return {"WWW-Authenticate": 'Bearer realm="paygate"'}

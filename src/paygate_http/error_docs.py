@@ -53,6 +53,9 @@ _MEANING: dict[ErrorCode, str] = {
     ErrorCode.METHOD_NOT_ALLOWED: "Method not allowed on this route (the `Allow` header lists "
                                   "the accepted ones)",
     ErrorCode.BODY_TOO_LARGE: "Request body larger than 64 KiB",
+    ErrorCode.SERVICE_UNAVAILABLE: "The database cannot be reached or cannot write (connection "
+                                   "lost, disk full); `Retry-After` is set. A retry with the "
+                                   "same `Idempotency-Key` is safe: the key is not left claimed",
 }
 
 _HEADER = """\

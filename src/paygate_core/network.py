@@ -4,19 +4,39 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import unicodedata
 
-__all__ = ["is_blocked_address", "parse_ip"]
+__all__ = ["is_blocked_address", "normalise_host", "parse_ip"]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+# The label separators of IDNA (UTS #46): resolvers read each of them as ".".
+_IDNA_DOTS = str.maketrans(dict.fromkeys("\u3002\uff0e\uff61", "."))
+
+
+def normalise_host(host: str) -> str:
+    """``host`` as a resolver reads it: NFKC (full-width digits and letters become ASCII),
+    every IDNA dot a ".", and a name with other Unicode in its IDNA (punycode) form when it
+    has one. ``http://127。0。0。1/`` reaches ``127.0.0.1``. ASCII hosts stay as they are."""
+    text = unicodedata.normalize("NFKC", host).translate(_IDNA_DOTS)
+    if text.isascii():
+        return text
+    try:
+        return text.encode("idna").decode("ascii")
+    except UnicodeError:  # no IDNA form: no resolver can look it up either
+        return text
 
 
 def parse_ip(host: str) -> IPAddress | None:
     """The address if ``host`` is a literal IPv4/IPv6 address (brackets allowed), else None.
 
-    Also the legacy IPv4 forms resolvers still accept (``2130706433``, ``0x7f000001``,
-    ``127.1``), which would otherwise slip past a check for dotted quads.
+    The host is read as a resolver reads it first (``normalise_host``), a final "." (the
+    root of a fully qualified name) ignored. Also the legacy IPv4
+    forms resolvers still accept (``2130706433``, ``0x7f000001``, ``127.1``), which would
+    otherwise slip past a check for dotted quads.
     """
-    text = host.strip("[]")
+    text = normalise_host(host).strip("[]").removesuffix(".")
     try:
         return ipaddress.ip_address(text)
     except ValueError:

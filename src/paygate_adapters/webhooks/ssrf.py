@@ -13,7 +13,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable, Iterable, Sequence
 
-from paygate_core.network import IPAddress, is_blocked_address, parse_ip
+from paygate_core.network import IPAddress, is_blocked_address, normalise_host, parse_ip
 
 __all__ = [
     "BLOCKED_DESTINATION",
@@ -77,10 +77,12 @@ def resolve_destination(host: str, port: int, *, allow_private: bool = False,
                         resolver: Resolver = system_resolver) -> tuple[IPAddress, ...]:
     """Resolve ``host`` now and return the addresses to connect to, all of them checked.
 
-    A literal IP address is checked as is, without asking DNS. Raises ``BlockedDestination``
-    or ``UnresolvableHost``; blocking (it may wait for DNS), so async callers run it in a
-    thread.
+    The host is read as a resolver reads it (``normalise_host``: ``127。0。0。1`` and its
+    full-width spellings are ``127.0.0.1``); a literal IP address is checked as is, without
+    asking DNS. Raises ``BlockedDestination`` or ``UnresolvableHost``; blocking (it may wait for
+    DNS), so async callers run it in a thread.
     """
-    literal = parse_ip(host)
-    addresses = [str(literal)] if literal is not None else resolver(host, port)
+    name = normalise_host(host)
+    literal = parse_ip(name)
+    addresses = [str(literal)] if literal is not None else resolver(name, port)
     return check_addresses(host, addresses, allow_private=allow_private)

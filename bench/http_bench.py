@@ -1,362 +1,472 @@
-"""HTTP benchmark: ``paygate serve`` against a bare Litestar app, driven by wrk.
+"""HTTP benchmark: ``paygate serve`` as users run it, against a bare and a naive durable
+Litestar app on the same machine, driven by wrk.
 
-    python -m bench http [--workers 1,2] [--duration 10] [--rounds 5] [--connections 32]
-                         [--threads 2]
+    python -m bench http [--quick] [--rounds 5] [--seconds 3] [--workers 1,2]
+                         [--connections 32] [--threads 2] [--db sqlite|postgres]
+                         [--postgres-admin-url URL] [--log-level LEVEL]
 
-For each worker count it starts, side by side on the same machine:
+A full run takes about 10 minutes on 2 CPUs (``--db postgres``: about 2), ``--quick`` about
+2 (2 rounds of 1 s).
 
-* the bare app (``bench/bare_app.py``, one JSON POST route ``/echo``) under exactly the
-  server Paygate uses (``paygate_http.server``: sockets with ``TCP_NODELAY``, one spawned
-  process per worker each listening on the reserved port, ``serve_app``'s uvicorn options
-  and loop), driven with the order body;
-* ``paygate serve --workers N --no-dispatcher`` on a fresh temporary SQLite database with
-  rate limits off (``PAYGATE_AUTH_RATE_LIMIT=0``, ``PAYGATE_API_RATE_LIMIT=0``), and drives
-  ``POST orders/``, ``POST payments/`` (a fresh order per request: orders are created
-  beforehand through the core and their ids handed to the wrk Lua script, split across
-  wrk threads) and ``GET merchants/stats/``, all authenticated by API key.
+For each worker count it starts, side by side (``bench/servers.py``):
 
-The bare route and ``orders/`` take turns: ``--rounds`` runs of ``duration / rounds``
-seconds each, alternating, so a change in the shared machine's load falls on both sides of
-the ratio (one 10 s run after the other gave ratios from 0.39 to 0.51 within minutes). Their
-rate is the mean of the rounds, p50 the median round's, p99 the worst round's. The
-server not being driven idles meanwhile. ``payments/`` and ``merchants/stats/`` run once,
-for ``--duration`` seconds.
+* ``bare``: ``bench/bare_app.py``, one no-op JSON POST route, served exactly as Paygate is
+  (Paygate's sockets, worker processes and uvicorn options), driven with the order body;
+* ``naive durable``: ``bench/naive_app.py``, the same body inserted with the stdlib
+  ``sqlite3`` in a worker thread, one connection and one ``synchronous = FULL`` WAL
+  transaction per request: what a straightforward durable implementation gets;
+* ``paygate serve --workers N`` on a fresh SQLite file, as users run it: webhook dispatcher
+  on, default simulator, a merchant whose ``webhook_url`` is a local receiver answering 200
+  (``PAYGATE_WEBHOOK_ALLOW_PRIVATE=true``), ``PAYGATE_API_RATE_LIMIT=0`` (the merchant routes
+  are not rate limited; the two auth calls keep the default limit),
+  ``PAYGATE_ACCESS_TOKEN_TTL=86400``. The merchant registers through ``auth/register/``
+  and logs in through ``auth/token/``; each Paygate route runs with the bearer token and
+  with the API key: ``POST orders/``, ``POST payments/`` (a fresh order per request,
+  created through ``POST orders/`` by a wrk run just before, its ids handed to the payments
+  script) and ``GET merchants/stats/``.
 
-It prints requests/s, p50 and p99 per route and the ratio orders/ : bare measured in the
-same run, against the targets: orders/ >= 0.4 x bare, payments/ >= 1,500 req/s, p99 < 50 ms.
-Exit status 0 when every target is met, 1 otherwise.
+Every measured route takes a turn in each of ``--rounds`` rounds of ``--seconds`` seconds,
+so a change in the shared machine's load falls on both sides of every ratio. Before each
+turn the bench waits until the receiver got a webhook for every payment so far (no backlog
+of deliveries from one turn lands in the next), then 0.75 s more (0.25 s with ``--quick``)
+for the previous server's trailing work (WAL checkpoints). A route's rate is the mean of its
+rounds, p50 the median round's, p99 the worst round's. ``--db postgres`` runs ``paygate
+serve`` with 1 and with 2 workers side by side on a throw-away PostgreSQL database (created
+beside ``--postgres-admin-url``, dropped afterwards) and reports ``POST orders/`` and the
+2 ÷ 1 worker ratio instead.
+
+The report on stdout is Markdown (results, ratios, and the targets each met or missed:
+orders/ >= 0.25 x bare and >= 1.0 x naive durable; with 2 workers orders/ >= 3,600 req/s
+and payments/ >= 2,000 req/s; p99 < 50 ms on every Paygate route; PostgreSQL 2 ÷ 1 workers
+>= 1.6) with the load average at start and end; progress goes to stderr. Exit status 0 when
+every target is met, 1 when one is missed, 130 when interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
-import multiprocessing
+import math
 import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from uuid import UUID
+from uuid import uuid4
 
 import attrs
 import httpx
 
+from bench import servers
+from bench.naive_app import DATABASE_ENV, create_schema
+from bench.webhook_bench import fetch_receipts
 from bench.wrk import WrkResult, combined, run
+from bench.wrk_scripts import (
+    Headers,
+    get_script,
+    payments_script,
+    post_script,
+    seed_orders_script,
+)
 
 BASE = "/paygate/api/v1"
 SECRET = "bench-secret-key-0123456789abcdefghijklmnopq"
 ORDER_BODY = '{"amount": "100.00", "currency": "INR", "receipt": "bench"}'
 CARD = '{"card_number": "4242424242424242", "expiry": "12/30", "cvv": "123"}'
-TARGET_RATIO = 0.4
-TARGET_PAYMENTS_RPS = 1500.0
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+BARE, NAIVE = "bare POST /echo", "naive durable POST /orders"
+ORDERS, PAYMENTS, STATS = "POST orders/", "POST payments/", "GET merchants/stats/"
+BEARER, API_KEY = "bearer", "API key"
+
+TARGET_OF_BARE = 0.25
+TARGET_OF_NAIVE = 1.0
+TARGET_ORDERS_RPS = 3600.0  # with 2 workers
+TARGET_PAYMENTS_RPS = 2000.0  # with 2 workers
 TARGET_P99_MS = 50.0
-QUIET_SECONDS = 0.75
-
-
-# --- servers ---------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_until_up(url: str, process: subprocess.Popen[bytes], path: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"server exited with status {process.returncode}")
-        try:
-            httpx.get(url + path, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise SystemExit(f"server at {url} did not start")
-
-
-@contextmanager
-def _process(args: list[str], env: dict[str, str], url: str, probe: str) -> Iterator[str]:
-    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    try:
-        _wait_until_up(url, process, probe)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def paygate_env(database: Path, log_level: str) -> dict[str, str]:
-    return {**os.environ, "PAYGATE_DATABASE_URL": f"sqlite:///{database}",
-            "PAYGATE_SECRET_KEY": SECRET, "PAYGATE_AUTH_RATE_LIMIT": "0",
-            "PAYGATE_API_RATE_LIMIT": "0", "PAYGATE_LOG_LEVEL": log_level,
-            "PAYGATE_SIMULATOR_SUCCESS_RATE": "1"}
-
-
-@contextmanager
-def paygate_server(database: Path, workers: int, log_level: str) -> Iterator[str]:
-    port = _free_port()
-    args = [sys.executable, "-m", "paygate_http.cli", "serve", "--port", str(port),
-            "--workers", str(workers), "--no-dispatcher"]
-    with _process(args, paygate_env(database, log_level), f"http://127.0.0.1:{port}",
-                  "/health") as url:
-        yield url
-
-
-@contextmanager
-def bare_server(workers: int) -> Iterator[str]:
-    port = _free_port()
-    args = [sys.executable, "-m", "bench.http_bench", "--serve-bare", str(port),
-            "--workers", str(workers)]
-    with _process(args, dict(os.environ), f"http://127.0.0.1:{port}", "/") as url:
-        yield url
-
-
-def _bare_worker(port: int, reuse_port: bool) -> None:
-    """One process of the bare app, on its own socket, served exactly as Paygate's are."""
-    from bench.bare_app import app
-    from paygate_http.server import bind_socket, serve_app
-
-    serve_app(app, bind_socket("127.0.0.1", port, reuse_port=reuse_port))
-
-
-def serve_bare(port: int, workers: int) -> int:
-    """The bare app on Paygate's sockets and uvicorn options, one process per worker."""
-    from paygate_http.server import reserve_port
-
-    if workers == 1:
-        _bare_worker(port, reuse_port=False)
-        return 0
-    reserved = reserve_port("127.0.0.1", port)
-    context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=_bare_worker, args=(port, True))
-                 for _ in range(workers)]
-
-    def stop(signum: int, frame: object) -> None:
-        del signum, frame
-        for process in processes:
-            process.terminate()
-
-    # The bench stops this process with SIGTERM: pass it on, or the workers outlive the run
-    # and keep serving (and using CPU) through every later measurement.
-    signal.signal(signal.SIGTERM, stop)
-    for process in processes:
-        process.start()
-    for process in processes:
-        process.join()
-    reserved.close()
-    return 0
-
-
-# --- data ------------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class Shop:
-    merchant_id: UUID
-    api_key: str
-
-
-def register(url: str) -> Shop:
-    response = httpx.post(f"{url}{BASE}/auth/register/", timeout=30, json={
-        "email": "bench@shop.example", "name": "Bench", "password": "s3cret-pass"})
-    response.raise_for_status()
-    data = response.json()["data"]
-    return Shop(UUID(data["merchant_id"]), data["api_key"])
-
-
-def seed_orders(database: Path, shop: Shop, count: int, log_level: str) -> list[str]:
-    """``count`` fresh orders written through the core (``Paygate.create_order``)."""
-    from paygate_core.use_cases.payments import CreateOrder
-    from paygate_http.settings import Settings
-    from paygate_http.wiring import build_paygate, open_database
-
-    settings = Settings.from_env(paygate_env(database, log_level))
-    db = open_database(settings, migrate=False)
-    try:
-        paygate = build_paygate(settings, db.uow)
-        return [str(paygate.create_order(CreateOrder(shop.merchant_id, "100.00")).id)
-                for _ in range(count)]
-    finally:
-        db.close()
-
-
-# --- wrk scripts -----------------------------------------------------------------------------
-
-
-def _lua_string(text: str) -> str:
-    return "[==[" + text + "]==]"
-
-
-def post_script(body: str, api_key: str | None) -> str:
-    lines = ['wrk.method = "POST"', f"wrk.body = {_lua_string(body)}",
-             'wrk.headers["Content-Type"] = "application/json"']
-    if api_key:
-        lines.append(f'wrk.headers["X-API-Key"] = {_lua_string(api_key)}')
-    return "\n".join(lines) + "\n"
-
-
-def get_script(api_key: str) -> str:
-    return f'wrk.headers["X-API-Key"] = {_lua_string(api_key)}\n'
-
-
-def payments_script(api_key: str, ids_file: Path, threads: int) -> str:
-    """Each wrk thread pays its own share of the pre-created orders, one per request."""
-    return f"""
-local counter = 0
-function setup(thread)
-  thread:set("tid", counter)
-  counter = counter + 1
-end
-function init(args)
-  ids = {{}}
-  local i = 0
-  for line in io.lines({_lua_string(str(ids_file))}) do
-    if i % {threads} == tid then table.insert(ids, line) end
-    i = i + 1
-  end
-  pos = 0
-  wrk.headers["Content-Type"] = "application/json"
-  wrk.headers["X-API-Key"] = {_lua_string(api_key)}
-end
-function request()
-  pos = pos + 1
-  local id = ids[((pos - 1) % #ids) + 1]
-  return wrk.format("POST", nil, nil,
-    '{{"order_id": "' .. id .. '", "card_details": ' .. {_lua_string(CARD)} .. '}}')
-end
-"""
-
-
-# --- the run ---------------------------------------------------------------------------------
+TARGET_POSTGRES_SCALING = 1.6
 
 
 @attrs.frozen
 class Options:
-    workers: tuple[int, ...]
-    duration: int
-    connections: int
-    threads: int
-    seed: int
-    log_level: str
+    workers: tuple[int, ...] = (1, 2)
     rounds: int = 5
+    seconds: int = 3
+    warmup: int = 2
+    quiet: float = 0.75
+    drain_timeout: float = 60.0
+    connections: int = 32
+    threads: int = 2
+    db: str = "sqlite"
+    postgres_admin_url: str = POSTGRES_ADMIN_URL
+    log_level: str | None = None
 
 
-def _drive(url: str, lua: str, options: Options) -> WrkResult:
-    return run(url, lua, connections=options.connections, threads=options.threads,
-               duration=options.duration)
+FULL = Options()
+QUICK = Options(rounds=2, seconds=1, warmup=1, quiet=0.25, drain_timeout=30.0)
 
 
-def bench_workers(workers: int, options: Options, tmp: Path) -> dict[str, WrkResult]:
-    results: dict[str, WrkResult] = {}
-    database = tmp / f"paygate-{workers}.db"
-    with bare_server(workers) as bare_url, \
-            paygate_server(database, workers, options.log_level) as url:
-        shop = register(url)
-        routes = {"bare POST /echo": (bare_url + "/echo", post_script(ORDER_BODY, None)),
-                  "POST orders/": (f"{url}{BASE}/orders/",
-                                   post_script(ORDER_BODY, shop.api_key))}
-        for target, lua in routes.values():  # warm-up
-            _drive(target, lua, attrs.evolve(options, duration=2))
-        # The ratio's two routes take turns, round by round, so that a change in the
-        # machine's load falls on both instead of on whichever ran second.
-        rounds: dict[str, list[WrkResult]] = {name: [] for name in routes}
-        segment = attrs.evolve(options, duration=max(1, options.duration // options.rounds))
-        for _ in range(options.rounds):
-            for name, (target, lua) in routes.items():
-                # Let the other server's trailing work (a WAL checkpoint every 0.25 s)
-                # finish before this round, not during it.
-                time.sleep(QUIET_SECONDS)
-                rounds[name].append(_drive(target, lua, segment))
-        results.update({name: combined(each) for name, each in rounds.items()})
-        ids_file = tmp / f"orders-{workers}.txt"
-        # One order per payment request: 1.5 x what orders/ managed in the same time (a
-        # payment costs more than an order), unless --seed-orders says otherwise.
-        count = options.seed or max(1000, int(1.5 * options.duration * results[
-            "POST orders/"].requests_per_second))
-        ids_file.write_text("\n".join(seed_orders(database, shop, count,
-                                                  options.log_level)) + "\n")
-        results["POST payments/"] = _drive(
-            f"{url}{BASE}/payments/", payments_script(shop.api_key, ids_file, options.threads),
-            options)
-        results["GET merchants/stats/"] = _drive(f"{url}{BASE}/merchants/stats/",
-                                                 get_script(shop.api_key), options)
-    return results
+def progress(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
-def _verdict(results: dict[str, WrkResult], options: Options) -> list[str]:
-    misses = []
-    ratio = results["POST orders/"].requests_per_second / \
-        results["bare POST /echo"].requests_per_second
-    if ratio < TARGET_RATIO:
-        misses.append(f"orders/ is {ratio:.2f} x bare (target >= {TARGET_RATIO})")
-    payments = results["POST payments/"]
-    paid_rps = payments.requests_per_second * (1 - payments.non_2xx / max(
-        1, payments.requests_per_second * options.duration))
-    if paid_rps < TARGET_PAYMENTS_RPS:
-        misses.append(f"payments/ {paid_rps:.0f} req/s (target >= {TARGET_PAYMENTS_RPS:.0f})")
-    for name, result in results.items():
-        if name != "bare POST /echo" and result.p99_ms >= TARGET_P99_MS:
-            misses.append(f"{name} p99 {result.p99_ms:.1f} ms (target < {TARGET_P99_MS:.0f})")
-        if result.non_2xx:
-            misses.append(f"{name}: {result.non_2xx} non-2xx answers")
-    return misses
+# --- webhook deliveries ----------------------------------------------------------------------
 
 
-def _parse(argv: list[str] | None) -> tuple[argparse.Namespace, Options]:
+@attrs.define
+class Deliveries:
+    """Payments made so far against webhooks the receiver got (one per payment)."""
+
+    receiver: str
+    expected: int = 0
+    received: set[str] = attrs.field(factory=set)
+    longest_wait: float = 0.0
+
+    def paid(self, result: WrkResult) -> None:
+        self.expected += result.requests - result.non_2xx
+
+    def drain(self, timeout: float) -> None:
+        """Wait until every payment so far has had its webhook, at most ``timeout`` s."""
+        started = time.monotonic()
+        while True:
+            self.received.update(fetch_receipts(self.receiver))
+            waited = time.monotonic() - started
+            if len(self.received) >= self.expected or waited > timeout:
+                break
+            time.sleep(0.1)
+        self.longest_wait = max(self.longest_wait, waited)
+        if len(self.received) < self.expected:
+            progress(f"  webhooks: {self.expected - len(self.received)} still undelivered "
+                     f"after {timeout:.0f} s")
+
+
+# --- measured routes -------------------------------------------------------------------------
+
+
+@attrs.define
+class Measure:
+    route: str
+    auth: str
+    workers: int
+    url: str
+    script: str
+    prepare: Callable[[], None] | None = None
+    after: Callable[[WrkResult], None] | None = None
+    rounds: list[WrkResult] = attrs.field(factory=list)
+
+    def result(self) -> WrkResult:
+        return combined(self.rounds)
+
+
+@attrs.frozen
+class Credentials:
+    api_key: str
+    access: str
+
+    def headers(self, auth: str) -> Headers:
+        if auth == BEARER:
+            return {"Authorization": f"Bearer {self.access}"}
+        return {"X-API-Key": self.api_key}
+
+
+def sign_up(url: str, webhook_url: str) -> Credentials:
+    """Register a merchant and log in, as a client does."""
+    email, password = f"bench-{uuid4().hex[:8]}@shop.example", "s3cret-pass"
+    registered = httpx.post(f"{url}{BASE}/auth/register/", timeout=30, json={
+        "email": email, "name": "Bench", "password": password, "webhook_url": webhook_url})
+    registered.raise_for_status()
+    login = httpx.post(f"{url}{BASE}/auth/token/", timeout=30,
+                       json={"email": email, "password": password})
+    login.raise_for_status()
+    return Credentials(registered.json()["data"]["api_key"], login.json()["data"]["access"])
+
+
+def paygate_env(database_url: str, options: Options) -> dict[str, str]:
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_")}
+    env = {**inherited, "PAYGATE_DATABASE_URL": database_url, "PAYGATE_SECRET_KEY": SECRET,
+           "PAYGATE_API_RATE_LIMIT": "0", "PAYGATE_ACCESS_TOKEN_TTL": "86400",
+           "PAYGATE_WEBHOOK_ALLOW_PRIVATE": "true"}
+    if options.log_level:
+        env["PAYGATE_LOG_LEVEL"] = options.log_level
+    return env
+
+
+def _wrk(url: str, script: str, seconds: int, options: Options) -> WrkResult:
+    return run(url, script, connections=options.connections, threads=options.threads,
+               duration=seconds)
+
+
+def paygate_measures(url: str, workers: int, who: Credentials, deliveries: Deliveries,
+                     options: Options, tmp: Path) -> list[Measure]:
+    measures = []
+    # Orders are cheaper than payments: 1.5 x the turn's length of them is plenty.
+    seed_seconds = math.ceil(1.5 * max(options.seconds, options.warmup))
+    for auth in (BEARER, API_KEY):
+        headers = who.headers(auth)
+        measures.append(Measure(ORDERS, auth, workers, f"{url}{BASE}/orders/",
+                                post_script(ORDER_BODY, headers)))
+    for auth in (BEARER, API_KEY):
+        headers = who.headers(auth)
+        ids = tmp / f"orders-{workers}-{auth.replace(' ', '-')}.txt"
+        seed = seed_orders_script(ORDER_BODY, headers, ids)
+
+        def prepare(seed: str = seed) -> None:
+            _wrk(f"{url}{BASE}/orders/", seed, seed_seconds, options)
+
+        measures.append(Measure(
+            PAYMENTS, auth, workers, f"{url}{BASE}/payments/",
+            payments_script(headers, CARD, ids, options.threads), prepare, deliveries.paid))
+    for auth in (BEARER, API_KEY):
+        measures.append(Measure(STATS, auth, workers, f"{url}{BASE}/merchants/stats/",
+                                get_script(who.headers(auth))))
+    return measures
+
+
+def take_turns(measures: list[Measure], deliveries: Deliveries, options: Options) -> None:
+    """A warm-up turn each, then ``rounds`` rounds in which every measure takes a turn."""
+    for round_no in range(options.rounds + 1):
+        seconds = options.warmup if round_no == 0 else options.seconds
+        progress(f"  round {round_no}/{options.rounds}" + (" (warm-up)" if not round_no else ""))
+        for measure in measures:
+            if measure.prepare:
+                measure.prepare()
+            deliveries.drain(options.drain_timeout)
+            time.sleep(options.quiet)
+            result = _wrk(measure.url, measure.script, seconds, options)
+            if measure.after:
+                measure.after(result)
+            if round_no:
+                measure.rounds.append(result)
+
+
+def bench_sqlite(options: Options, deliveries: Deliveries, tmp: Path) -> list[Measure]:
+    measures: list[Measure] = []
+    for workers in options.workers:
+        progress(f"--workers {workers}")
+        naive_db = tmp / f"naive-{workers}.db"
+        create_schema(str(naive_db))
+        env = paygate_env(f"sqlite:///{tmp}/paygate-{workers}.db", options)
+        with servers.asgi_server("bench.bare_app", workers) as bare, \
+                servers.asgi_server("bench.naive_app", workers,
+                                    {DATABASE_ENV: str(naive_db)}) as naive, \
+                servers.paygate_server(env, workers) as url:
+            who = sign_up(url, f"{deliveries.receiver}/hook")
+            these = [Measure(BARE, "-", workers, bare + "/echo", post_script(ORDER_BODY, {})),
+                     Measure(NAIVE, "-", workers, naive + "/orders",
+                             post_script(ORDER_BODY, {})),
+                     *paygate_measures(url, workers, who, deliveries, options, tmp)]
+            take_turns(these, deliveries, options)
+        measures += these
+    return measures
+
+
+@contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    """A throw-away PostgreSQL database beside ``admin_url``'s, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"paygate_bench_http_{uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def bench_postgres(options: Options, deliveries: Deliveries) -> list[Measure]:
+    """``POST orders/`` on 1 and on 2 workers side by side, one database, taking turns."""
+    with postgres_database(options.postgres_admin_url) as database_url, ExitStack() as stack:
+        env = paygate_env(database_url, options)
+        urls = {workers: stack.enter_context(servers.paygate_server(env, workers))
+                for workers in (1, 2)}
+        who = sign_up(urls[1], f"{deliveries.receiver}/hook")
+        measures = [Measure(ORDERS, auth, workers, f"{url}{BASE}/orders/",
+                            post_script(ORDER_BODY, who.headers(auth)))
+                    for workers, url in urls.items() for auth in (BEARER, API_KEY)]
+        take_turns(measures, deliveries, options)
+    return measures
+
+
+# --- the report ------------------------------------------------------------------------------
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def _find(measures: list[Measure], route: str, auth: str, workers: int) -> WrkResult:
+    for measure in measures:
+        if (measure.route, measure.auth, measure.workers) == (route, auth, workers):
+            return measure.result()
+    raise LookupError(f"{route} ({auth}, {workers} workers) was not measured")
+
+
+def _ok_rate(result: WrkResult) -> float:
+    """Requests/s that got a 2xx."""
+    return result.requests_per_second * (1 - result.non_2xx / max(1, result.requests))
+
+
+def results_table(measures: list[Measure]) -> list[str]:
+    lines = ["| Route | Auth | Workers | req/s | p50 ms | p99 ms | non-2xx |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for measure in sorted(measures, key=lambda m: m.workers):
+        result = measure.result()
+        lines.append(f"| {measure.route} | {measure.auth} | {measure.workers} | "
+                     f"{result.requests_per_second:,.0f} | {result.p50_ms:.1f} | "
+                     f"{result.p99_ms:.1f} | {result.non_2xx} |")
+    return lines
+
+
+@attrs.frozen
+class Check:
+    text: str
+    value: str
+    met: bool
+
+    def line(self) -> str:
+        return f"- {'met' if self.met else '**MISSED**'}: {self.text}: {self.value}"
+
+
+def sqlite_checks(measures: list[Measure], workers: tuple[int, ...]) -> tuple[list[str],
+                                                                               list[Check]]:
+    ratios = ["| Ratio | Workers | bearer | API key |", "|---|---:|---:|---:|"]
+    checks = []
+    for count in workers:
+        bare, naive = _find(measures, BARE, "-", count), _find(measures, NAIVE, "-", count)
+        cells: dict[str, list[str]] = {"bare": [], "naive": []}
+        for auth in (BEARER, API_KEY):
+            orders = _find(measures, ORDERS, auth, count)
+            of_bare = _ok_rate(orders) / bare.requests_per_second
+            of_naive = _ok_rate(orders) / naive.requests_per_second
+            cells["bare"].append(f"{of_bare:.2f}")
+            cells["naive"].append(f"{of_naive:.2f}")
+            where = f"{count} worker{'s' if count > 1 else ''}, {auth}"
+            checks += [Check(f"orders/ ≥ {TARGET_OF_BARE} x bare ({where})",
+                             f"{of_bare:.2f}", of_bare >= TARGET_OF_BARE),
+                       Check(f"orders/ ≥ {TARGET_OF_NAIVE} x naive durable ({where})",
+                             f"{of_naive:.2f}", of_naive >= TARGET_OF_NAIVE)]
+            if count == 2:
+                payments = _find(measures, PAYMENTS, auth, count)
+                checks += [
+                    Check(f"orders/ ≥ {TARGET_ORDERS_RPS:,.0f} req/s ({where})",
+                          f"{_ok_rate(orders):,.0f}", _ok_rate(orders) >= TARGET_ORDERS_RPS),
+                    Check(f"payments/ ≥ {TARGET_PAYMENTS_RPS:,.0f} req/s ({where})",
+                          f"{_ok_rate(payments):,.0f}",
+                          _ok_rate(payments) >= TARGET_PAYMENTS_RPS)]
+        ratios.append(f"| orders/ ÷ bare | {count} | {' | '.join(cells['bare'])} |")
+        ratios.append(f"| orders/ ÷ naive durable | {count} | {' | '.join(cells['naive'])} |")
+    return ratios, checks
+
+
+def postgres_checks(measures: list[Measure]) -> tuple[list[str], list[Check]]:
+    ratios = ["| Ratio | bearer | API key |", "|---|---:|---:|"]
+    checks, cells = [], []
+    for auth in (BEARER, API_KEY):
+        one, two = _find(measures, ORDERS, auth, 1), _find(measures, ORDERS, auth, 2)
+        scaling = _ok_rate(two) / _ok_rate(one)
+        cells.append(f"{scaling:.2f}")
+        checks.append(Check(f"orders/ 2 workers ≥ {TARGET_POSTGRES_SCALING} x 1 worker "
+                            f"({auth})", f"{scaling:.2f}", scaling >= TARGET_POSTGRES_SCALING))
+    ratios.append(f"| orders/ 2 workers ÷ 1 worker | {' | '.join(cells)} |")
+    return ratios, checks
+
+
+def common_checks(measures: list[Measure]) -> list[Check]:
+    checks = []
+    for measure in measures:
+        if measure.route in (BARE, NAIVE):
+            continue
+        result = measure.result()
+        where = f"{measure.route} ({measure.workers} worker{'s' if measure.workers > 1 else ''},"\
+                f" {measure.auth})"
+        checks.append(Check(f"p99 < {TARGET_P99_MS:.0f} ms, {where}", f"{result.p99_ms:.1f} ms",
+                            result.p99_ms < TARGET_P99_MS))
+        if result.non_2xx or result.errors:
+            checks.append(Check(f"every answer 2xx, {where}",
+                                f"{result.non_2xx} non-2xx {result.errors}".strip(), False))
+    return checks
+
+
+def report(measures: list[Measure], options: Options, deliveries: Deliveries,
+           load_at_start: str) -> bool:
+    database = "PostgreSQL" if options.db == "postgres" else "SQLite"
+    lines = [f"wrk {options.connections} connections, {options.threads} threads; "
+             f"{options.rounds} alternating rounds of {options.seconds} s per route; "
+             f"{os.cpu_count()} CPUs; `paygate serve` on {database}, webhook dispatcher on, "
+             "`PAYGATE_API_RATE_LIMIT=0`.", "",
+             f"Load average (1, 5, 15 min) at start: {load_at_start}; at end: {_load()}.", "",
+             *results_table(measures), ""]
+    if options.db == "postgres":
+        ratios, checks = postgres_checks(measures)
+    else:
+        ratios, checks = sqlite_checks(measures, options.workers)
+    checks += common_checks(measures)
+    lines += [*ratios, "",
+              f"Webhooks: {deliveries.expected} payments, {len(deliveries.received)} "
+              f"delivered to the receiver; longest wait for the backlog before a turn "
+              f"{deliveries.longest_wait:.1f} s.", "", "Targets:", "",
+              *(check.line() for check in checks)]
+    print("\n".join(lines), flush=True)
+    return all(check.met for check in checks)
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+def parse_options(argv: list[str] | None) -> Options:
     parser = argparse.ArgumentParser(prog="python -m bench http", description=__doc__.split(
         "\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workers", default="1,2", help="comma-separated (default 1,2)")
-    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--seed-orders", type=int, default=0,
-                        help="orders created for the payments run (default: 1.5 x the "
-                             "orders/ rate x duration)")
-    parser.add_argument("--log-level", default="INFO", help="PAYGATE_LOG_LEVEL of the server")
-    parser.add_argument("--rounds", type=int, default=5,
-                        help="turns the bare route and orders/ take within --duration "
-                             "(default 5)")
-    parser.add_argument("--serve-bare", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--quick", action="store_true",
+                        help=f"{QUICK.rounds} rounds of {QUICK.seconds} s, for a smoke test")
+    parser.add_argument("--rounds", type=int, help=f"rounds (default {FULL.rounds})")
+    parser.add_argument("--seconds", type=int,
+                        help=f"seconds of each route's turn in a round (default "
+                             f"{FULL.seconds}; wrk takes whole seconds)")
+    parser.add_argument("--workers", help="comma-separated worker counts (default 1,2; "
+                                          "SQLite only)")
+    parser.add_argument("--connections", type=int, default=FULL.connections)
+    parser.add_argument("--threads", type=int, default=FULL.threads, help="wrk threads")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--postgres-admin-url", default=POSTGRES_ADMIN_URL,
+                        help="where the throw-away database is created (--db postgres)")
+    parser.add_argument("--log-level", help="PAYGATE_LOG_LEVEL of the server (default: "
+                                            "the server's own)")
     args = parser.parse_args(argv)
-    options = Options(workers=tuple(int(w) for w in args.workers.split(",")),
-                      duration=args.duration, connections=args.connections,
-                      threads=args.threads, seed=args.seed_orders,
-                      log_level=args.log_level, rounds=max(1, args.rounds))
-    return args, options
+    base = QUICK if args.quick else FULL
+    return attrs.evolve(
+        base, rounds=max(1, args.rounds or base.rounds),
+        seconds=max(1, args.seconds or base.seconds),
+        workers=tuple(int(w) for w in args.workers.split(",")) if args.workers
+        else base.workers,
+        connections=args.connections, threads=args.threads, db=args.db,
+        postgres_admin_url=args.postgres_admin_url, log_level=args.log_level)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args, options = _parse(argv)
-    if args.serve_bare:
-        return serve_bare(args.serve_bare, options.workers[0])
-    print(f"wrk: {options.connections} connections, {options.threads} threads, "
-          f"{options.duration} s per run; {os.cpu_count()} CPUs; server log level "
-          f"{options.log_level}", flush=True)
-    misses: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="paygate-bench-") as tmp:
-        for workers in options.workers:
-            results = bench_workers(workers, options, Path(tmp))
-            print(f"\n--workers {workers}")
-            for name, result in results.items():
-                print("  " + result.row(name))
-            ratio = results["POST orders/"].requests_per_second / \
-                results["bare POST /echo"].requests_per_second
-            print(f"  orders/ : bare = {ratio:.2f} (target >= {TARGET_RATIO})", flush=True)
-            misses += [f"--workers {workers}: {miss}" for miss in _verdict(results, options)]
-    print("\nall targets met" if not misses else "\ntargets missed:\n  " + "\n  ".join(misses))
-    return 0 if not misses else 1
+    options = parse_options(argv)
+    servers.stop_on_sigterm()
+    load_at_start = _load()
+    try:
+        with tempfile.TemporaryDirectory(prefix="paygate-bench-") as tmp, \
+                servers.webhook_receiver() as receiver:
+            deliveries = Deliveries(receiver)
+            if options.db == "postgres":
+                measures = bench_postgres(options, deliveries)
+            else:
+                measures = bench_sqlite(options, deliveries, Path(tmp))
+            deliveries.drain(options.drain_timeout)
+    except KeyboardInterrupt:
+        progress("interrupted; every server the bench started is stopped")
+        return 130
+    return 0 if report(measures, options, deliveries, load_at_start) else 1
 
 
 if __name__ == "__main__":

@@ -10,9 +10,12 @@ Without the header the request passes straight through. With it:
 1. Authenticate (the guards reuse the cached principal; 401, 403 and 429 are raised as usual
    and never stored), check the key (1 to 255 printable ASCII characters, else 422 1004) and
    read the body (at most 64 KiB, else 413 9003).
-2. Fingerprint the request: SHA-256 of the method, the path without its trailing slash and
-   the canonical JSON body (keys sorted, no whitespace, numbers exactly as written), so a
-   re-serialised retry still matches. A body that is not JSON is fingerprinted as raw bytes.
+2. Fingerprint the request: HMAC-SHA256, under a key derived from the server key, of the
+   method, the path without its trailing slash and the canonical JSON body (keys sorted, no
+   whitespace, numbers exactly as written), so a re-serialised retry still matches. The card
+   enters only as its keyed card fingerprint and expiry; the CVV takes no part, so nothing
+   stored lets anyone holding the database guess either. A body that is not JSON is keyed
+   as raw bytes.
 3. ``IdempotencyStore.claim`` in its own committed unit of work, scoped to the merchant:
    - this request now owns the key: run the route and buffer its answer. The route hands
      ``answer_for(request, render)`` to its use case, which stores the rendered answer in
@@ -20,7 +23,9 @@ Without the header the request passes straight through. With it:
      idempotency``): no crash can leave that change behind an unfinished key. Any other
      answer is stored here (2xx and 4xx other than 401/429) or the key released (5xx, 401,
      429, a crash, a client gone), *before* the answer goes out, so a client that retries
-     the moment it hears back gets the replay, never a 409;
+     the moment it hears back gets the replay, never a 409. A release the database cannot
+     take (503 9005) is retried in the background and before the key's next claim
+     (``_PendingReleases``): the key is not left claimed;
    - the key holds another fingerprint: 422 1007;
    - the key's first request is unfinished: 409 1007 (after ``LEASE`` without an answer its
      owner is presumed dead and the next request takes the key over);
@@ -33,6 +38,7 @@ Without the header the request passes straight through. With it:
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import math
@@ -60,10 +66,12 @@ from litestar.types import (
     Send,
 )
 
+from paygate_core.cards import card_fingerprint
 from paygate_core.errors import (
     IdempotencyKeyReused,
     IdempotencyRequestInFlight,
     PaygateError,
+    StorageUnavailable,
     ValidationFailed,
 )
 from paygate_core.gateway import Paygate
@@ -75,16 +83,19 @@ from paygate_http.json_body import MAX_BODY_BYTES, decode_json_object
 from paygate_http.runtime import Runtime, runtime_of
 
 __all__ = [
+    "FINGERPRINT_PREFIX",
     "KEY_HEADER",
     "LEASE",
     "PURGE_INTERVAL",
     "REPLAYED_HEADER",
     "RETENTION",
+    "FingerprintKeys",
     "IdempotencyMiddleware",
     "answer_for",
     "answer_to_send",
     "canonical_json",
     "check_key",
+    "fingerprint_keys",
     "purge_expired",
     "request_fingerprint",
 ]
@@ -97,9 +108,12 @@ LEASE = timedelta(seconds=60)
 """An unfinished record older than this belongs to a dead request and is taken over."""
 PURGE_INTERVAL = 300.0
 """Seconds between two purges of expired records in one process."""
+FINGERPRINT_PREFIX = "hmac:"
+"""Starts every stored fingerprint: tells a keyed digest from a plain one (migration 0005)."""
 
 _KEY = re.compile(r"[\x20-\x7e]{1,255}")
 _KEY_REASON = "must be 1 to 255 printable ASCII characters"
+_CARD_SEPARATORS = str.maketrans("", "", " -")  # what ``parse_card`` strips from a number
 _NOT_STORED = frozenset({401, 429})
 _JANITOR_STATE_KEY = "paygate_idempotency_janitor"
 _CLAIM_STATE_KEY = "paygate.idempotency.claim"
@@ -132,14 +146,49 @@ def canonical_json(value: object) -> str:
     return json.dumps(value)
 
 
-def request_fingerprint(method: str, path: str, body: bytes) -> str:
-    """SHA-256 hex of method, path (trailing slash ignored) and the canonical body."""
+@attrs.frozen(repr=False)
+class FingerprintKeys:
+    """``request`` keys the fingerprint; ``card`` is the core's card-fingerprint key."""
+
+    request: bytes
+    card: bytes
+
+
+def fingerprint_keys(runtime: Runtime) -> FingerprintKeys:
+    return FingerprintKeys(request=runtime.fingerprint_key, card=runtime.paygate.card_key)
+
+
+def request_fingerprint(method: str, path: str, body: bytes, keys: FingerprintKeys) -> str:
+    """``hmac:`` and the hex HMAC-SHA256 under ``keys.request`` of method, path (trailing
+    slash ignored) and the canonical body with its card details reduced (``_card_reduced``)."""
     try:
-        content = "json:" + canonical_json(decode_json_object(body)) if body else "empty:"
+        content = (b"json:" + canonical_json(_card_reduced(decode_json_object(body), keys.card))
+                   .encode("ascii")) if body else b"empty:"
     except (PaygateError, RecursionError):
-        content = "raw:" + hashlib.sha256(body).hexdigest()
-    text = f"{method.upper()}\n{path.rstrip('/') or '/'}\n{content}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        content = b"raw:" + body
+    # JSON-framed so no path can run into the body.
+    head = canonical_json([method.upper(), path.rstrip("/") or "/"]).encode("ascii")
+    return FINGERPRINT_PREFIX + hmac.new(keys.request, head + b"\n" + content,
+                                         hashlib.sha256).hexdigest()
+
+
+def _card_reduced(body: dict[str, object], card_key: bytes) -> dict[str, object]:
+    """``body`` with the card number of its ``card_details`` replaced by the card's keyed
+    fingerprint (the one its payment stores) and the CVV left out: a retry that differs only
+    in the CVV is the same request."""
+    card = body.get("card_details")
+    if not isinstance(card, dict):
+        return body
+    reduced = {name: value for name, value in card.items() if name not in ("card_number", "cvv")}
+    if "card_number" in card:
+        number = card["card_number"]
+        digits = number.translate(_CARD_SEPARATORS) if isinstance(number, str) else None
+        if digits is not None and digits.isascii():
+            reduced["card_fingerprint"] = card_fingerprint(digits, card_key)
+        else:  # not a number the core accepts: still keyed, never kept as sent
+            reduced["card_number_fingerprint"] = card_fingerprint(canonical_json(number),
+                                                                  card_key)
+    return {**body, "card_details": reduced}
 
 
 # --- the store, one committed unit of work per call ------------------------------------------
@@ -147,6 +196,7 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
 
 def _claim(paygate: Paygate, merchant_id: UUID, key: str, fingerprint: str,
            ) -> IdempotencyRecord | None:
+    _PENDING_RELEASES.release_first(paygate, merchant_id, key)
     with paygate.uow() as work:
         record = work.idempotency.claim(merchant_id, key, fingerprint, paygate.clock.now(),
                                         LEASE)
@@ -164,6 +214,61 @@ def _release(paygate: Paygate, merchant_id: UUID, key: str) -> None:
     with paygate.uow() as work:
         work.idempotency.release(merchant_id, key)
         work.commit()
+
+
+class _PendingReleases:
+    """Keys whose release (or completion) failed because the database was unavailable: the
+    request answered (503 9005, or its 4xx) but its key is still claimed. Each is released
+    again from a background thread, with backoff, and before the key is next claimed in
+    this process, so a retry with the same key runs once, or replays the answer if the
+    write did commit (``release`` keeps finished answers), instead of meeting 409 1007.
+    After ``LEASE`` the claim is taken over anyway: the key is forgotten here."""
+
+    def __init__(self) -> None:
+        self._keys: dict[tuple[UUID, str], tuple[Paygate, float]] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def add(self, paygate: Paygate, merchant_id: UUID, key: str) -> None:
+        with self._lock:
+            self._keys[(merchant_id, key)] = (paygate, time.monotonic())
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._retry, daemon=True,
+                                                name="paygate-idempotency-release")
+                self._thread.start()
+
+    def release_first(self, paygate: Paygate, merchant_id: UUID, key: str) -> None:
+        """Release the key now if its release is pending (``StorageUnavailable`` if the
+        database still cannot write: the claim that follows could not either)."""
+        if not self._keys or (merchant_id, key) not in self._keys:
+            return
+        _release(paygate, merchant_id, key)
+        with self._lock:
+            self._keys.pop((merchant_id, key), None)
+
+    def _retry(self) -> None:
+        delay = 0.5
+        while True:
+            time.sleep(delay)
+            with self._lock:
+                pending = list(self._keys.items())
+            if not pending:
+                return
+            for (merchant_id, key), (paygate, since) in pending:
+                if time.monotonic() - since < LEASE.total_seconds():
+                    try:
+                        _release(paygate, merchant_id, key)
+                    except StorageUnavailable:
+                        continue
+                    except Exception:
+                        _log.exception("idempotency key could not be released")
+                with self._lock:
+                    if self._keys.get((merchant_id, key), (None, since))[1] == since:
+                        del self._keys[(merchant_id, key)]
+            delay = min(delay * 2, 5.0)
+
+
+_PENDING_RELEASES = _PendingReleases()
 
 
 def purge_expired(paygate: Paygate) -> int:
@@ -234,6 +339,8 @@ class _Claim:
         try:
             await self.runtime.offload_write(_complete, self.runtime.paygate, self.merchant_id,
                                        self.key, status, body)
+        except StorageUnavailable:  # not kept: released once the database is back
+            _PENDING_RELEASES.add(self.runtime.paygate, self.merchant_id, self.key)
         except Exception:
             # The work is done; the answer must still go out. The key stays unfinished
             # (409 1007) until LEASE runs out: ADR 0005 discusses this window.
@@ -242,8 +349,11 @@ class _Claim:
 
     async def release(self) -> None:
         with CancelScope(shield=True):
-            await self.runtime.offload_write(_release, self.runtime.paygate, self.merchant_id,
-                                       self.key)
+            try:
+                await self.runtime.offload_write(_release, self.runtime.paygate,
+                                                 self.merchant_id, self.key)
+            except StorageUnavailable:  # the answer still goes out; released later
+                _PENDING_RELEASES.add(self.runtime.paygate, self.merchant_id, self.key)
 
 
 class IdempotencyMiddleware:
@@ -266,7 +376,8 @@ class IdempotencyMiddleware:
         except _ClientGone:
             return
         runtime = runtime_of(connection)
-        fingerprint = request_fingerprint(scope["method"], scope["path"], body)
+        fingerprint = request_fingerprint(scope["method"], scope["path"], body,
+                                          fingerprint_keys(runtime))
         record = await runtime.offload_write(_claim, runtime.paygate, merchant.id, key, fingerprint)
         if record is not None:
             await _answer_from(record, fingerprint, send)

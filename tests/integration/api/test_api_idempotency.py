@@ -25,11 +25,14 @@ from paygate_http.controllers.refunds import refund_processed
 from paygate_http.idempotency import (
     LEASE,
     RETENTION,
+    FingerprintKeys,
     canonical_json,
+    fingerprint_keys,
     purge_expired,
     request_fingerprint,
 )
 from paygate_http.ratelimit import RateLimit
+from paygate_http.runtime import RUNTIME_STATE_KEY
 
 ORDERS = "/paygate/api/v1/orders/"
 
@@ -242,7 +245,8 @@ def test_any_printable_ascii_key_of_1_to_255_characters_works(api: Api, merchant
 def _claim_as_if_running(api: Api, merchant: Merchant, key: str, body: bytes,
                          path: str = ORDERS) -> None:
     """A first request with ``body`` that has claimed the key and not answered yet."""
-    fingerprint = request_fingerprint("POST", path, body)
+    keys = fingerprint_keys(api.client.app.state[RUNTIME_STATE_KEY])
+    fingerprint = request_fingerprint("POST", path, body, keys)
     with api.paygate.uow() as work:
         assert work.idempotency.claim(UUID(merchant.merchant_id), key, fingerprint,
                                       api.clock.now(), LEASE) is None
@@ -382,12 +386,16 @@ def test_canonical_json_sorts_keys_and_keeps_numbers_as_written() -> None:
 
 
 def test_the_fingerprint_covers_method_path_and_body() -> None:
-    base = request_fingerprint("POST", "/p/orders/", b'{"a": 1, "b": 2}')
-    assert base == request_fingerprint("POST", "/p/orders", b'{"b":2,"a":1}')
-    assert base != request_fingerprint("POST", "/p/payments/", b'{"a": 1, "b": 2}')
-    assert base != request_fingerprint("PUT", "/p/orders/", b'{"a": 1, "b": 2}')
-    assert base != request_fingerprint("POST", "/p/orders/", b'{"a": 1, "b": 3}')
+    keys = FingerprintKeys(request=b"r" * 32, card=b"c" * 32)
+
+    def fingerprint(method: str, path: str, body: bytes) -> str:
+        return request_fingerprint(method, path, body, keys)
+
+    base = fingerprint("POST", "/p/orders/", b'{"a": 1, "b": 2}')
+    assert base == fingerprint("POST", "/p/orders", b'{"b":2,"a":1}')
+    assert base != fingerprint("POST", "/p/payments/", b'{"a": 1, "b": 2}')
+    assert base != fingerprint("PUT", "/p/orders/", b'{"a": 1, "b": 2}')
+    assert base != fingerprint("POST", "/p/orders/", b'{"a": 1, "b": 3}')
     # Bodies that are not JSON objects are compared byte for byte.
-    assert request_fingerprint("POST", "/p", b"{oops") != request_fingerprint("POST", "/p",
-                                                                              b"{oops ")
-    assert request_fingerprint("POST", "/p", b"") == request_fingerprint("POST", "/p", b"")
+    assert fingerprint("POST", "/p", b"{oops") != fingerprint("POST", "/p", b"{oops ")
+    assert fingerprint("POST", "/p", b"") == fingerprint("POST", "/p", b"")

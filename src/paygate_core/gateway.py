@@ -47,7 +47,7 @@ class Paygate:
     lifetimes: auth.TokenLifetimes = attrs.field(factory=auth.TokenLifetimes)
     # Accept literal loopback/private webhook URLs (local development and tests only).
     allow_private_webhooks: bool = False
-    # API-key lookups remembered between requests (an adapter's; by default none).
+    # Credentials' principals remembered between requests (an adapter's; by default none).
     credentials: CredentialCache = attrs.field(factory=NoCredentialCache)
 
     # --- authentication ------------------------------------------------------------------
@@ -75,7 +75,8 @@ class Paygate:
         auth.logout(principal, refresh_token, uow=self.uow, tokens=self.tokens)
 
     def authenticate_bearer(self, token: str) -> Principal:
-        return auth.authenticate_bearer(token, uow=self.uow, tokens=self.tokens)
+        return auth.authenticate_bearer(token, uow=self.uow, tokens=self.tokens,
+                                        clock=self.clock, credentials=self.credentials)
 
     def authenticate_api_key(self, api_key: str) -> Principal:
         return auth.authenticate_api_key(api_key, uow=self.uow, credentials=self.credentials)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol, Self, TypeAlias
 from uuid import UUID
 
 import attrs
@@ -27,6 +27,7 @@ from paygate_core.money import Money
 from paygate_core.orders import Order, OrderStatus
 from paygate_core.pagination import Page, PageRequest
 from paygate_core.payments import Payment, PaymentStatus
+from paygate_core.principals import CredentialKind, Principal
 from paygate_core.refunds import Refund
 from paygate_core.stats import GlobalStats, PaymentStats, StatsPeriod
 from paygate_core.tokens import RefreshToken, TokenClaims, TokenType
@@ -34,6 +35,7 @@ from paygate_core.tokens import RefreshToken, TokenClaims, TokenType
 __all__ = [
     "Clock",
     "CredentialCache",
+    "CredentialKey",
     "Delivery",
     "EventOutbox",
     "IdGenerator",
@@ -303,7 +305,8 @@ class IdempotencyStore(Protocol):
     ) -> None: ...
 
     def release(self, merchant_id: UUID, key: str) -> None:
-        """Forget an unfinished key (a response that must not be stored)."""
+        """Forget an unfinished key (a response that must not be stored); a finished one
+        (an answer committed with its change) stays."""
         ...
 
     def purge(self, before: datetime) -> int:
@@ -395,21 +398,26 @@ class UnitOfWorkFactory(Protocol):
         ...
 
 
-class CredentialCache(Protocol):
-    """Merchant accounts by API key, remembered between requests and answered only while
-    nothing that decides them (a user or merchant row) has changed since they were read.
+CredentialKey: TypeAlias = tuple[CredentialKind, str]
+"""A presented credential: its kind and its exact text (an API key, a whole access token)."""
 
-    ``version()`` is read first; an account read after it may be ``put`` under it, and
-    ``get`` answers only for the version current at the time. Embedders without one use
-    ``NoCredentialCache``: every request reads the account."""
+
+class CredentialCache(Protocol):
+    """Who a credential authenticates, remembered between requests and answered only while
+    nothing that decides it has changed since it was read: a user or merchant row, an access
+    token revoked, a login (refresh-token family) ended.
+
+    ``version()`` is read first; a principal resolved after it may be ``put`` under it, and
+    ``get`` answers only for the version current at the time. Only accepted credentials are
+    kept. Embedders without one use ``NoCredentialCache``: every request reads storage."""
 
     def version(self) -> object:
         """The credentials' current version (opaque; equal values: nothing changed)."""
         ...
 
-    def get(self, api_key: str, version: object) -> MerchantAccount | None: ...
+    def get(self, key: CredentialKey, version: object) -> Principal | None: ...
 
-    def put(self, api_key: str, account: MerchantAccount, version: object) -> None: ...
+    def put(self, key: CredentialKey, principal: Principal, version: object) -> None: ...
 
 
 class NoCredentialCache:
@@ -418,8 +426,8 @@ class NoCredentialCache:
     def version(self) -> object:
         return None
 
-    def get(self, api_key: str, version: object) -> MerchantAccount | None:
+    def get(self, key: CredentialKey, version: object) -> Principal | None:
         return None
 
-    def put(self, api_key: str, account: MerchantAccount, version: object) -> None:
+    def put(self, key: CredentialKey, principal: Principal, version: object) -> None:
         pass

@@ -31,7 +31,8 @@ from paygate_core.events import (
 from paygate_core.orders import Order, OrderStatus
 from paygate_core.pagination import Keyed, Page, PageRequest
 from paygate_core.payments import SUCCESSFUL, Payment, PaymentStatus
-from paygate_core.ports import Delivery, IdempotencyRecord, MerchantSummary
+from paygate_core.ports import CredentialKey, Delivery, IdempotencyRecord, MerchantSummary
+from paygate_core.principals import Principal
 from paygate_core.refunds import Refund
 from paygate_core.stats import CurrencyVolume, GlobalStats, PaymentStats, StatsPeriod
 from paygate_core.tokens import RefreshToken, TokenClaims, TokenType
@@ -66,21 +67,21 @@ class InMemoryStore:
 
 class InMemoryCredentialCache:
     """The ``CredentialCache`` over an ``InMemoryStore``: its version is the store's commit
-    count, so any commit (not only a user's or merchant's change) forgets what was kept."""
+    count, so any commit (not only one that ends a credential) forgets what was kept."""
 
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
-        self._accounts: dict[str, tuple[object, MerchantAccount]] = {}
+        self._principals: dict[CredentialKey, tuple[object, Principal]] = {}
 
     def version(self) -> object:
         return self._store.commits
 
-    def get(self, api_key: str, version: object) -> MerchantAccount | None:
-        entry = self._accounts.get(api_key)
+    def get(self, key: CredentialKey, version: object) -> Principal | None:
+        entry = self._principals.get(key)
         return entry[1] if entry is not None and entry[0] == version else None
 
-    def put(self, api_key: str, account: MerchantAccount, version: object) -> None:
-        self._accounts[api_key] = (version, account)
+    def put(self, key: CredentialKey, principal: Principal, version: object) -> None:
+        self._principals[key] = (version, principal)
 
 
 def _page(rows: Iterable[T], request: PageRequest) -> Page[T]:
@@ -347,7 +348,9 @@ class _Idempotency:
                         attrs.evolve(existing, status_code=status_code, response_body=body))
 
     def release(self, merchant_id: UUID, key: str) -> None:
-        self._t.data["idempotency"].pop((merchant_id, key), None)
+        record = self._t.data["idempotency"].get((merchant_id, key))
+        if record is not None and record.status_code is None:
+            del self._t.data["idempotency"][(merchant_id, key)]
 
     def purge(self, before: datetime) -> int:
         old = [k for k, v in self._t.data["idempotency"].items() if v.created_at < before]

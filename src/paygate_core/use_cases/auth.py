@@ -253,9 +253,11 @@ def refresh(
         user = work.users.get(stored.user_id)
         if user is None or user.deleted:
             raise NotAuthenticated("User is not active")
-        work.tokens.revoke_refresh(stored.jti)
+        # The successor first: the login keeps a live token throughout, so revoking the old
+        # one ends no login and a credential cache has nothing to forget.
         session = _issue_session(user, work, _Ports(clock, ids, tokens, lifetimes),
                                  family=stored.family)
+        work.tokens.revoke_refresh(stored.jti)
         work.commit()
     return session
 
@@ -278,8 +280,22 @@ def logout(
         work.commit()
 
 
+_NO_CACHE: CredentialCache = NoCredentialCache()
+
+
 def authenticate_bearer(token: str, *, uow: UnitOfWorkFactory, tokens: TokenService,
-                        ) -> Principal:
+                        clock: Clock, credentials: CredentialCache = _NO_CACHE) -> Principal:
+    """The caller of an access token. A principal is kept under the whole token's text: a
+    token equal to one whose signature was verified needs no second verification, only the
+    expiry check, which every request makes against ``clock``."""
+    key = (CredentialKind.BEARER, token)
+    version = credentials.version()  # before the reads: a change after it makes them stale
+    kept = credentials.get(key, version)
+    if kept is not None:
+        expires_at = kept.access_expires_at
+        if expires_at is None or expires_at <= clock.now():
+            raise NotAuthenticated("Token has expired")
+        return kept
     claims = tokens.decode(token, TokenType.ACCESS)
     with uow(read_only=True) as work:
         if work.tokens.is_access_revoked(claims.jti):
@@ -290,21 +306,25 @@ def authenticate_bearer(token: str, *, uow: UnitOfWorkFactory, tokens: TokenServ
         if user is None or user.deleted:
             raise NotAuthenticated("User is not active")
         merchant = work.merchants.get_by_user(user.id) if user.role is Role.MERCHANT else None
-    return Principal(user, merchant, CredentialKind.BEARER, claims.jti, claims.expires_at)
-
-
-_NO_CACHE: CredentialCache = NoCredentialCache()
+    principal = Principal(user, merchant, CredentialKind.BEARER, claims.jti, claims.expires_at)
+    if user.role is not Role.MERCHANT or merchant is not None:
+        # A merchant user without a merchant row could gain one by an insert, which moves
+        # no version: that answer is not kept.
+        credentials.put(key, principal, version)
+    return principal
 
 
 def authenticate_api_key(api_key: str, *, uow: UnitOfWorkFactory,
                          credentials: CredentialCache = _NO_CACHE) -> Principal:
+    key = (CredentialKind.API_KEY, api_key)
     version = credentials.version()  # before the read: a change after it makes it stale
-    account = credentials.get(api_key, version)
-    if account is None:
-        with uow(read_only=True) as work:
-            account = work.merchants.get_account_by_api_key(api_key)
-        if account is not None:
-            credentials.put(api_key, account, version)
+    kept = credentials.get(key, version)
+    if kept is not None:
+        return kept
+    with uow(read_only=True) as work:
+        account = work.merchants.get_account_by_api_key(api_key)
     if account is None or account.user.deleted:
         raise NotAuthenticated("API key is not valid")
-    return Principal(account.user, account.merchant, CredentialKind.API_KEY)
+    principal = Principal(account.user, account.merchant, CredentialKind.API_KEY)
+    credentials.put(key, principal, version)
+    return principal

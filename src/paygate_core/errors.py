@@ -61,9 +61,9 @@ __all__ = [
     "ProcessorUnavailable",
     "RateLimited",
     "RefundNotFound",
+    "StorageUnavailable",
     "UserNotFound",
     "UserStateConflict",
-    "StorageUnavailable",
     "ValidationFailed",
     "WebhookEventNotFound",
 ]

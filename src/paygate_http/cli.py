@@ -4,6 +4,11 @@ Every command reads ``Settings.from_env(os.environ)`` and first brings the datab
 up to date, so each works on an empty database. ``serve`` also creates the bootstrap admin
 (``PAYGATE_BOOTSTRAP_ADMIN_*``) when no admin exists, and runs the webhook dispatcher once
 in this process unless ``--no-dispatcher``.
+
+A database that does not answer yet is waited for, with backoff and one log line per try
+(``paygate_adapters.sql.startup``): ``serve`` listens meanwhile (``/health`` 200, ``/ready``
+503, the API 503 9005) and migrates in the background; ``worker`` waits until it can
+start; ``migrate`` and ``create-admin`` give up after ``ONE_SHOT_WAIT`` seconds (exit 1).
 """
 
 from __future__ import annotations
@@ -15,15 +20,22 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from paygate_core.errors import PaygateError
 from paygate_core.use_cases.auth import RegisterAdmin
 from paygate_http.observability import configure_logging
 from paygate_http.settings import Settings, SettingsError
 
-__all__ = ["main"]
+if TYPE_CHECKING:
+    from paygate_core.gateway import Paygate
+
+__all__ = ["ONE_SHOT_WAIT", "main"]
+
+ONE_SHOT_WAIT = 60.0
+"""Seconds ``migrate`` and ``create-admin`` wait for the database before giving up."""
 
 _log = logging.getLogger("paygate.cli")
 
@@ -64,17 +76,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"paygate: configuration error: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, root=True)
-    from paygate_adapters.sql import upgrade_schema
-
-    upgrade_schema(settings.database_url)
+    if args.command == "serve":  # migrates in the background if it must wait
+        return _serve(settings, args.host, args.port, args.workers, not args.no_dispatcher)
+    waiting = None if args.command == "worker" else ONE_SHOT_WAIT
+    if not _wait_for_schema(settings, give_up_after=waiting):
+        print("paygate: the database is unavailable", file=sys.stderr)
+        return 1
     if args.command == "migrate":
         print("Database schema is up to date", file=sys.stderr)
         return 0
     if args.command == "create-admin":
         return _create_admin(settings, args.email, args.name, args.password_stdin)
-    if args.command == "worker":
-        return _worker(settings)
-    return _serve(settings, args.host, args.port, args.workers, not args.no_dispatcher)
+    return _worker(settings)
+
+
+def _wait_for_schema(settings: Settings, *, give_up_after: float | None) -> bool:
+    """Bring the schema up to date, waiting for the database (a signal ends the wait)."""
+    from paygate_adapters.sql import SchemaUpgrade, create_database_engine
+
+    engine = create_database_engine(settings.database_url)
+    upgrade = SchemaUpgrade(engine).join()
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    _on_signals(upgrade.leave)
+    try:
+        return upgrade.run(give_up_after=give_up_after)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        engine.dispose()
 
 
 def _create_admin(settings: Settings, email: str, name: str, from_stdin: bool) -> int:
@@ -130,13 +159,17 @@ def _serve(settings: Settings, host: str, port: int, workers: int, dispatch: boo
         open_database,
     )
 
-    database = open_database(settings, migrate=False)
-    try:
-        bootstrap_admin(settings, build_paygate(settings, database.uow))
-    except SettingsError as exc:
-        database.close()
-        print(f"paygate: {exc}", file=sys.stderr)
-        return 2
+    database = open_database(settings)  # now, or in the background while the server runs
+    paygate = build_paygate(settings, database.uow)
+    if database.schema.done.is_set():
+        try:
+            bootstrap_admin(settings, paygate)
+        except SettingsError as exc:
+            database.close()
+            print(f"paygate: {exc}", file=sys.stderr)
+            return 2
+    else:
+        database.when_ready(lambda: _bootstrap_admin_later(settings, paygate))
     try:
         sock = bind_socket(host, port) if workers == 1 else reserve_port(host, port)
     except OSError as exc:
@@ -160,10 +193,24 @@ def _serve(settings: Settings, host: str, port: int, workers: int, dispatch: boo
         database.close()
 
 
+def _bootstrap_admin_later(settings: Settings, paygate: Paygate) -> None:
+    """``bootstrap_admin`` once a server that waited for its database can reach it."""
+    from paygate_http.wiring import bootstrap_admin
+
+    try:
+        bootstrap_admin(settings, paygate)
+    except (SettingsError, PaygateError) as exc:
+        _log.error("bootstrap admin not created", extra={"fields": {"error": str(exc)}})
+
+
 def _stop_on_signals(stop: threading.Event) -> None:
+    _on_signals(stop.set)
+
+
+def _on_signals(handler: Callable[[], None]) -> None:
     def handle(signum: int, frame: FrameType | None) -> None:
         del signum, frame
-        stop.set()
+        handler()
 
     signal.signal(signal.SIGTERM, handle)
     signal.signal(signal.SIGINT, handle)

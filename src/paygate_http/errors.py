@@ -154,6 +154,12 @@ def error_headers(error: PaygateError) -> dict[str, str]:
 def as_paygate_error(exc: Exception, request_id: str) -> PaygateError:
     """What any exception is answered as, logged as the exception handlers log it: its own
     code for a ``PaygateError``, else 500 9000 quoting the request id."""
+    if isinstance(exc, StorageUnavailable):  # the database's condition, not a bug: one line
+        cause = exc.__cause__
+        _log.warning("database unavailable", extra={"fields": {
+            "request_id": request_id, "code": int(exc.code),
+            "error": str(cause).partition("\n")[0] if cause else exc.description}})
+        return exc
     if isinstance(exc, PaygateError):
         if status_for(exc) >= 500:
             _log.error("request failed", exc_info=exc, extra={"fields": {

@@ -5,7 +5,8 @@ and how blocking use cases are run from the event loop.
 it back with ``runtime_of(connection)``. Handlers call the (synchronous) facade through
 ``run_blocking(connection, paygate.get_order, ...)`` to read and ``run_write(connection,
 paygate.create_order, command)`` to write: on SQLite a plain call on the event loop and a
-group commit (group_commit.py), elsewhere a worker thread (ADR 0006).
+group commit (``paygate_adapters.sql.group_commit``), elsewhere a worker thread (ADR 0006).
+Which is which is the wiring's choice (``wiring.Database``); this layer only awaits it.
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ async def run_in_thread(function: Callable[P, R], /, *args: P.args, **kwargs: P.
     return await sync_to_thread(function, *args, **kwargs)
 
 
+def _fingerprint_key(runtime: Runtime) -> bytes:
+    from paygate_http.wiring import derive_key  # wiring imports this module
+
+    return derive_key(runtime.settings.secret_key, "idempotency-fingerprint")
+
+
 @attrs.frozen
 class Runtime:
     paygate: Paygate
@@ -66,6 +73,9 @@ class Runtime:
     ready: Callable[[], bool]
     offload: Offload = run_in_thread
     offload_write: Offload = run_in_thread
+    fingerprint_key: bytes = attrs.field(
+        default=attrs.Factory(_fingerprint_key, takes_self=True), repr=False)
+    """Keys the ``Idempotency-Key`` request fingerprints (``idempotency.py``)."""
 
 
 def runtime_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Runtime:

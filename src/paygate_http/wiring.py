@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -31,11 +32,11 @@ from paygate_core.ports import (
 from paygate_core.simulator import SimulatedProcessor
 from paygate_core.system import SystemClock, UUID7Ids
 from paygate_core.use_cases.auth import RegisterAdmin, TokenLifetimes
-from paygate_http.group_commit import GroupCommit
 from paygate_http.runtime import Offload, run_in_thread, run_inline
 from paygate_http.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
+    from paygate_adapters.sql.group_commit import GroupCommit
     from paygate_adapters.webhooks import WebhookDispatcher
 
 __all__ = [
@@ -90,8 +91,9 @@ class Database:
     engine: Any
     uow: UnitOfWorkFactory
     checkpointer: Any = None  # paygate_adapters.sql.checkpoint.WalCheckpointer (SQLite files)
+    schema: Any = None  # paygate_adapters.sql.SchemaUpgrade, when this opening migrates
 
-    _group_commit: Offload | None = attrs.field(default=None, init=False)
+    _group_commit: GroupCommit | None = attrs.field(default=None, init=False)
 
     @property
     def offload(self) -> Offload:
@@ -102,26 +104,41 @@ class Database:
 
     @property
     def offload_write(self) -> Offload:
-        """SQLite writes are group-committed on the event loop; PostgreSQL ones run in
-        worker threads, concurrently (ADR 0006)."""
+        """SQLite writes are group-committed on the event loop (``paygate_adapters.sql.
+        group_commit``); PostgreSQL ones run in worker threads, concurrently (ADR 0006)."""
         from paygate_adapters.sql import SqlUnitOfWorkFactory, is_sqlite
 
         if not is_sqlite(self.engine) or not isinstance(self.uow, SqlUnitOfWorkFactory):
             return self.offload
         if self._group_commit is None:
-            factory = self.uow
-            self._group_commit = GroupCommit(lambda: factory.batch(locked=True),
-                                             factory.writer_lock)
+            from paygate_adapters.sql.group_commit import GroupCommit
+
+            self._group_commit = GroupCommit(self.uow)
         return self._group_commit
 
     def ready(self) -> bool:
+        """The schema is up to date, the database answers and can write (``/ready``)."""
         from paygate_adapters.sql import database_ready
 
+        if self.schema is not None and not self.schema.done.is_set():
+            return False
         return database_ready(self.engine)
+
+    def when_ready(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the schema is up to date: now, or from the thread that
+        waits for the database (its errors are logged)."""
+        if self.schema is None:
+            callback()
+        else:
+            self.schema.when_done(callback)
 
     def close(self) -> None:
         from paygate_adapters.sql import SqlUnitOfWorkFactory
 
+        if self._group_commit is not None:  # a batch may be committing on its thread
+            self._group_commit.wait_for_commit()
+        if self.schema is not None:
+            self.schema.leave()
         if self.checkpointer is not None:
             self.checkpointer.stop()
         if isinstance(self.uow, SqlUnitOfWorkFactory):
@@ -130,19 +147,22 @@ class Database:
 
 
 def open_database(settings: Settings, *, migrate: bool = True) -> Database:
-    """Connect to ``settings.database_url`` and (by default) bring its schema up to date.
+    """Connect to ``settings.database_url`` and (by default) bring its schema up to date:
+    at once when the database answers, else from a thread that retries with backoff while
+    every unit of work answers ``StorageUnavailable`` (``paygate_adapters.sql.startup``).
     A SQLite file gets its WAL checkpointed by a thread of its own (``checkpoint.py``)."""
-    from paygate_adapters.sql import SqlUnitOfWorkFactory, create_database_engine, upgrade_schema
+    from paygate_adapters.sql import SqlUnitOfWorkFactory, create_database_engine
     from paygate_adapters.sql.checkpoint import WalCheckpointer
     from paygate_adapters.sql.engine import is_sqlite_file
+    from paygate_adapters.sql.startup import upgrade_in_background
 
     in_background = is_sqlite_file(settings.database_url)
     engine = create_database_engine(settings.database_url,
                                     checkpoint_in_background=in_background)
-    if migrate:
-        upgrade_schema(engine)
+    schema = upgrade_in_background(engine) if migrate else None
     checkpointer = WalCheckpointer(engine).start() if in_background else None
-    return Database(engine=engine, uow=SqlUnitOfWorkFactory(engine), checkpointer=checkpointer)
+    uow = SqlUnitOfWorkFactory(engine, schema_ready=schema.done if schema else None)
+    return Database(engine=engine, uow=uow, checkpointer=checkpointer, schema=schema)
 
 
 def build_dispatcher(settings: Settings, uow: UnitOfWorkFactory, *,

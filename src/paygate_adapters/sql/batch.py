@@ -15,8 +15,8 @@ opened it* uses the batch's connection: a writing one inside ``SAVEPOINT`` (its
 ``commit()`` is ``RELEASE``, leaving without it ``ROLLBACK TO``), a read-only one inside a
 savepoint that is always rolled back. Another thread's units of work are untouched: they
 queue on the writer lock as usual. Nothing a unit of work did is durable before the batch
-commits: whoever reports success must wait for the end of the ``with`` block (the HTTP
-layer's group commit does, ADR 0006).
+commits: whoever reports success must wait for the end of the ``with`` block (as
+``group_commit.GroupCommit`` does, ADR 0006).
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from sqlalchemy import Connection, Engine
 from paygate_adapters.sql.engine import BEGIN_MODE
 from paygate_adapters.sql.writer_lock import writer_lock
 
-__all__ = ["BatchAborted", "Savepoint", "WriteBatch", "open_batch", "open_batch_of"]
+__all__ = ["BatchAborted", "Savepoint", "WriteBatch", "leave_batch", "open_batch",
+           "open_batch_of"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -111,6 +112,13 @@ def open_batch_of(engine: Engine) -> WriteBatch | None:
     return batches.get(id(engine))
 
 
+def leave_batch(engine: Engine) -> None:
+    """This thread's units of work stop joining its open batch on ``engine``, so the rest of
+    the ``with`` block (the COMMIT) may run on another thread while this one goes on."""
+    batches: dict[int, WriteBatch] = getattr(_open, "batches", {})
+    batches.pop(id(engine), None)
+
+
 @contextmanager
 def open_batch(engine: Engine, *, locked: bool = False) -> Iterator[WriteBatch]:
     """Take the writer lock (unless the caller holds it already: ``locked``), ``BEGIN
@@ -134,5 +142,6 @@ def open_batch(engine: Engine, *, locked: bool = False) -> Iterator[WriteBatch]:
                 transaction.rollback()
             raise
         finally:
-            del batches[id(engine)]
+            if batches.get(id(engine)) is batch:  # not left already (``leave_batch``)
+                del batches[id(engine)]
         transaction.commit()

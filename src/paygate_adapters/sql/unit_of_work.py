@@ -9,13 +9,18 @@ so that waiting writers wake at once instead of polling; PostgreSQL locks the ro
 transaction on PostgreSQL); their ``commit()`` keeps nothing.
 Leaving without ``commit()`` rolls back: no row, no outbox event and no statistics delta
 survives.
+
+A database fault (connection lost or refused, disk full: faults.py) leaves a unit of work
+as the core's ``StorageUnavailable``, whether it happens on entering, in a statement or on
+``commit()``; other errors leave as they are.
 """
 
 from __future__ import annotations
 
+import threading
 import weakref
-from collections.abc import Mapping
-from contextlib import AbstractContextManager, ExitStack
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from types import TracebackType
 from typing import Any, Self
 
@@ -29,6 +34,7 @@ from paygate_adapters.sql.engine import (
     create_database_engine,
     is_sqlite_file,
 )
+from paygate_adapters.sql.faults import RETRY_AFTER, note_write_succeeded, storage_unavailable
 from paygate_adapters.sql.held_readers import HeldReaders
 from paygate_adapters.sql.idempotency import SqlIdempotencyStore
 from paygate_adapters.sql.outbox import SqlEventOutbox
@@ -37,6 +43,7 @@ from paygate_adapters.sql.prepared import Prepared
 from paygate_adapters.sql.stats import SqlStatsReader
 from paygate_adapters.sql.tokens import SqlTokenStore
 from paygate_adapters.sql.writer_lock import WriterLock, writer_lock
+from paygate_core.errors import StorageUnavailable
 
 __all__ = ["SqlUnitOfWork", "SqlUnitOfWorkFactory"]
 
@@ -66,6 +73,15 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         if self._context is not None:
             raise RuntimeError("a unit of work cannot be entered twice")
+        try:
+            return self._open()
+        except Exception as exc:
+            fault = self._fault(exc)
+            if fault is None:
+                raise
+            raise fault from exc
+
+    def _open(self) -> Self:
         batch = open_batch_of(self._writer)
         if batch is not None:  # batch.py: this thread's use cases share one transaction
             self._batch = batch
@@ -111,9 +127,25 @@ class SqlUnitOfWork:
         context, self._context = self._context, None
         if context is None:
             return
+        try:
+            self._close(context)
+        except Exception as cleanup:  # the connection may be gone: then so is the work
+            fault = self._fault(cleanup)
+            if fault is None:
+                raise
+            if exc is None:
+                raise fault from cleanup
+        if isinstance(exc, Exception) and not isinstance(exc, StorageUnavailable):
+            fault = self._fault(exc)
+            if fault is not None:
+                raise fault from exc
+
+    def _close(self, context: Context) -> None:
+        """Roll back what was not committed and give the connection back."""
         if self._batch is not None:
-            savepoint, self._savepoint, self._batch = self._savepoint, None, None
-            if savepoint is not None and savepoint.open:
+            savepoint, self._savepoint, batch = self._savepoint, None, self._batch
+            self._batch = None
+            if savepoint is not None and savepoint.open and not batch.aborted:
                 savepoint.rollback()
             return
         try:
@@ -121,6 +153,11 @@ class SqlUnitOfWork:
                 context.connection.rollback()
         finally:
             self._held.close()  # closes the connection, then lets the next writer in
+
+    def _fault(self, exc: Exception) -> StorageUnavailable | None:
+        """``exc`` as ``StorageUnavailable`` if it is a database fault (a writing unit of
+        work's is remembered for ``/ready``)."""
+        return storage_unavailable(exc, writer=None if self._read_only else self._writer)
 
     def _active(self) -> Context:
         if self._context is None:
@@ -140,6 +177,7 @@ class SqlUnitOfWork:
             return
         context.flush_rollup()
         context.connection.commit()
+        note_write_succeeded(self._writer)
 
     def rollback(self) -> None:
         context = self._active()
@@ -175,10 +213,15 @@ class SqlUnitOfWorkFactory:
     connections for their read-only units of work (``held_readers.py``). An in-memory
     SQLite database has one connection: its read-only units of work are read-only by
     convention only (scripts, not servers).
+
+    ``schema_ready``: set once the schema is up to date (``startup.SchemaUpgrade.done``);
+    until then every unit of work is refused with ``StorageUnavailable``.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, schema_ready: threading.Event | None = None,
+                 ) -> None:
         self.engine = engine
+        self._schema_ready = schema_ready
         self._reader = engine
         self._held_readers: HeldReaders | None = None
         if is_sqlite_file(engine.url):
@@ -187,6 +230,8 @@ class SqlUnitOfWorkFactory:
             weakref.finalize(self, _dispose, self._held_readers, self._reader)
 
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        if self._schema_ready is not None:
+            self._check_schema()
         return SqlUnitOfWork(self._reader if read_only else self.engine, read_only=read_only,
                              writer=self.engine, readers=self._held_readers)
 
@@ -194,16 +239,39 @@ class SqlUnitOfWorkFactory:
         """The first row of one read on its own, outside any unit of work. On a SQLite file
         it runs on this thread's held connection when that is idle, as its own implicit
         transaction: no pool checkout, no ``BEGIN``/``ROLLBACK`` round trip."""
-        held = self._held_readers.take() if self._held_readers is not None else None
-        if held is not None:
-            return statement.first_on_its_own(held, params)
-        with self._reader.connect() as connection:
-            return statement.first(connection, params)
+        if self._schema_ready is not None:
+            self._check_schema()
+        try:
+            held = self._held_readers.take() if self._held_readers is not None else None
+            if held is not None:
+                return statement.first_on_its_own(held, params)
+            with self._reader.connect() as connection:
+                return statement.first(connection, params)
+        except Exception as exc:
+            fault = storage_unavailable(exc)
+            if fault is None:
+                raise
+            raise fault from exc
 
-    def batch(self, *, locked: bool = False) -> AbstractContextManager[WriteBatch]:
+    def _check_schema(self) -> None:
+        if self._schema_ready is None or self._schema_ready.is_set():
+            self._schema_ready = None  # ready for good: no more checks
+            return
+        raise StorageUnavailable("The database is not available yet; retry shortly",
+                                 retry_after=RETRY_AFTER)
+
+    @contextmanager
+    def batch(self, *, locked: bool = False) -> Iterator[WriteBatch]:
         """Group commit (SQLite): see batch.py. ``locked``: the caller holds
-        ``writer_lock`` already."""
-        return open_batch(self.engine, locked=locked)
+        ``writer_lock`` already. A batch that fails with a fault is remembered for
+        ``/ready`` (faults.py); the error itself is the caller's to answer."""
+        try:
+            with open_batch(self.engine, locked=locked) as batch:
+                yield batch
+        except Exception as exc:
+            storage_unavailable(exc, writer=self.engine)
+            raise
+        note_write_succeeded(self.engine)
 
     @property
     def writer_lock(self) -> WriterLock:

@@ -37,6 +37,7 @@ import httpx
 from paygate_adapters.webhooks.recorder import OutcomeRecorder
 from paygate_adapters.webhooks.sender import DEFAULT_TIMEOUT, DeliveryResult, WebhookSender
 from paygate_adapters.webhooks.ssrf import Resolver, system_resolver
+from paygate_core.errors import StorageUnavailable
 from paygate_core.events import DeliveryStatus, WebhookAttempt, WebhookAttemptStatus
 from paygate_core.ports import Clock, Delivery, EventOutbox, IdGenerator, UnitOfWorkFactory
 
@@ -145,6 +146,7 @@ class WebhookDispatcher:
         self.lease_margin = lease_margin
         self._resolver = resolver
         self._ssl_context = httpx.create_ssl_context()  # loads the CA bundle once
+        self._storage_down = False  # a claim met StorageUnavailable: logged once per outage
 
     @property
     def max_attempts(self) -> int:
@@ -248,17 +250,33 @@ class WebhookDispatcher:
 
     async def _claim(self, limit: int) -> Sequence[Delivery]:
         try:
-            return await asyncio.to_thread(self._claim_due, limit)
+            claimed = await asyncio.to_thread(self._claim_due, limit)
+        except StorageUnavailable:
+            self._note_storage(down=True)
+            return ()
         except Exception:
             logger.exception("claiming due webhook events failed")
             return ()
+        self._note_storage(down=False)
+        return claimed
 
     async def _anything_due(self) -> bool:
         try:
             return await asyncio.to_thread(self._due_now)
+        except StorageUnavailable:
+            self._note_storage(down=True)
+            return False
         except Exception:
             logger.exception("looking for due webhook events failed")
             return False
+
+    def _note_storage(self, *, down: bool) -> None:
+        """One line when the database becomes unavailable, one when it is back: claims
+        keep being tried at the poll interval meanwhile."""
+        if down != self._storage_down:
+            self._storage_down = down
+            logger.warning("database unavailable; webhook deliveries wait" if down
+                           else "database available again; webhook deliveries resume")
 
     def _due_now(self) -> bool:
         with self._uow(read_only=True) as work:

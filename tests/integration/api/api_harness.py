@@ -1,8 +1,10 @@
-"""The payments API under test: ``create_app`` over a ``Paygate`` on a chosen backend.
+"""The payments API under test: the app ``paygate serve`` runs, on a chosen backend.
 
 ``Api`` bundles the Litestar ``TestClient``, the ``Paygate`` behind it (for setup through the
-core's own ports) and the clock, which tests move. Backends: ``memory`` (the core's in-memory
-adapters), ``sqlite`` and ``postgres`` (the SQL adapters, schema migrated by Alembic).
+core's own ports) and the clock, which tests move. Backends: ``sqlite`` and ``postgres``, the
+app exactly as ``paygate serve`` builds it (``Settings.from_env``, then ``create_app(settings)``:
+the SQL wiring, migrations, group commit on SQLite) with only the clock replaced; and
+``memory``, the core's in-memory adapters behind the same routes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from uuid import UUID
 
 import attrs
+from litestar import Litestar
 from litestar.testing import TestClient
 
 from paygate_core.gateway import Paygate
@@ -23,8 +26,9 @@ from paygate_core.ports import PaymentProcessor
 from paygate_core.testing import InMemoryStore, PlainPasswordHasher, SequentialIds
 from paygate_core.use_cases.auth import RegisterAdmin
 from paygate_http.app import create_app
+from paygate_http.runtime import RUNTIME_STATE_KEY, Runtime
 from paygate_http.settings import Settings
-from paygate_http.wiring import build_paygate, open_database
+from paygate_http.wiring import build_paygate
 
 BASE = "/paygate/api/v1"
 START = datetime(2026, 3, 14, 15, 9, 26, 535897, tzinfo=UTC)
@@ -56,13 +60,20 @@ class SteppingClock:
             self._now += delta
 
 
-def api_settings(**overrides: Any) -> Settings:
-    base: dict[str, Any] = {
-        "secret_key": SECRET, "api_rate_limit": None, "auth_rate_limit": None,
-        "bcrypt_rounds": 4, "cookie_secure": False, "simulator_seed": 7,
-        "log_level": "INFO",
-    }
-    return Settings(**{**base, **overrides})
+API_ENVIRONMENT = {
+    "PAYGATE_SECRET_KEY": SECRET, "PAYGATE_API_RATE_LIMIT": "0",
+    "PAYGATE_AUTH_RATE_LIMIT": "0", "PAYGATE_BCRYPT_ROUNDS": "4",
+    "PAYGATE_COOKIE_SECURE": "false", "PAYGATE_SIMULATOR_SEED": "7", "PAYGATE_LOG_LEVEL": "INFO",
+}
+"""The test server's environment: what ``paygate serve`` reads (``Settings.from_env``)."""
+
+
+def api_settings(database_url: str | None = None, **overrides: Any) -> Settings:
+    """``Settings.from_env`` over ``API_ENVIRONMENT`` (and the database), then ``overrides``."""
+    environment = dict(API_ENVIRONMENT)
+    if database_url is not None:
+        environment["PAYGATE_DATABASE_URL"] = database_url
+    return attrs.evolve(Settings.from_env(environment), **overrides)
 
 
 @attrs.frozen
@@ -176,32 +187,31 @@ def amount(text: str) -> Decimal:
 @contextmanager
 def running_api(backend: str, *, database_url: str | None = None,
                 processor: PaymentProcessor | None = None,
-                settings: Settings | None = None, direct_routes: bool = True,
-                ) -> Iterator[Api]:
-    """An ``Api`` on ``backend``; SQL backends need ``database_url``; ``direct_routes``
-    as ``create_app`` takes it (False: every request through Litestar)."""
+                settings: Settings | None = None) -> Iterator[Api]:
+    """An ``Api`` on ``backend``; SQL backends need ``database_url``; ``processor`` (memory
+    only) replaces the simulator."""
     clock = SteppingClock()
-    settings = settings or api_settings()
-    close = None
     if backend == "memory":
-        uow: Any = InMemoryStore().unit_of_work
-        ready = None
+        settings = settings or api_settings()
+        paygate = build_paygate(settings, InMemoryStore().unit_of_work, clock=clock,
+                                ids=SequentialIds(), hasher=PlainPasswordHasher())
+        if processor is not None:
+            paygate = attrs.evolve(paygate, processor=processor)
+        app = create_app(settings, paygate=paygate)
     else:
         assert database_url is not None
-        settings = attrs.evolve(settings, database_url=database_url)
-        database = open_database(settings)
-        uow, ready, close = database.uow, database.ready, database.close
-    paygate = build_paygate(settings, uow, clock=clock, ids=SequentialIds(),
-                            hasher=PlainPasswordHasher())
-    if processor is not None:
-        paygate = attrs.evolve(paygate, processor=processor)
-    app = create_app(settings, paygate=paygate, ready_check=ready, direct_routes=direct_routes)
-    try:
-        with TestClient(app, raise_server_exceptions=False) as client:
-            yield Api(client=client, paygate=paygate, clock=clock, backend=backend)
-    finally:
-        if close is not None:
-            close()
+        assert processor is None, "the SQL backends run the production wiring"
+        settings = attrs.evolve(settings, database_url=database_url) if settings \
+            else api_settings(database_url)
+        app = create_app(settings, clock=clock)
+        paygate = runtime_of_app(app).paygate
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield Api(client=client, paygate=paygate, clock=clock, backend=backend)
+
+
+def runtime_of_app(app: Litestar) -> Runtime:
+    runtime: Runtime = app.state[RUNTIME_STATE_KEY]
+    return runtime
 
 
 def uuid_text(number: int) -> str:

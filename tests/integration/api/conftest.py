@@ -1,5 +1,6 @@
-"""Fixtures of the payments API tests: an ``Api`` per test, on the in-memory adapters by
-default (fast) or parametrised over memory, SQLite and PostgreSQL (``backend_api``)."""
+"""Fixtures of the payments API tests: an ``Api`` per test, the app as ``paygate serve``
+builds it on a SQLite file (``api``), or parametrised over SQLite, PostgreSQL and the
+in-memory adapters (``backend_api``)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,15 @@ from api_harness import Api, Merchant, running_api
 
 
 @pytest.fixture
-def api() -> Iterator[Api]:
-    with running_api("memory") as running:
+def api(sqlite_url: str) -> Iterator[Api]:
+    with running_api("sqlite", database_url=sqlite_url) as running:
         yield running
 
 
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres), "memory"])
 def backend_api(request: pytest.FixtureRequest) -> Iterator[Api]:
-    """The same tests on every backend: the SQL adapters must behave like the reference."""
+    """The same tests on every backend: what is served in production (SQLite, PostgreSQL)
+    and the in-memory reference adapters must behave alike."""
     url = None
     if request.param == "sqlite":
         url = request.getfixturevalue("sqlite_url")

@@ -1,8 +1,11 @@
-"""Fixtures of the HTTP tests: the real app from ``create_app`` over in-memory adapters.
+"""Fixtures of the HTTP tests: the app as ``paygate serve`` builds it.
 
-``paygate`` is wired by ``paygate_http.wiring.build_paygate`` (bcrypt at 4 rounds, real JWTs)
-on an ``InMemoryStore`` with a ``FixedClock``; ``api`` is a ``TestClient`` with helpers for
-the base path and credentials. Rate limits are off unless a test turns them on.
+``settings`` come from ``Settings.from_env`` (bcrypt at 4 rounds, rate limits off unless a
+test turns them on) over a fresh SQLite file, or a PostgreSQL database (``backend``); each
+``make_api`` app is ``create_app(settings)`` with only the clock (a ``FixedClock``) replaced.
+``paygate`` is the same wiring opened beside the apps, for setup through the core's ports
+(as another worker process would be); ``api`` is a ``TestClient`` with helpers for the base
+path and credentials.
 """
 
 from __future__ import annotations
@@ -17,17 +20,27 @@ from http_harness import ADMIN_EMAIL, PASSWORD, SECRET, Api, AppFactory, with_pe
 from litestar.testing import TestClient
 
 from paygate_core.gateway import Paygate
-from paygate_core.testing import FixedClock, InMemoryStore
+from paygate_core.testing import FixedClock
 from paygate_core.use_cases.auth import RegisterAdmin
 from paygate_http import Settings, create_app
 from paygate_http.ratelimit import RateLimitStore
-from paygate_http.wiring import build_paygate
+from paygate_http.wiring import build_paygate, open_database
+
+HTTP_ENVIRONMENT = {
+    "PAYGATE_SECRET_KEY": SECRET, "PAYGATE_BCRYPT_ROUNDS": "4", "PAYGATE_COOKIE_SECURE": "false",
+    "PAYGATE_AUTH_RATE_LIMIT": "0", "PAYGATE_API_RATE_LIMIT": "0",
+}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    return url
 
 
 @pytest.fixture
-def settings() -> Settings:
-    return Settings(secret_key=SECRET, bcrypt_rounds=4, cookie_secure=False,
-                    auth_rate_limit=None, api_rate_limit=None)
+def settings(database_url: str) -> Settings:
+    return Settings.from_env({**HTTP_ENVIRONMENT, "PAYGATE_DATABASE_URL": database_url})
 
 
 @pytest.fixture
@@ -36,26 +49,27 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def store() -> InMemoryStore:
-    return InMemoryStore()
+def paygate(settings: Settings, clock: FixedClock) -> Iterator[Paygate]:
+    database = open_database(settings)
+    try:
+        yield build_paygate(settings, database.uow, clock=clock)
+    finally:
+        database.close()
 
 
 @pytest.fixture
-def paygate(settings: Settings, store: InMemoryStore, clock: FixedClock) -> Paygate:
-    return build_paygate(settings, store.unit_of_work, clock=clock)
-
-
-@pytest.fixture
-def make_api(settings: Settings, paygate: Paygate) -> Iterator[AppFactory]:
-    """Build another app (other settings, readiness probe, rate-limit store, peer address)."""
+def make_api(settings: Settings, clock: FixedClock, paygate: Paygate,
+             ) -> Iterator[AppFactory]:
+    """Build another app (other settings, readiness probe, rate-limit store, peer address)
+    on the same database (``paygate`` first: it migrates the schema)."""
     clients: list[TestClient[Any]] = []
 
     def make(*, peer: str | None = None, base_url: str = "http://testserver.local",
              ready_check: Callable[[], bool] | None = None,
              rate_limit_store: RateLimitStore | None = None,
              paygate_override: Paygate | None = None, **changes: Any) -> Api:
-        app = create_app(attrs.evolve(settings, **changes),
-                         paygate=paygate_override or paygate, ready_check=ready_check,
+        app = create_app(attrs.evolve(settings, **changes), clock=clock,
+                         paygate=paygate_override, ready_check=ready_check,
                          rate_limit_store=rate_limit_store)
         asgi: Any = app if peer is None else with_peer(app, peer)
         client = TestClient(asgi, base_url=base_url, raise_server_exceptions=False)

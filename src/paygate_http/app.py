@@ -12,69 +12,30 @@ date and wires the production adapters (``wiring.build_paygate``). Routes live u
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.enums import ScopeType
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
-from litestar.types import LifeSpanReceive, LifeSpanScope, LifeSpanSend, Receive, Scope, Send
 
 from paygate_core.gateway import Paygate
+from paygate_core.ports import Clock
 from paygate_http.controllers import API_CONTROLLERS, SERVICE_CONTROLLERS
-from paygate_http.controllers.orders import CREATE_ORDER
-from paygate_http.controllers.payments import PAY_ORDER
-from paygate_http.controllers.refunds import REFUND_PAYMENT
 from paygate_http.dependencies import DEPENDENCIES
-from paygate_http.direct_routes import DirectRoutes
 from paygate_http.errors import EXCEPTION_HANDLERS
 from paygate_http.json_body import MAX_BODY_BYTES
-from paygate_http.observability import AccessLines, RequestLog, configure_logging
+from paygate_http.observability import AccessLog, configure_logging
 from paygate_http.ratelimit import MemoryRateLimitStore, RateLimitStore, RedisRateLimitStore
 from paygate_http.runtime import RUNTIME_STATE_KEY, Offload, Runtime, run_in_thread
 from paygate_http.settings import Settings
 
-if TYPE_CHECKING:
-    from litestar.types import HTTPScope
-
-__all__ = ["API_BASE_PATH", "PaygateApp", "create_app"]
+__all__ = ["API_BASE_PATH", "create_app"]
 
 API_BASE_PATH = "/paygate/api/v1"
 API_VERSION = "1.0.0"
-
-
-class PaygateApp(Litestar):
-    """Litestar plus one access-log line and an ``X-Request-ID`` for every HTTP request,
-    including those no route matches (Litestar middleware only sees matched routes), and
-    the direct routes (``direct_routes``, ADR 0009) offered each request first."""
-
-    _access_lines: AccessLines | None = None  # made on the first request
-    direct_routes: DirectRoutes | None = None
-
-    async def __call__(self, scope: Scope | LifeSpanScope, receive: Receive | LifeSpanReceive,
-                       send: Send | LifeSpanSend) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await super().__call__(scope, receive, send)
-            return
-        lines = self._access_lines
-        if lines is None:
-            lines = self._access_lines = AccessLines()
-        http_scope = cast("HTTPScope", scope)
-        http_receive = cast("Receive", receive)
-        record = RequestLog(http_scope, lines)
-        try:
-            sending = record.wrap_send(cast("Send", send))
-            if self.direct_routes is not None:
-                declined = await self.direct_routes.serve(http_scope, http_receive, sending)
-                if declined is None:
-                    return
-                http_receive = declined
-            await super().__call__(scope, http_receive, sending)
-        finally:
-            record.finish()
 
 
 def create_app(settings: Settings, *, paygate: Paygate | None = None,
@@ -82,21 +43,21 @@ def create_app(settings: Settings, *, paygate: Paygate | None = None,
                rate_limit_store: RateLimitStore | None = None,
                offload: Offload | None = None,
                offload_write: Offload | None = None,
-               direct_routes: bool = True) -> Litestar:
+               clock: Clock | None = None) -> Litestar:
     """The ASGI application. ``paygate`` replaces the SQL wiring (e.g. in-memory adapters),
     ``ready_check`` the database probe of ``/ready``, ``rate_limit_store`` the store chosen
     from the settings (Redis when ``PAYGATE_REDIS_URL`` is set, else in-process),
     ``offload`` and ``offload_write`` how reading and writing use cases are called (default:
     for the SQLite wiring on the event loop, writes group-committed; in worker threads
-    otherwise; ADR 0006); ``direct_routes=False`` sends every request through Litestar
-    (ADR 0009; the tests compare both ways)."""
+    otherwise; ADR 0006); ``clock`` replaces the system clock of the
+    SQL wiring (tests that move time)."""
     configure_logging(settings.log_level)
     on_shutdown: list[Callable[[], Any]] = []
     if paygate is None:
         from paygate_http.wiring import build_paygate, open_database
 
         database = open_database(settings)
-        paygate = build_paygate(settings, database.uow)
+        paygate = build_paygate(settings, database.uow, clock=clock)
         ready_check = ready_check or database.ready
         offload = offload or database.offload
         offload_write = offload_write or database.offload_write
@@ -107,8 +68,11 @@ def create_app(settings: Settings, *, paygate: Paygate | None = None,
                       ready=ready_check or (lambda: True), offload=offload or run_in_thread,
                       offload_write=offload_write or offload or run_in_thread)
     api = Router(path=API_BASE_PATH, route_handlers=list(API_CONTROLLERS))
-    app = PaygateApp(
+    access_log = AccessLog()
+    return Litestar(
         route_handlers=[api, *SERVICE_CONTROLLERS],
+        middleware=[access_log.middleware],
+        before_send=[access_log.before_send],
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         request_max_body_size=MAX_BODY_BYTES,
@@ -119,13 +83,6 @@ def create_app(settings: Settings, *, paygate: Paygate | None = None,
         logging_config=None,
         debug=False,
     )
-    if direct_routes:
-        app.direct_routes = DirectRoutes(runtime, {
-            f"{API_BASE_PATH}/orders/": CREATE_ORDER,
-            f"{API_BASE_PATH}/payments/": PAY_ORDER,
-            f"{API_BASE_PATH}/refunds/": REFUND_PAYMENT,
-        })
-    return app
 
 
 def _state(runtime: Runtime) -> State:

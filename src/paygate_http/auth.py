@@ -57,7 +57,7 @@ async def authenticate(connection: Connection) -> Principal:
 
 
 async def authenticate_scope(scope: Scope, runtime: Runtime) -> Principal:
-    """``authenticate`` for a raw ASGI scope (``direct_routes`` has no ``Request``)."""
+    """``authenticate`` for a raw ASGI scope (middleware has no ``Request``)."""
     state = scope.setdefault("state", {})
     cached = state.get(_PRINCIPAL_KEY)
     if isinstance(cached, Principal):

@@ -2,9 +2,10 @@
 
 Every log line is one JSON object on stderr: ``ts``, ``level``, ``logger``, ``message``,
 plus the whitelisted ``fields`` a call passes with ``extra={"fields": {...}}``. Requests are
-logged once each by ``RequestLog`` (method, path without the query string, status,
-duration_ms, request_id, client). Headers, bodies, tokens, passwords and card data are never
-logged: nothing here ever receives them.
+logged once each by ``AccessLog`` (method, path, query when there is one, status,
+duration_ms, request_id, client). Headers, bodies, tokens and passwords are never logged:
+nothing here ever receives them. A card number in the path or query is masked
+(``mask_digits``).
 """
 
 from __future__ import annotations
@@ -17,14 +18,25 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
+from urllib.parse import unquote, unquote_plus
 
 import msgspec
+from litestar.enums import ScopeType
 
 if TYPE_CHECKING:
-    from litestar.types import Message, Scope, Send
+    from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
-__all__ = ["AccessLines", "JsonFormatter", "RequestLog", "configure_logging", "request_id_of"]
+__all__ = [
+    "MASK",
+    "AccessLines",
+    "AccessLog",
+    "JsonFormatter",
+    "RequestLog",
+    "configure_logging",
+    "mask_digits",
+    "request_id_of",
+]
 
 REQUEST_ID_HEADER = "x-request-id"
 _REQUEST_ID_NAME = REQUEST_ID_HEADER.encode()
@@ -32,6 +44,10 @@ _STATE_KEY = "paygate.request_id"
 _UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))  # the version nibble, the variant bits
 _UUID4_SET = (0x4000 << 64) | (0x8000 << 48)  # version 4, variant RFC 9562
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_RECORD_KEY = "paygate.request_log"
+_UNROUTED_KEY = "paygate.request_log.unrouted"
+_CARD_LIKE = re.compile(r"(?:\d[ -]?){12,}\d")  # 13+ digits, card-style spaces/dashes too
+MASK = "[masked]"
 _access_log = logging.getLogger("paygate.http.access")
 
 
@@ -141,39 +157,103 @@ def _incoming_request_id(scope: Scope) -> str:
 
 
 class RequestLog:
-    """Wraps one HTTP exchange: assigns the request id, echoes it, logs the outcome."""
+    """One HTTP exchange's record: its request id, status and start time."""
+
+    __slots__ = ("_lines", "_started", "path", "request_id", "scope", "status")
 
     def __init__(self, scope: Scope, lines: AccessLines) -> None:
         lines.started()
         self._lines = lines
         self.scope = scope
         self.request_id = _incoming_request_id(scope)
-        scope.setdefault("state", {})[_STATE_KEY] = self.request_id
-        self.path = scope.get("path")  # before routing strips a trailing slash
+        state = scope.setdefault("state", {})
+        state[_STATE_KEY] = self.request_id
+        state[_RECORD_KEY] = self
+        self.path = _logged_path(scope)
         self.status = 500
         self._started = time.perf_counter()
 
-    def wrap_send(self, send: Send) -> Send:
-        header = (_REQUEST_ID_NAME, self.request_id.encode())
-
-        async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                self.status = message["status"]
-                message["headers"] = [*message.get("headers", ()), header]
-            await send(message)
-
-        return sending
-
     def finish(self) -> None:
         client = self.scope.get("client")
-        self._lines.finished({
+        fields: dict[str, Any] = {
             "method": self.scope.get("method"),
             "path": self.path,
             "status": self.status,
             "duration_ms": round((time.perf_counter() - self._started) * 1000, 3),
             "request_id": self.request_id,
             "client": client[0] if client else None,
-        })
+        }
+        query = self.scope.get("query_string")
+        if query:
+            fields["query"] = mask_digits(unquote_plus(query.decode("latin-1")))
+        self._lines.finished(fields)
+
+
+class AccessLog:
+    """The access log and ``X-Request-ID`` of one app, on Litestar's two hooks into every
+    request:
+
+    - ``middleware`` (app-level): a matched route's record starts before the route's hooks
+      and handler, so errors they log quote the request id, and it ends when the route's
+      answer is out (or the route fails);
+    - ``before_send`` (the app's ``before_send`` hook, which wraps ``send`` for every
+      request): sets the status and appends the ``X-Request-ID`` header. Requests no route
+      takes (404 9001, 405 9002, CORS preflights) never reach a route's middleware: their
+      record starts with the answer and ends with its last body message.
+    """
+
+    def __init__(self) -> None:
+        self._lines = AccessLines()
+
+    def middleware(self, app: ASGIApp) -> ASGIApp:
+        lines = self._lines
+
+        async def logged(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != ScopeType.HTTP:
+                await app(scope, receive, send)
+                return
+            record = RequestLog(scope, lines)
+            try:
+                await app(scope, receive, send)
+            finally:
+                record.finish()
+
+        return logged
+
+    async def before_send(self, message: Message, scope: Scope) -> None:
+        kind = message["type"]
+        if kind == "http.response.start":
+            start = cast("HTTPResponseStartEvent", message)
+            record = scope["state"].get(_RECORD_KEY)
+            if record is None:  # no route took it: the record lives as long as the answer
+                record = scope["state"][_UNROUTED_KEY] = RequestLog(scope, self._lines)
+            record.status = start["status"]
+            start["headers"] = [*start.get("headers", ()),
+                                (_REQUEST_ID_NAME, record.request_id.encode())]
+        elif kind == "http.response.body" and not message.get("more_body", False):
+            unrouted = scope["state"].pop(_UNROUTED_KEY, None)
+            if unrouted is not None:
+                unrouted.finish()
+
+
+def mask_digits(text: str) -> str:
+    """``text`` with every run of 13 or more digits (a card number's length, 13 to 19, or
+    longer), single spaces or dashes between them included (``4111 1111 1111 1111``),
+    replaced by ``[masked]``; shorter runs (ids, amounts, limits) stay."""
+    return _CARD_LIKE.sub(MASK, text)
+
+
+def _logged_path(scope: Scope) -> str:
+    """The path as the client sent it, trailing slash included (routing rewrites
+    ``scope["path"]`` before a route's middleware runs), percent-decoded, digits masked."""
+    raw: bytes | None = scope.get("raw_path")
+    if raw:
+        path = raw.partition(b"?")[0].decode("latin-1")
+        if "%" in path:
+            path = unquote(path)
+    else:
+        path = scope.get("path", "")
+    return mask_digits(path)
 
 
 class AccessLines:

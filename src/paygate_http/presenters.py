@@ -6,11 +6,12 @@ IDs become strings, timestamps ``format_timestamp`` (RFC 3339, ``Z``), amounts
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from litestar import Response
+from litestar import Request, Response
 from litestar.enums import MediaType
+from litestar.response.base import ASGIResponse
 from litestar.serialization import encode_json
 
 from paygate_core.accounts import Merchant, MerchantAccount, Role, User
@@ -33,7 +34,14 @@ from paygate_http.schemas import (
     UserItem,
 )
 
+if TYPE_CHECKING:
+    from litestar import Litestar
+    from litestar.background_tasks import BackgroundTask, BackgroundTasks
+    from litestar.datastructures import Cookie
+    from litestar.types import Receive, Scope, Send, TypeEncodersMap
+
 __all__ = [
+    "EncodedJson",
     "access_data",
     "admin_registration",
     "answer",
@@ -56,10 +64,58 @@ def rendered(status_code: int, message: str, data: object) -> tuple[int, bytes]:
     return status_code, encode_json(success(message, data))
 
 
-def answer(rendered_answer: tuple[int, bytes]) -> Response[Any]:
+class EncodedJson(Response[bytes]):
+    """A JSON body already encoded (an answer made by ``rendered``), sent as it is.
+
+    Litestar's ``Response`` builds a general ``ASGIResponse`` for every answer (header
+    containers, cookie encoding, content checks). This one sends its two messages itself
+    with exactly the headers that would carry (``content-type``, ``content-length``), unless
+    the route or the response has anything more to send: then it is an ordinary
+    ``Response``."""
+
+    def __init__(self, status_code: int, body: bytes) -> None:
+        super().__init__(body, status_code=status_code, media_type=MediaType.JSON)
+
+    def to_asgi_response(self, app: Litestar | None, request: Request[Any, Any, Any], *,
+                         background: BackgroundTask | BackgroundTasks | None = None,
+                         cookies: Iterable[Cookie] | None = None,
+                         encoded_headers: Iterable[tuple[bytes, bytes]] | None = None,
+                         headers: dict[str, str] | None = None, is_head_response: bool = False,
+                         media_type: MediaType | str | None = None,
+                         status_code: int | None = None,
+                         type_encoders: TypeEncodersMap | None = None) -> ASGIResponse:
+        if (background or cookies or encoded_headers or headers or is_head_response
+                or self.background or self.cookies or self.headers):
+            return super().to_asgi_response(
+                app, request, background=background, cookies=cookies,
+                encoded_headers=encoded_headers, headers=headers,
+                is_head_response=is_head_response, media_type=media_type,
+                status_code=status_code, type_encoders=type_encoders)
+        return _EncodedJsonAnswer(cast("int", self.status_code), self.content)
+
+
+class _EncodedJsonAnswer(ASGIResponse):
+    """The ASGI side of ``EncodedJson``: no header containers, two ``send`` calls."""
+
+    def __init__(self, status_code: int, body: bytes) -> None:  # not super()'s: no containers
+        self.status_code = status_code
+        self.body = body
+        self.background = None
+        self.is_head_response = False
+
+    def encode_headers(self) -> list[tuple[bytes, bytes]]:
+        return [(b"content-type", b"application/json"),
+                (b"content-length", str(len(self.body)).encode())]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code,
+                    "headers": self.encode_headers()})
+        await send({"type": "http.response.body", "body": self.body, "more_body": False})
+
+
+def answer(rendered_answer: tuple[int, bytes]) -> EncodedJson:
     """The response for an answer made by ``rendered``."""
-    status_code, body = rendered_answer
-    return Response(body, status_code=status_code, media_type=MediaType.JSON)
+    return EncodedJson(*rendered_answer)
 
 
 def success(message: str, data: T) -> Success[T]:

@@ -18,14 +18,13 @@ from paygate_http import presenters
 from paygate_http.auth import merchant_only
 from paygate_http.dependencies import AnyRequest, PaygateDep, PrincipalDep
 from paygate_http.idempotency import IdempotencyMiddleware
-from paygate_http.json_body import JsonBody, JsonData, JsonObject
-from paygate_http.json_writes import JsonWrite
+from paygate_http.json_body import JsonObject
+from paygate_http.json_writes import JsonWrite, documented_write
 from paygate_http.params import Cursor, Limit, page_request
 from paygate_http.payment_docs import (
     BEARER_OR_KEY,
     DENIED,
     REPLAYED_HEADERS,
-    IdempotencyKey,
     route_errors,
 )
 from paygate_http.payment_schemas import CreateOrderRequest, OrderData, OrderDetailData
@@ -64,18 +63,15 @@ class OrdersController(Controller):
     before_request = staticmethod(merchant_only)
     security = BEARER_OR_KEY
 
-    @post("/", operation_id="createOrder", status_code=201, dto=JsonBody[CreateOrderRequest],
+    @post("/", operation_id="createOrder", status_code=201, **documented_write(CreateOrderRequest),
           middleware=[IdempotencyMiddleware], summary="Create an order",
           response_headers=REPLAYED_HEADERS,
           responses=route_errors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_AMOUNT, *DENIED,
                                body=True, idempotent=True))
-    async def create(self, request: AnyRequest, principal: PrincipalDep,
-                     data: JsonData = None, idempotency_key: IdempotencyKey = None,
-                     ) -> Response[Success[OrderData]]:
+    async def create(self, request: AnyRequest) -> Response[Success[OrderData]]:
         """``amount`` a JSON number or decimal string (never a float internally);
         ``currency`` defaults to INR and is returned uppercase."""
-        del idempotency_key  # handled by IdempotencyMiddleware; declared for the docs
-        return await CREATE_ORDER.answer(request, principal.require_merchant().id, data or {})
+        return await CREATE_ORDER.answer(request)
 
     @get("/", operation_id="listOrders", summary="List orders",
          responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED))

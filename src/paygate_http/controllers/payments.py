@@ -18,14 +18,13 @@ from paygate_http import presenters
 from paygate_http.auth import merchant_only
 from paygate_http.dependencies import AnyRequest, PaygateDep, PrincipalDep
 from paygate_http.idempotency import IdempotencyMiddleware
-from paygate_http.json_body import JsonBody, JsonData, JsonObject, optional_object
-from paygate_http.json_writes import JsonWrite
+from paygate_http.json_body import JsonObject, optional_object
+from paygate_http.json_writes import JsonWrite, documented_write
 from paygate_http.params import Cursor, Limit, page_request
 from paygate_http.payment_docs import (
     BEARER_OR_KEY,
     DENIED,
     REPLAYED_HEADERS,
-    IdempotencyKey,
     route_errors,
 )
 from paygate_http.payment_schemas import PaymentData, PaymentDetailData, PayOrderRequest
@@ -70,20 +69,17 @@ class PaymentsController(Controller):
     before_request = staticmethod(merchant_only)
     security = BEARER_OR_KEY
 
-    @post("/", operation_id="createPayment", status_code=201, dto=JsonBody[PayOrderRequest],
+    @post("/", operation_id="createPayment", status_code=201, **documented_write(PayOrderRequest),
           middleware=[IdempotencyMiddleware],
           summary="Pay an order by card", response_headers=REPLAYED_HEADERS,
           responses=route_errors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_CARD,
                                ErrorCode.ORDER_NOT_FOUND, ErrorCode.ORDER_ALREADY_PAID,
                                ErrorCode.PROCESSOR_UNAVAILABLE, *DENIED,
                                body=True, idempotent=True))
-    async def create(self, request: AnyRequest, principal: PrincipalDep,
-                     data: JsonData = None, idempotency_key: IdempotencyKey = None,
-                     ) -> Response[Success[PaymentData]]:
+    async def create(self, request: AnyRequest) -> Response[Success[PaymentData]]:
         """201 for an approved payment (``authorized``) and for a declined one (``failed``,
         with ``failure_reason``). The card number and CVV are never stored or returned."""
-        del idempotency_key  # handled by IdempotencyMiddleware; declared for the docs
-        return await PAY_ORDER.answer(request, principal.require_merchant().id, data or {})
+        return await PAY_ORDER.answer(request)
 
     @get("/", operation_id="listPayments", summary="List payments",
          responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED))

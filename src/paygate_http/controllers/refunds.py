@@ -16,14 +16,13 @@ from paygate_http import presenters
 from paygate_http.auth import merchant_only
 from paygate_http.dependencies import AnyRequest, PaygateDep, PrincipalDep
 from paygate_http.idempotency import IdempotencyMiddleware
-from paygate_http.json_body import JsonBody, JsonData, JsonObject
-from paygate_http.json_writes import JsonWrite
+from paygate_http.json_body import JsonObject
+from paygate_http.json_writes import JsonWrite, documented_write
 from paygate_http.params import Cursor, Limit, page_request
 from paygate_http.payment_docs import (
     BEARER_OR_KEY,
     DENIED,
     REPLAYED_HEADERS,
-    IdempotencyKey,
     route_errors,
 )
 from paygate_http.payment_schemas import CreateRefundRequest, RefundData, RefundDetailData
@@ -63,21 +62,18 @@ class RefundsController(Controller):
     before_request = staticmethod(merchant_only)
     security = BEARER_OR_KEY
 
-    @post("/", operation_id="createRefund", status_code=201, dto=JsonBody[CreateRefundRequest],
-          middleware=[IdempotencyMiddleware],
+    @post("/", operation_id="createRefund", status_code=201,
+          **documented_write(CreateRefundRequest), middleware=[IdempotencyMiddleware],
           summary="Refund a payment, fully or partly", response_headers=REPLAYED_HEADERS,
           responses=route_errors(ErrorCode.VALIDATION_FAILED, ErrorCode.PAYMENT_NOT_FOUND,
                                ErrorCode.PAYMENT_STATE_CONFLICT,
                                ErrorCode.INVALID_REFUND_AMOUNT, *DENIED,
                                body=True, idempotent=True))
-    async def create(self, request: AnyRequest, principal: PrincipalDep,
-                     data: JsonData = None, idempotency_key: IdempotencyKey = None,
-                     ) -> Response[Success[RefundDetailData]]:
+    async def create(self, request: AnyRequest) -> Response[Success[RefundDetailData]]:
         """Without ``amount``, refunds the whole refundable balance. Only ``authorized`` or
         ``captured`` payments (else 409 1012); the refunds of a payment never exceed its
         amount (422 1013). The payment becomes ``refunded`` when nothing is left."""
-        del idempotency_key  # handled by IdempotencyMiddleware; declared for the docs
-        return await REFUND_PAYMENT.answer(request, principal.require_merchant().id, data or {})
+        return await REFUND_PAYMENT.answer(request)
 
     @get("/", operation_id="listRefunds", summary="List refunds",
          responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED))

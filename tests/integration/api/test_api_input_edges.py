@@ -82,3 +82,61 @@ def test_a_soft_deleted_users_old_access_token_stays_dead_after_restore(api: Api
     assert restored.status_code == 200
     assert error_of(old_token) == (401, 1002)
     assert api.get("/merchants/me/", headers=merchant.key).status_code == 200
+
+
+# --- the write routes' bodies (POST orders/, payments/, refunds/) ------------------------------
+
+WRITE_ROUTES = ["/orders/", "/payments/", "/refunds/"]
+
+
+@pytest.mark.parametrize("path", WRITE_ROUTES)
+@pytest.mark.parametrize(("body", "answer"), [
+    (b"{", (400, 1004)), (b'{"amount": "1.00"} trailing', (400, 1004)),
+    (b'{"amount": "\xff"}', (400, 1004)), (b'{"amount": "1.00", "amount": "2.00"}', (400, 1004)),
+    (b"null", (422, 1004)), (b"[]", (422, 1004)), (b'"x"', (422, 1004)),
+])
+def test_a_malformed_write_body_is_a_1004_and_writes_nothing(
+        api: Api, path: str, body: bytes, answer: tuple[int, int]) -> None:
+    merchant = api.merchant()
+
+    assert error_of(api.post(path, body, headers=merchant.key)) == answer
+    assert api.get("/merchants/stats/", headers=merchant.key).json()["data"][
+        "total_orders"] == 0
+
+
+@pytest.mark.parametrize("path", WRITE_ROUTES)
+def test_a_write_body_is_read_only_after_authentication(api: Api, path: str) -> None:
+    assert error_of(api.post(path, b"{")) == (401, 1002)
+    assert error_of(api.post(path, b"{", headers=api.admin_headers())) == (403, 1003)
+
+
+@pytest.mark.parametrize("path", WRITE_ROUTES)
+def test_a_write_body_over_64_kib_is_413_announced_or_streamed(api: Api, path: str) -> None:
+    merchant = api.merchant()
+    body = b'{"receipt": "' + b"x" * 70_000 + b'"}'
+
+    def chunks() -> Iterator[bytes]:
+        yield from (body[i:i + 4096] for i in range(0, len(body), 4096))
+
+    assert error_of(api.post(path, body, headers=merchant.key)) == (413, 9003)
+    streamed = api.client.post(f"/paygate/api/v1{path}", content=chunks(),
+                               headers={**merchant.key, "Content-Type": "application/json"})
+    assert error_of(streamed) == (413, 9003)
+
+
+def test_an_empty_order_body_is_read_as_an_empty_object(api: Api) -> None:
+    merchant = api.merchant()
+
+    response = api.client.post("/paygate/api/v1/orders/", headers=merchant.key)
+
+    assert error_of(response) == (422, 1004)
+    assert response.json()["exception"]["meta"]["fields"] == {"amount": "is required"}
+
+
+def test_a_content_length_that_is_no_number_is_400(api: Api) -> None:
+    merchant = api.merchant()
+
+    response = api.client.post("/paygate/api/v1/orders/", content=b'{"amount": "1.00"}',
+                               headers={**merchant.key, "Content-Length": "ten"})
+
+    assert error_of(response) == (400, 1004)

@@ -16,7 +16,7 @@ from paygate_core.errors import ErrorCode
 from paygate_core.ports import UnitOfWork
 from paygate_http.error_docs import render_error_docs
 from paygate_http.errors import STATUS_BY_CODE
-from paygate_http.observability import AccessLines, configure_logging
+from paygate_http.observability import MASK, AccessLines, configure_logging
 from paygate_http.settings import Settings
 from paygate_http.wiring import build_paygate
 
@@ -165,6 +165,58 @@ def test_one_json_access_log_line_per_request_without_secrets(
     assert all(isinstance(line["duration_ms"], float) and line["request_id"] for line in lines)
     for secret in ("very-secret-password", access, response.json()["data"]["api_key"]):
         assert secret not in err
+
+
+def _access(err: str) -> list[dict[str, Any]]:
+    return [line for line in _log_lines(err) if line["logger"] == "paygate.http.access"]
+
+
+def test_unmatched_routes_and_wrong_methods_are_logged_with_their_request_id(
+        api: Api, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    missing = api.get("/nothing/here/", headers={"X-Request-ID": "lost-1"})
+    wrong = api.delete("auth/token/", headers={"X-Request-ID": "wrong-1"})
+
+    assert missing.headers["x-request-id"] == "lost-1"
+    assert wrong.headers["x-request-id"] == "wrong-1"
+    assert [(line["method"], line["path"], line["status"], line["request_id"])
+            for line in _access(capsys.readouterr().err)] == [
+        ("GET", "/nothing/here/", 404, "lost-1"),
+        ("DELETE", "/paygate/api/v1/auth/token/", 405, "wrong-1")]
+
+
+def test_card_numbers_in_the_path_or_query_are_masked_in_the_access_log(
+        api: Api, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    api.get("orders/4111111111111111/", api_key="pk_nope",
+            params={"q": "4111 1111 1111 1111", "card": "4111111111111111",
+                    "long": "41111111111111112222"})
+
+    err = capsys.readouterr().err
+    [line] = _access(err)
+    assert line["path"] == f"/paygate/api/v1/orders/{MASK}/"
+    assert line["query"] == f"q={MASK}&card={MASK}&long={MASK}"
+    assert "4111111111111111" not in err
+
+
+def test_digit_runs_shorter_than_a_card_number_stay_in_the_access_log(
+        api: Api, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    api.get("orders/411111111111/", api_key="pk_nope",
+            params={"limit": "123456789012", "on": "2026-12-03 10-30"})
+
+    [line] = _access(capsys.readouterr().err)
+    assert line["path"] == "/paygate/api/v1/orders/411111111111/"
+    assert line["query"] == "limit=123456789012&on=2026-12-03 10-30"
+
+
+def test_a_request_without_a_query_string_logs_no_query(
+        api: Api, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    api.get("/health")
+
+    [line] = _access(capsys.readouterr().err)
+    assert "query" not in line
 
 
 def test_access_lines_of_concurrent_requests_wait_for_the_turn_and_none_is_lost(

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, Uuid, bindparam, func, insert, select, update
+from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paygate_adapters.sql.context import Context
 from paygate_adapters.sql.prepared import Prepared
-from paygate_adapters.sql.rollup import order_column, pending_orders
 from paygate_adapters.sql.tables import merchant_stats_rollup, merchants, users
 from paygate_core.accounts import Merchant, MerchantAccount, Role, User
 from paygate_core.errors import EmailAlreadyRegistered
@@ -102,18 +101,12 @@ class SqlUsers:
             .where(users.c.role == role.value, users.c.deleted.is_(False))).scalar_one())
 
 
-def _rollup_total(counter: str, *, pending_orders_too: bool = False) -> Any:
-    """A merchant's all-time count from its day rollups (a few hundred rows at most), plus
-    on SQLite for orders the ones not folded in yet (``rollup.pending_orders``)."""
+def _rollup_total(counter: str) -> Any:
+    """A merchant's all-time count from its day rollups (a few hundred rows at most)."""
     rollup = merchant_stats_rollup
-    total: Any = (select(func.coalesce(func.sum(rollup.c[counter]), 0))
-                  .where(rollup.c.merchant_id == merchants.c.id, rollup.c.grain == "day")
-                  .scalar_subquery())
-    if pending_orders_too:
-        total = total + (pending_orders(func.count())
-                         .where(order_column("merchant_id", Uuid()) == merchants.c.id)
-                         .scalar_subquery())
-    return total.label(f"total_{counter}")
+    return (select(func.coalesce(func.sum(rollup.c[counter]), 0))
+            .where(rollup.c.merchant_id == merchants.c.id, rollup.c.grain == "day")
+            .scalar_subquery().label(f"total_{counter}"))
 
 
 def _summary(row: Row[Any]) -> MerchantSummary:
@@ -161,8 +154,7 @@ class SqlMerchants:
              ) -> Page[MerchantSummary]:
         self._c.flush_rollup()  # the totals come from the rollups
         stmt = (select(merchants, *_USER_COLUMNS,
-                       _rollup_total("orders", pending_orders_too=self._c.is_sqlite),
-                       _rollup_total("payments"))
+                       _rollup_total("orders"), _rollup_total("payments"))
                 .join(users, users.c.id == merchants.c.user_id))
         if not include_deleted:
             stmt = stmt.where(users.c.deleted.is_(False))

@@ -1,17 +1,15 @@
 """Statistics rollups: counters per merchant (and per shard of merchants) per hour, day and
 month and currency, kept in the same transaction as the rows they count (ADR 0003).
 
-On SQLite, triggers (migration 0002) update the rollups in the statement that writes the
-row; orders are folded in 64 at a time instead (migration 0004): the rollups count the
-orders up to ``rollup_fold.folded_through`` and readers add the others (``pending_orders``).
-On PostgreSQL every ``add`` of an order, payment or refund, and every payment update that
-changes its success category (only ``pending`` -> ``authorized`` or ``failed`` can), records
-a delta here; the unit of work writes the merged deltas just before it commits, with one
-cached ``INSERT ... ON CONFLICT DO UPDATE`` per table executed for the rows in key order:
-the rollup rows are locked only for the commit itself and always in the same order, so
-concurrent writers queue briefly on a busy hour's row instead of deadlocking. The global
-table splits each bucket into 16 shards (the last hex digit of the merchant id) so that
-merchants do not all queue on one row.
+On SQLite, per-row triggers (migrations 0002 and 0007) update the rollups in the statement
+that writes the order, payment or refund. On PostgreSQL every ``add`` of an order, payment
+or refund, and every payment update that changes its success category (only ``pending`` ->
+``authorized`` or ``failed`` can), records a delta here; the unit of work writes the merged
+deltas just before it commits, with one cached ``INSERT ... ON CONFLICT DO UPDATE`` per
+table executed for the rows in key order: the rollup rows are locked only for the commit
+itself and always in the same order, so concurrent writers queue briefly on a busy hour's
+row instead of deadlocking. The global table splits each bucket into 16 shards (the last hex
+digit of the merchant id) so that merchants do not all queue on one row.
 
 ``rebuild_stats_rollup`` recomputes both tables from the base tables (bulk loads, repairs).
 """
@@ -21,30 +19,22 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 from uuid import UUID
 
 from sqlalchemy import (
-    BigInteger,
-    ColumnElement,
     Connection,
     Executable,
-    Select,
     Table,
     bindparam,
-    func,
-    literal_column,
-    select,
     text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.types import TypeEngine
 
 from paygate_adapters.sql.tables import (
     COUNTERS,
     global_stats_rollup,
     merchant_stats_rollup,
-    rollup_fold,
 )
 from paygate_adapters.sql.types import UtcDateTime, to_minor
 from paygate_core.orders import Order
@@ -62,9 +52,6 @@ __all__ = [
     "TriggerMaintained",
     "ceil_to",
     "floor_to",
-    "folded_orders",
-    "order_column",
-    "pending_orders",
     "rebuild_stats_rollup",
     "shard_of",
 ]
@@ -75,31 +62,6 @@ GRAINS: Final = ("month", "day", "hour")
 Counts = dict[str, int]
 _MerchantKey = tuple[UUID, str, datetime, str]
 _GlobalKey = tuple[str, datetime, str, str]
-
-
-def _folded_through() -> ColumnElement[int]:
-    # No row reads as nothing folded (as the trigger reads it): emptied tables stay exact.
-    return func.coalesce(select(rollup_fold.c.folded_through)
-                         .where(rollup_fold.c.source == "orders").scalar_subquery(), 0)
-
-
-def folded_orders() -> ColumnElement[bool]:
-    """SQLite: the condition on ``orders`` rows for those the rollups count already."""
-    return literal_column("orders.rowid", BigInteger()) <= _folded_through()
-
-
-def pending_orders(*columns: ColumnElement[Any]) -> Select[Any]:
-    """``SELECT columns FROM orders`` over the SQLite orders the rollups do not count yet
-    (above ``rollup_fold``: at most 63). ``NOT INDEXED`` keeps SQLite on that rowid range
-    instead of a merchant's or a period's index over all of its orders; write the columns
-    of ``orders`` as ``order_column(name)``."""
-    return (select(*columns).select_from(text("orders NOT INDEXED"))
-            .where(literal_column("orders.rowid", BigInteger()) > _folded_through()))
-
-
-def order_column(name: str, type_: TypeEngine[Any]) -> ColumnElement[Any]:
-    """A column of ``pending_orders``' ``orders``."""
-    return literal_column(f"orders.{name}", type_)
 
 
 def floor_to(moment: datetime, grain: str) -> datetime:
@@ -149,8 +111,8 @@ class RollupRecorder(Protocol):
 
 
 class TriggerMaintained:
-    """SQLite: triggers keep the rollups in the statement that writes the row (migration
-    0002); with one writer at a time there is no lock order to protect by deferring."""
+    """SQLite: triggers keep the rollups in the statement that writes the row (migrations
+    0002 and 0007); with one writer at a time there is no lock order to protect by deferring."""
 
     records = False
 
@@ -327,8 +289,3 @@ def rebuild_stats_rollup(connection: Connection, now: datetime) -> None:
           FROM merchant_stats_rollup
          GROUP BY grain, bucket, {shard}, currency
     """).bindparams(now_param), {"now": now})  # noqa: S608 - constants, no input
-    if dialect == "sqlite":  # every order is counted now
-        connection.execute(text("INSERT INTO rollup_fold (source, folded_through) "
-                                "SELECT 'orders', COALESCE(max(rowid), 0) FROM orders "
-                                "WHERE true ON CONFLICT (source) DO UPDATE "
-                                "SET folded_through = excluded.folded_through"))

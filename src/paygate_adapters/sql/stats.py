@@ -4,10 +4,7 @@ A period is cut into whole months (month rollups), whole days and then whole hou
 edges (day and hour rollups) and the partial hours at its very ends (the base tables, over
 their ``created_at`` indexes), so one query reads a few hundred rollup rows per merchant, a
 few thousand for the whole platform, plus two partial hours of raw rows, however many
-payments there are. On SQLite the rollups count orders only up to ``rollup_fold``'s rowid
-(migration 0004 folds them 64 at a time): orders above it, at most 63, are counted from
-``orders`` for the whole period instead, and the partial hours count only those below.
-The figures are the in-memory reference's:
+payments there are. The figures are the in-memory reference's:
 ``successful`` = authorized, captured or refunded; ``canceled`` = failed; volumes per
 currency with a successful payment or a refund, paid amounts including later-refunded ones.
 """
@@ -35,17 +32,9 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.types import CHAR
 
 from paygate_adapters.sql.context import Context
-from paygate_adapters.sql.rollup import (
-    GRAINS,
-    ceil_to,
-    floor_to,
-    folded_orders,
-    order_column,
-    pending_orders,
-)
+from paygate_adapters.sql.rollup import GRAINS, ceil_to, floor_to
 from paygate_adapters.sql.tables import (
     COUNTERS,
     global_stats_rollup,
@@ -98,8 +87,6 @@ Shape = tuple[tuple[str, bool, bool], ...]
 _ZERO: ColumnElement[int] = literal_column("0", BigInteger())
 _SUCCESSFUL = [status.value for status in SUCCESSFUL]
 _MERCHANT = bindparam("merchant_id", type_=Uuid())
-Period = tuple[bool, bool]
-"""Whether the period has a start and an end."""
 
 
 def _within(column: Any, bounds: Bounds) -> list[ColumnElement[bool]]:
@@ -112,13 +99,10 @@ def _within(column: Any, bounds: Bounds) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _base_selects(per_merchant: bool, bounds: Bounds, folded: bool) -> list[Select[Any]]:
-    """The counters of raw rows created in the span, per currency (with ``folded``, only
-    the orders the rollups also count: the others are ``_pending_orders``)."""
+def _base_selects(per_merchant: bool, bounds: Bounds) -> list[Select[Any]]:
+    """The counters of raw rows created in the span, per currency."""
     def where(table: Table) -> list[ColumnElement[bool]]:
         mine = [table.c.merchant_id == _MERCHANT] if per_merchant else []
-        if folded and table is orders:
-            mine.append(folded_orders())
         return mine + _within(table.c.created_at, bounds)
 
     successful = payments.c.status.in_(_SUCCESSFUL)
@@ -140,24 +124,6 @@ def _base_selects(per_merchant: bool, bounds: Bounds, folded: bool) -> list[Sele
     ]
 
 
-def _pending_orders(per_merchant: bool, period: Period) -> Select[Any]:
-    """Orders of the period not folded into the rollups yet (SQLite), per currency."""
-    has_start, has_end = period
-    currency, created_at = order_column("currency", CHAR(3)), order_column(
-        "created_at", UtcDateTime())
-    conditions: list[ColumnElement[bool]] = []
-    if per_merchant:
-        conditions.append(order_column("merchant_id", Uuid()) == _MERCHANT)
-    if has_start:
-        conditions.append(created_at >= bindparam("period_start", type_=UtcDateTime()))
-    if has_end:
-        conditions.append(created_at < bindparam("period_end", type_=UtcDateTime()))
-    counts = {"orders": func.count()}
-    return (pending_orders(currency.label("currency"),
-                           *[counts.get(name, _ZERO).label(name) for name in COUNTERS])
-            .where(*conditions).group_by(currency))
-
-
 def _rollup_select(per_merchant: bool, grain: str, bounds: Bounds) -> Select[Any]:
     table = merchant_stats_rollup if per_merchant else global_stats_rollup
     conditions = [table.c.grain == grain, *_within(table.c.bucket, bounds)]
@@ -168,25 +134,22 @@ def _rollup_select(per_merchant: bool, grain: str, bounds: Bounds) -> Select[Any
 
 
 @functools.cache
-def _statement(per_merchant: bool, shape: Shape, folded: Period | None) -> Select[Any]:
-    """One SQL statement per shape, built once: building it costs more than running it.
-    ``folded``: the rollups hold orders up to ``rollup_fold`` only (SQLite); the period."""
+def _statement(per_merchant: bool, shape: Shape) -> Select[Any]:
+    """One SQL statement per shape, built once: building it costs more than running it."""
     parts: list[Select[Any]] = []
     for index, (source, has_start, has_end) in enumerate(shape):
         bounds = (index, has_start, has_end)
         if source == "base":
-            parts.extend(_base_selects(per_merchant, bounds, folded is not None))
+            parts.extend(_base_selects(per_merchant, bounds))
         else:
             parts.append(_rollup_select(per_merchant, source, bounds))
-    if folded is not None:
-        parts.append(_pending_orders(per_merchant, folded))
     activity = union_all(*parts).subquery("activity")
     return (select(activity.c.currency,
                    *[func.sum(activity.c[name]).label(name) for name in COUNTERS])
             .group_by(activity.c.currency).order_by(activity.c.currency))
 
 
-def _stats_query(merchant_id: UUID | None, period: StatsPeriod, *, folded_orders: bool,
+def _stats_query(merchant_id: UUID | None, period: StatsPeriod,
                  ) -> tuple[Select[Any], dict[str, Any]] | None:
     start = as_utc(period.start) if period.start is not None else None
     end = as_utc(period.end) if period.end is not None else None
@@ -200,14 +163,7 @@ def _stats_query(merchant_id: UUID | None, period: StatsPeriod, *, folded_orders
         if span_end is not None:
             params[f"end_{index}"] = span_end
     shape = tuple((source, lo is not None, hi is not None) for source, lo, hi in spans)
-    folded: Period | None = None
-    if folded_orders:
-        folded = (start is not None, end is not None)
-        if start is not None:
-            params["period_start"] = start
-        if end is not None:
-            params["period_end"] = end
-    return _statement(merchant_id is not None, shape, folded), params
+    return _statement(merchant_id is not None, shape), params
 
 
 def _to_stats(rows: list[Any]) -> PaymentStats:
@@ -235,7 +191,7 @@ class SqlStatsReader:
 
     def _stats(self, merchant_id: UUID | None, period: StatsPeriod) -> PaymentStats:
         self._c.flush_rollup()  # this unit of work's own writes count too
-        query = _stats_query(merchant_id, period, folded_orders=self._c.is_sqlite)
+        query = _stats_query(merchant_id, period)
         rows = [] if query is None else list(self._c.connection.execute(*query))
         return _to_stats(rows)
 

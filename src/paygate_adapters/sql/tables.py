@@ -45,7 +45,6 @@ __all__ = [
     "refresh_tokens",
     "refunds",
     "revoked_access_tokens",
-    "rollup_fold",
     "users",
     "webhook_attempts",
     "webhook_events",
@@ -285,12 +284,4 @@ global_stats_rollup = Table(
     *_timestamps(),
     PrimaryKeyConstraint("grain", "bucket", "shard", "currency"),
     CheckConstraint(_in("grain", _GRAINS), name="grain"),
-)
-
-# SQLite: the highest order rowid the rollups count (migration 0004); the rest are read from
-# ``orders``. Unused on PostgreSQL, whose writers fold their rollup deltas at commit.
-rollup_fold = Table(
-    "rollup_fold", metadata,
-    Column("source", String(16), primary_key=True),
-    Column("folded_through", BigInteger(), nullable=False),
 )

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from paygate_adapters.sql import SqlUnitOfWorkFactory, rebuild_stats_rollup
 from paygate_adapters.sql.stats import plan_period
@@ -31,10 +31,6 @@ from paygate_core.testing.contract import Builder, assert_identical, write
 START = datetime(2026, 6, 1, tzinfo=UTC)
 SPAN = timedelta(days=62, hours=5)
 _AMOUNTS = {"USD": ("0.01", "10.50", "999.99"), "JPY": ("1", "1500"), "KWD": ("12.345",)}
-# SQLite folds orders into the rollups 64 at a time (migration 0004): 600 orders make nine
-# folds and leave 24 orders that the statistics must count from the orders table itself.
-ORDERS = 600
-FOLD_EVERY = 64
 
 
 def _moment(rng: random.Random) -> datetime:
@@ -53,7 +49,7 @@ def _dataset(seed: int) -> tuple[list[Merchant], list[object], list[Payment]]:
     merchants = [b.merchant(u) for u in users]
     rows: list[object] = [*users, *merchants]
     pending: list[Payment] = []
-    for _ in range(ORDERS):
+    for _ in range(200):
         code = rng.choice(sorted(_AMOUNTS))
         order = b.order(rng.choice(merchants), Money.of(rng.choice(_AMOUNTS[code]), code),
                         created_at=_moment(rng))
@@ -117,37 +113,33 @@ def test_stats_equal_the_reference_for_any_period(
                              expected.stats.merchant_stats(merchant.id, period))
 
 
-def _rollups(engine: Engine) -> dict[str, list[Any]]:
-    with engine.connect() as connection:
-        return {
-            table.name: sorted(
-                tuple(row) for row in connection.execute(
-                    select(*[c for c in table.c if c.name not in ("created_at", "updated_at")]))
-                if any(getattr(row, name) for name in COUNTERS))
-            for table in (merchant_stats_rollup, global_stats_rollup)
-        }
+def _rollups(connection: Connection) -> dict[str, list[Any]]:
+    return {
+        table.name: sorted(
+            tuple(row) for row in connection.execute(
+                select(*[c for c in table.c if c.name not in ("created_at", "updated_at")]))
+            if any(getattr(row, name) for name in COUNTERS))
+        for table in (merchant_stats_rollup, global_stats_rollup)
+    }
 
 
-def _up_to_the_next_fold(merchants: list[Merchant], factory: SqlUnitOfWorkFactory) -> None:
-    """More orders until their count is a multiple of 64: on SQLite the last one's insert
-    folds every order not in the rollups yet into them."""
-    rng = random.Random(11)
-    b = Builder(first_id=10**6)
-    orders = [b.order(rng.choice(merchants), Money.of("1.00", "USD"), created_at=_moment(rng))
-              for _ in range(-ORDERS % FOLD_EVERY)]
-    write(factory, *orders)
+def _kept_and_rebuilt_rollups(engine: Engine) -> tuple[dict[str, list[Any]], ...]:
+    """The rollups as the transactions kept them, and as rebuilt from the base tables (in a
+    transaction rolled back: the database is left as it was)."""
+    with engine.connect() as connection, connection.begin() as transaction:
+        kept = _rollups(connection)
+        rebuild_stats_rollup(connection, datetime.now(UTC))
+        rebuilt = _rollups(connection)
+        transaction.rollback()
+    return kept, rebuilt
 
 
 def test_rollups_kept_by_each_transaction_equal_the_rebuilt_ones(
         stores: tuple[list[Merchant], UnitOfWorkFactory, SqlUnitOfWorkFactory],
         engine: Engine) -> None:
-    merchants, _, sql = stores
-    _up_to_the_next_fold(merchants, sql)
-    kept = _rollups(engine)
+    kept, rebuilt = _kept_and_rebuilt_rollups(engine)
     assert kept["merchant_stats_rollup"]
-    with engine.begin() as connection:
-        rebuild_stats_rollup(connection, datetime.now(UTC))
-    assert _rollups(engine) == kept
+    assert kept == rebuilt
 
 
 def test_a_settled_pending_payment_moves_between_the_stats_categories(
@@ -207,9 +199,10 @@ def test_planned_spans_tile_the_period_exactly(start: datetime | None,
     assert max(counts["day"], counts["hour"], counts["base"]) <= 2
 
 
-def test_migration_0004_folds_orders_in_and_out_exactly(sqlite_url: str) -> None:
-    """Orders counted by 0002's per-row trigger stay counted once after 0004; orders written
-    under 0004 are folded every 64th; going back to 0003 folds the pending ones in."""
+def test_migration_0007_counts_every_order_once_up_and_down(sqlite_url: str) -> None:
+    """Orders written under 0006 (folded into the rollups 64 at a time, the rest pending)
+    are each counted once after 0007's per-row trigger takes over, and again after going
+    back to 0006 and up to 0007."""
     from alembic import command
 
     from paygate_adapters.sql import create_database_engine
@@ -221,42 +214,50 @@ def test_migration_0004_folds_orders_in_and_out_exactly(sqlite_url: str) -> None
     b = Builder()
     users = [b.user() for _ in range(2)]
     merchants = [b.merchant(user) for user in users]
+    written = 0
 
     def orders(count: int) -> None:
+        nonlocal written
         write(sql, *[b.order(rng.choice(merchants), Money.of("2.00", "JPY"),
                              created_at=_moment(rng)) for _ in range(count)])
+        written += count
 
     def migrate(revision: str, *, down: bool = False) -> None:
         with engine.begin() as connection:
             step = command.downgrade if down else command.upgrade
             step(alembic_config(connection), revision)
 
-    def total_orders() -> int:
-        with sql(read_only=True) as uow:
-            return uow.stats.global_stats(StatsPeriod()).payments.total_orders
+    def rollups_equal_a_rebuild() -> bool:
+        kept, rebuilt = _kept_and_rebuilt_rollups(engine)
+        return kept == rebuilt
 
-    def listed_orders() -> int:  # the admin list's per-merchant totals
+    def counted_everywhere() -> bool:  # the statistics and the admin list's totals
         with sql(read_only=True) as uow:
-            return sum(item.total_orders for item in uow.merchants.list(PageRequest()).items)
-
-    def rebuilt_equal_kept() -> bool:
-        kept = _rollups(engine)
-        with engine.begin() as connection:
-            rebuild_stats_rollup(connection, datetime.now(UTC))
-        return _rollups(engine) == kept
+            total = uow.stats.global_stats(StatsPeriod()).payments.total_orders
+            listed = sum(item.total_orders for item in uow.merchants.list(PageRequest()).items)
+        return total == listed == written
 
     try:
-        migrate("0003")
+        migrate("0006")
         write(sql, *users, *merchants)
-        orders(300)
-        migrate("head")
-        assert rebuilt_equal_kept()  # 300 counted by the old trigger, none pending
-        orders(300)  # folded up to the 576th; 24 pending
-        assert total_orders() == listed_orders() == 600
-        migrate("0003", down=True)  # folds the 24 in; 0002's trigger counts new ones
-        orders(2)
-        migrate("head")
-        assert rebuilt_equal_kept()
-        assert total_orders() == 602
+        orders(100)  # folded up to the 64th
+        assert not rollups_equal_a_rebuild()
+        orders(28)  # the 128th folds the rest
+        assert rollups_equal_a_rebuild()
+        orders(10)  # pending
+        migrate("0007")
+        assert rollups_equal_a_rebuild()
+        orders(50)
+        assert rollups_equal_a_rebuild()
+        assert counted_everywhere()
+        migrate("0006", down=True)
+        orders(68)  # the 192nd and the 256th fold these in
+        assert rollups_equal_a_rebuild()
+        orders(5)  # pending
+        migrate("0007")
+        assert rollups_equal_a_rebuild()
+        orders(3)
+        assert rollups_equal_a_rebuild()
+        assert counted_everywhere()
     finally:
         engine.dispose()

@@ -9,25 +9,20 @@ it touches no other test's database. Every process is stopped by its PID.
 from __future__ import annotations
 
 import glob
-import json
 import os
 import pwd
-import queue
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import attrs
 import httpx
 
+from cli_process import PaygateProcess
 from paygate_adapters.sql import SqlUnitOfWorkFactory, create_database_engine, upgrade_schema
 from paygate_core import RegisterMerchant
 from paygate_http import Settings
@@ -109,76 +104,19 @@ class PrivatePostgres:
 # --- paygate serve --------------------------------------------------------------------------
 
 
-class ServeProcess:
-    """``python -m paygate_http.cli serve --port 0``; its stderr lines are kept."""
+class ServeProcess(PaygateProcess):
+    """``python -m paygate_http.cli serve --port 0`` on ``database_url``."""
 
     def __init__(self, database_url: str, *args: str) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_")}
         env.update(PAYGATE_DATABASE_URL=database_url, PAYGATE_SECRET_KEY=SECRET,
                    PAYGATE_BCRYPT_ROUNDS="4", PAYGATE_COOKIE_SECURE="false",
                    PAYGATE_LOG_LEVEL="INFO", PAYGATE_API_RATE_LIMIT="0")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "paygate_http.cli", "serve", "--port", "0", *args],
-            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, text=True)
-        self.lines: list[str] = []
-        self._logs: queue.Queue[dict[str, Any]] = queue.Queue()
-        self._lock = threading.Lock()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def _read(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            with self._lock:
-                self.lines.append(line)
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(entry, dict):
-                self._logs.put(entry)
-
-    def output(self) -> str:
-        with self._lock:
-            return "".join(self.lines)
-
-    def logs(self) -> list[dict[str, Any]]:
-        entries = []
-        for line in self.output().splitlines():
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(entry, dict):
-                entries.append(entry)
-        return entries
+        super().__init__(["serve", "--port", "0", *args], env)
 
     def url(self, timeout: float = 30.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                entry = self._logs.get(timeout=0.1)
-            except queue.Empty:
-                assert self.process.poll() is None, f"serve exited: {self.output()[-3000:]}"
-                continue
-            if entry.get("message") == "listening":
-                return str(entry["url"])
-        raise AssertionError(f"serve never listened: {self.output()[-3000:]}")
-
-    def stop(self, timeout: float = 15.0) -> None:
-        if self.process.poll() is None:
-            os.kill(self.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.kill(self.pid, signal.SIGKILL)
-            self.process.wait(10)
-        self._reader.join(5)
+        """Its base URL once it listens (it may answer 503 until the database is up)."""
+        return self.listening_url(timeout)
 
 
 def wait_for_status(client: httpx.Client, path: str, status: int, timeout: float) -> bool:
@@ -306,10 +244,3 @@ def poll_ready(base_url: str, stop: threading.Event, seen: list[tuple[float, int
             except httpx.TransportError:
                 seen.append((time.monotonic(), -1))
             stop.wait(0.1)
-
-
-def deadline_loop(timeout: float, step: float = 0.1) -> Iterator[None]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        yield
-        time.sleep(step)

@@ -50,8 +50,8 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from uuid import uuid4
 
@@ -261,29 +261,10 @@ def bench_sqlite(options: Options, deliveries: Deliveries, tmp: Path) -> list[Me
     return measures
 
 
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    """A throw-away PostgreSQL database beside ``admin_url``'s, dropped afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"paygate_bench_http_{uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
-
-
 def bench_postgres(options: Options, deliveries: Deliveries) -> list[Measure]:
     """``POST orders/`` on 1 and on 2 workers side by side, one database, taking turns."""
-    with postgres_database(options.postgres_admin_url) as database_url, ExitStack() as stack:
+    with servers.postgres_database(options.postgres_admin_url,
+                                  "paygate_bench_http") as database_url, ExitStack() as stack:
         env = paygate_env(database_url, options)
         urls = {workers: stack.enter_context(servers.paygate_server(env, workers))
                 for workers in (1, 2)}

@@ -117,6 +117,29 @@ def paygate_server(env: dict[str, str], workers: int) -> Iterator[str]:
 
 
 @contextmanager
+def postgres_database(admin_url: str, prefix: str) -> Iterator[str]:
+    """A throw-away PostgreSQL database ``prefix_<random>`` beside ``admin_url``'s, dropped
+    afterwards; yields its URL."""
+    from uuid import uuid4
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"{prefix}_{uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@contextmanager
 def webhook_receiver() -> Iterator[str]:
     """A local webhook receiver answering 200 at once; yields its base URL."""
     port = free_port()

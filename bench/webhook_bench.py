@@ -30,11 +30,12 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import attrs
 import httpx
 
+from bench import servers
 from paygate_adapters.sql import SqlUnitOfWorkFactory, create_database_engine, upgrade_schema
 from paygate_adapters.webhooks import WebhookDispatcher
 from paygate_adapters.webhooks.dispatcher import DEFAULT_MIN_POLL_INTERVAL, DEFAULT_POLL_INTERVAL
@@ -147,22 +148,8 @@ def _database(kind: str, postgres_url: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite:///{tmp}/bench.db"
         return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"paygate_bench_{uuid4().hex[:12]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(postgres_url).set(database=name).render_as_string(
-                hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
+    with servers.postgres_database(postgres_url, "paygate_bench") as url:
+        yield url
 
 
 def dispatcher_process(url: str, polling: Polling, ready: Any, stop: Any) -> None:

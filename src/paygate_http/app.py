@@ -18,13 +18,13 @@ from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 
 from paygate_core.gateway import Paygate
 from paygate_core.ports import Clock
 from paygate_http.controllers import API_CONTROLLERS, SERVICE_CONTROLLERS
 from paygate_http.dependencies import DEPENDENCIES
+from paygate_http.docs_ui import DOCS_PATH, SwaggerUIPage, docs_router
 from paygate_http.errors import EXCEPTION_HANDLERS
 from paygate_http.json_body import MAX_BODY_BYTES
 from paygate_http.observability import AccessLog, configure_logging
@@ -116,8 +116,9 @@ def _openapi() -> OpenAPIConfig:
         description="A payment gateway: merchants, orders, payments, refunds and webhooks. "
                     "Every answer uses the envelope {success, message, data} or "
                     "{success: false, exception: {code, message, description, meta}}.",
-        path="/schema",
-        render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+        path=DOCS_PATH,
+        openapi_router=docs_router(),  # Swagger UI's assets, JSON 404s (docs_ui)
+        render_plugins=[SwaggerUIPage()],
         components=Components(security_schemes={
             "BearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT",
                                          description="Access token from auth/token/"),

@@ -10,13 +10,23 @@ import textwrap
 HYPOTHESIS_MODULES = {"paygate_core.testing.strategies", "paygate_core.testing.contract"}
 ALLOWED_ROOTS = {"attr", "attrs", "paygate_core", "__main__"}
 
+# A skipped package is skipped with its submodules: walking into it would import it.
 IMPORT_EVERYTHING = textwrap.dedent("""
     import importlib, json, pkgutil, sys
     before = set(sys.modules)  # the interpreter's own start-up (site hooks included)
     import paygate_core
     skip = set(json.loads(sys.argv[1]))
-    names = sorted(m.name for m in pkgutil.walk_packages(paygate_core.__path__, "paygate_core.")
-                   if m.name not in skip)
+
+    def walk(path, prefix):
+        for module in pkgutil.iter_modules(path, prefix):
+            if module.name in skip:
+                continue
+            yield module.name
+            if module.ispkg:
+                package = importlib.import_module(module.name)
+                yield from walk(package.__path__, module.name + ".")
+
+    names = sorted(walk(paygate_core.__path__, "paygate_core."))
     for name in names:
         importlib.import_module(name)
     pulled = set(sys.modules) - before

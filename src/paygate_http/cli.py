@@ -9,6 +9,16 @@ A database that does not answer yet is waited for, with backoff and one log line
 (``paygate_adapters.sql.startup``): ``serve`` listens meanwhile (``/health`` 200, ``/ready``
 503, the API 503 9005) and migrates in the background; ``worker`` waits until it can
 start; ``migrate`` and ``create-admin`` give up after ``ONE_SHOT_WAIT`` seconds (exit 1).
+
+Every failure a user can cause ends the command with one ``paygate: ...`` line on stderr,
+never a traceback: exit status 2 for something unusable given to the command (a setting,
+an argument, the admin's password or no way to read it), 1 when the command cannot do its
+work (the database stays unavailable, the email is already registered).
+
+``create-admin`` takes the password from the first line of standard input
+(``--password-stdin``), else from ``PAYGATE_ADMIN_PASSWORD``, else by asking twice on the
+terminal; without a terminal it stops (exit 2) instead of waiting for an answer nobody can
+type. The password and the other arguments are checked before the database is waited for.
 """
 
 from __future__ import annotations
@@ -24,7 +34,8 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from paygate_core.errors import PaygateError
+from paygate_core.accounts import normalise_email, validate_name, validate_password
+from paygate_core.errors import PaygateError, ValidationFailed
 from paygate_core.use_cases.auth import RegisterAdmin
 from paygate_http.observability import configure_logging
 from paygate_http.settings import Settings, SettingsError
@@ -32,10 +43,17 @@ from paygate_http.settings import Settings, SettingsError
 if TYPE_CHECKING:
     from paygate_core.gateway import Paygate
 
-__all__ = ["ONE_SHOT_WAIT", "main"]
+__all__ = ["ADMIN_PASSWORD_VARIABLE", "ONE_SHOT_WAIT", "main"]
 
 ONE_SHOT_WAIT = 60.0
 """Seconds ``migrate`` and ``create-admin`` wait for the database before giving up."""
+
+ADMIN_PASSWORD_VARIABLE = "PAYGATE_ADMIN_PASSWORD"
+"""The environment variable ``create-admin`` reads the password from (without
+``--password-stdin``); read by that command only, never by ``serve``."""
+
+USAGE_ERROR = 2
+"""Exit status for something unusable given to the command (as ``argparse`` uses it)."""
 
 _log = logging.getLogger("paygate.cli")
 
@@ -56,7 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     admin.add_argument("--email", required=True)
     admin.add_argument("--name", required=True)
     admin.add_argument("--password-stdin", action="store_true",
-                       help="read the password from the first line of standard input")
+                       help="read the password from the first line of standard input "
+                            f"(else from {ADMIN_PASSWORD_VARIABLE}, else a terminal prompt)")
     return parser
 
 
@@ -70,24 +89,82 @@ def _positive(raw: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     configure_logging("INFO", root=True)
-    try:
-        settings = Settings.from_env(os.environ)
-    except SettingsError as exc:
-        print(f"paygate: configuration error: {exc}", file=sys.stderr)
-        return 2
+    settings = _settings()
+    if settings is None:
+        return USAGE_ERROR
     configure_logging(settings.log_level, root=True)
     if args.command == "serve":  # migrates in the background if it must wait
         return _serve(settings, args.host, args.port, args.workers, not args.no_dispatcher)
+    if args.command == "create-admin":
+        return _create_admin(settings, args.email, args.name, args.password_stdin)
     waiting = None if args.command == "worker" else ONE_SHOT_WAIT
-    if not _wait_for_schema(settings, give_up_after=waiting):
-        print("paygate: the database is unavailable", file=sys.stderr)
+    if not _schema_ready(settings, give_up_after=waiting):
         return 1
     if args.command == "migrate":
         print("Database schema is up to date", file=sys.stderr)
         return 0
-    if args.command == "create-admin":
-        return _create_admin(settings, args.email, args.name, args.password_stdin)
     return _worker(settings)
+
+
+def _fail(message: str) -> None:
+    """The one line a failed command leaves on stderr."""
+    print(f"paygate: {message}", file=sys.stderr)
+
+
+def _settings() -> Settings | None:
+    """``Settings.from_env`` with a usable database URL, or ``None`` after one line."""
+    try:
+        settings = Settings.from_env(os.environ)
+    except SettingsError as exc:
+        _fail(f"configuration error: {exc}")
+        return None
+    except OSError as exc:  # the development secret key file beside the database
+        _fail(f"configuration error: cannot keep the development secret key in "
+              f"{exc.filename}: {exc.strerror} (set PAYGATE_SECRET_KEY or fix "
+              "PAYGATE_DATABASE_URL)")
+        return None
+    problem = _database_url_problem(settings.database_url)
+    if problem is not None:
+        _fail(f"configuration error: PAYGATE_DATABASE_URL: {problem} (use sqlite:///path "
+              "or postgresql+psycopg://user:pass@host/db)")
+        return None
+    return settings
+
+
+def _database_url_problem(url: str) -> str | None:
+    """Why no engine can be made for ``url`` (a scheme or driver Paygate does not use), or
+    ``None``. Making an engine does not connect, so an unreachable database passes."""
+    from sqlalchemy.exc import ArgumentError
+
+    from paygate_adapters.sql import create_database_engine
+
+    try:
+        create_database_engine(url).dispose()
+    except (ValueError, ArgumentError) as exc:
+        return str(exc)
+    except ImportError as exc:
+        return f"its driver is not installed ({exc})"
+    return None
+
+
+def _schema_ready(settings: Settings, *, give_up_after: float | None) -> bool:
+    """``_wait_for_schema``, or ``False`` after one line saying why the database is of no
+    use: unavailable until the wait ended, or answering but not a Paygate database (a file
+    that is not SQLite, a schema from a newer Paygate)."""
+    from alembic.util.exc import CommandError
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    try:
+        if _wait_for_schema(settings, give_up_after=give_up_after):
+            return True
+    except DBAPIError as exc:
+        _fail(f"the database cannot be used: {exc.orig}")
+        return False
+    except (SQLAlchemyError, CommandError) as exc:
+        _fail(f"the database cannot be used: {exc}")
+        return False
+    _fail("the database is unavailable (PAYGATE_DATABASE_URL; the log lines above say why)")
+    return False
 
 
 def _wait_for_schema(settings: Settings, *, give_up_after: float | None) -> bool:
@@ -109,15 +186,25 @@ def _wait_for_schema(settings: Settings, *, give_up_after: float | None) -> bool
 def _create_admin(settings: Settings, email: str, name: str, from_stdin: bool) -> int:
     from paygate_http.wiring import build_paygate, open_database
 
-    password = _read_password(from_stdin)
-    if password is None:
+    try:
+        password = _admin_password(from_stdin)
+        normalise_email(email)  # checked now, not after waiting for the database
+        validate_name(name)
+        validate_password(password)
+    except _NoPassword as exc:
+        _fail(str(exc))
+        return USAGE_ERROR
+    except ValidationFailed as exc:
+        _fail(f"create-admin: {exc.description}")
+        return USAGE_ERROR
+    if not _schema_ready(settings, give_up_after=ONE_SHOT_WAIT):
         return 1
     database = open_database(settings, migrate=False)
     try:
         registration = build_paygate(settings, database.uow).register_admin(
             RegisterAdmin(email=email, name=name, password=password))
     except PaygateError as exc:
-        print(f"paygate: {exc.message}: {exc.description}", file=sys.stderr)
+        _fail(f"{exc.message}: {exc.description}")
         return 1
     finally:
         database.close()
@@ -125,13 +212,43 @@ def _create_admin(settings: Settings, email: str, name: str, from_stdin: bool) -
     return 0
 
 
-def _read_password(from_stdin: bool) -> str | None:
+class _NoPassword(Exception):
+    """No password could be read; the message says how to give one."""
+
+
+def _admin_password(from_stdin: bool) -> str:
+    """From stdin (``--password-stdin``), ``PAYGATE_ADMIN_PASSWORD`` or the terminal."""
     if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    password = getpass.getpass("Password: ")
-    if getpass.getpass("Repeat password: ") != password:
-        print("paygate: the passwords do not match", file=sys.stderr)
-        return None
+        return _password_from_stdin()
+    from_environment = os.environ.get(ADMIN_PASSWORD_VARIABLE, "")
+    if from_environment:
+        return from_environment
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise _NoPassword(
+            "create-admin: no terminal to ask for the password; pipe it in with "
+            f"--password-stdin or set {ADMIN_PASSWORD_VARIABLE}")
+    return _password_from_prompt()
+
+
+def _password_from_stdin() -> str:
+    try:
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _NoPassword(f"create-admin: cannot read standard input: {exc}") from None
+    if not line:
+        raise _NoPassword("create-admin: --password-stdin: standard input is empty")
+    return line.rstrip("\r\n")
+
+
+def _password_from_prompt() -> str:
+    try:
+        password = getpass.getpass("Password: ")
+        repeated = getpass.getpass("Repeat password: ")
+    except (EOFError, KeyboardInterrupt):
+        print(file=sys.stderr)  # end the prompt's line
+        raise _NoPassword("create-admin: no password given") from None
+    if repeated != password:
+        raise _NoPassword("create-admin: the passwords do not match")
     return password
 
 

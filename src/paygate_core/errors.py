@@ -30,8 +30,13 @@ The tree::
                                             write; carries ``retry_after`` seconds
 
 ``ErrorCode`` is the one catalogue of codes: the HTTP layer maps each to its status and
-the docs' error table is generated from it. Messages and descriptions are safe to show a
-client: they name fields, never echo card numbers, passwords or tokens.
+the docs' error table is generated from it; the codes of the HTTP layer's own errors (9001
+to 9004, 9006) are here too, so the catalogue is complete. Messages and descriptions are
+safe to show a client: they name fields, never echo card numbers, passwords or tokens.
+
+One style for every text: a message is a short sentence-case phrase without a final period
+("Order not found"), a description a sentence-case sentence without one, and a field's
+reason a lower-case predicate of the field ("amount: must be greater than 0").
 """
 
 from __future__ import annotations
@@ -97,7 +102,9 @@ class ErrorCode(enum.IntEnum):
     NO_SUCH_ROUTE = 9001
     METHOD_NOT_ALLOWED = 9002
     BODY_TOO_LARGE = 9003
+    UNSUPPORTED_MEDIA_TYPE = 9004
     SERVICE_UNAVAILABLE = 9005
+    REQUEST_TIMEOUT = 9006
 
     @property
     def message(self) -> str:
@@ -130,7 +137,9 @@ _MESSAGES: Mapping[ErrorCode, str] = {
     ErrorCode.NO_SUCH_ROUTE: "Not found",
     ErrorCode.METHOD_NOT_ALLOWED: "Method not allowed",
     ErrorCode.BODY_TOO_LARGE: "Request body too large",
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: "Unsupported media type",
     ErrorCode.SERVICE_UNAVAILABLE: "Service unavailable",
+    ErrorCode.REQUEST_TIMEOUT: "Request timeout",
 }
 
 

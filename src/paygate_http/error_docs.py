@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from paygate_core.errors import ErrorCode
 from paygate_http.errors import STATUS_BY_CODE, STATUS_OVERRIDES
+from paygate_http.json_body import MAX_DEPTH
 
 __all__ = ["render_error_docs"]
 
@@ -22,7 +23,10 @@ _MEANING: dict[ErrorCode, str] = {
                          "on an admin route, admin on a merchant route, API key on credential "
                          "management)",
     ErrorCode.VALIDATION_FAILED: "Validation failed; `meta.fields` maps each bad field to a "
-                                 "reason. A body that is not JSON at all is answered 400",
+                                 "reason. A body that cannot be read as JSON is answered 400, "
+                                 "`meta.fields.body` saying why: not UTF-8, not JSON (with "
+                                 "the parser's reason, line and column), a duplicate key, "
+                                 f"nested more than {MAX_DEPTH} levels deep",
     ErrorCode.EMAIL_ALREADY_REGISTERED: "Email already registered (compared case-insensitively)",
     ErrorCode.RATE_LIMITED: "Too many requests; the `Retry-After` header gives the seconds to "
                             "wait",
@@ -53,9 +57,20 @@ _MEANING: dict[ErrorCode, str] = {
     ErrorCode.METHOD_NOT_ALLOWED: "Method not allowed on this route (the `Allow` header lists "
                                   "the accepted ones)",
     ErrorCode.BODY_TOO_LARGE: "Request body larger than 64 KiB",
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: "A request body on a JSON route not sent as JSON: "
+                                      "`Content-Type` missing, not `application/json` or "
+                                      "`application/*+json`, a charset other than UTF-8, or a "
+                                      "`Content-Encoding`. Nothing is changed and an "
+                                      "`Idempotency-Key` is not used; the `Accept` header "
+                                      "names what to send. An empty body needs no type",
     ErrorCode.SERVICE_UNAVAILABLE: "The database cannot be reached or cannot write (connection "
                                    "lost, disk full); `Retry-After` is set. A retry with the "
                                    "same `Idempotency-Key` is safe: the key is not left claimed",
+    ErrorCode.REQUEST_TIMEOUT: "The request (headers and body) was not received in full within "
+                               "`PAYGATE_REQUEST_READ_TIMEOUT` seconds (default 10) of its "
+                               "first byte; the connection is closed (`Connection: close`). "
+                               "Not in the contract's table: the server's own answer to a "
+                               "stalled client (ADR 0015)",
 }
 
 _HEADER = """\

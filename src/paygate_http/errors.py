@@ -45,7 +45,9 @@ from paygate_http.observability import request_id_of
 from paygate_http.schemas import ErrorDetail, ErrorEnvelope, ErrorMeta
 
 __all__ = [
+    "CLIENT_GONE",
     "EXCEPTION_HANDLERS",
+    "READ_TIMED_OUT",
     "STATUS_BY_CODE",
     "STATUS_OVERRIDES",
     "BodyTooLarge",
@@ -53,6 +55,8 @@ __all__ = [
     "MalformedRequest",
     "MethodNotAllowed",
     "NoSuchRoute",
+    "RequestTimeout",
+    "UnsupportedMediaType",
     "as_paygate_error",
     "error_envelope",
     "error_headers",
@@ -62,6 +66,14 @@ __all__ = [
 ]
 
 _log = logging.getLogger("paygate.http.errors")
+
+CLIENT_GONE = "client disconnected prematurely"
+"""The detail of the exception Litestar's ``Request.body`` and ``json_body.read_body`` raise
+when the connection ends before the body is complete (the client left, or its request ran
+out of time, ``read_deadline``): logged as one line, its answer goes nowhere."""
+READ_TIMED_OUT = "paygate.read_timed_out"
+"""Set in ``scope["state"]`` by ``read_deadline`` when it answered 408 for the request: the
+app's own answer (which goes nowhere) is then 408 too, for the access log."""
 
 STATUS_BY_CODE: Mapping[ErrorCode, int] = MappingProxyType({
     ErrorCode.LOGIN_FAILED: 401,
@@ -89,7 +101,9 @@ STATUS_BY_CODE: Mapping[ErrorCode, int] = MappingProxyType({
     ErrorCode.NO_SUCH_ROUTE: 404,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.BODY_TOO_LARGE: 413,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.SERVICE_UNAVAILABLE: 503,
+    ErrorCode.REQUEST_TIMEOUT: 408,
 })
 
 
@@ -107,6 +121,18 @@ class MethodNotAllowed(PaygateError):
 
 class BodyTooLarge(PaygateError):
     code = ErrorCode.BODY_TOO_LARGE
+
+
+class UnsupportedMediaType(PaygateError):
+    """A body on a JSON route that is not sent as JSON (``json_body.require_json``)."""
+
+    code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
+
+
+class RequestTimeout(PaygateError):
+    """The client did not send its whole request in time (``read_deadline``)."""
+
+    code = ErrorCode.REQUEST_TIMEOUT
 
 
 class InternalError(PaygateError):
@@ -148,6 +174,10 @@ def error_headers(error: PaygateError) -> dict[str, str]:
         return {"Retry-After": str(error.retry_after)}
     if isinstance(error, NotAuthenticated):
         return {"WWW-Authenticate": 'Bearer realm="paygate"'}
+    if isinstance(error, UnsupportedMediaType):  # RFC 9110 12.5.1: what a retry should send
+        return {"Accept": "application/json"}
+    if isinstance(error, RequestTimeout):
+        return {"Connection": "close"}
     return {}
 
 
@@ -207,7 +237,12 @@ def _handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException,
                            ) -> Response[ErrorEnvelope]:
     headers = {"Allow": exc.headers["allow"]} if exc.headers and "allow" in exc.headers else None
     error = _from_http_exception(exc)
-    if status_for(error) >= 500:
+    if exc.detail == CLIENT_GONE:  # no answer can reach it: one line, no traceback
+        if request.scope.get("state", {}).get(READ_TIMED_OUT):
+            error = RequestTimeout("The request was not received in full in time")
+        _log.info("client gone before its request was read", extra={"fields": {
+            "request_id": request_id_of(request.scope), "code": int(error.code)}})
+    elif status_for(error) >= 500:
         _log.error("request failed", exc_info=exc, extra={"fields": {
             "request_id": request_id_of(request.scope), "code": int(error.code)}})
     return error_response(error, headers)
@@ -253,7 +288,8 @@ def error_responses(*codes: ErrorCode, malformed: bool | None = None) -> dict[in
 
 
 def _example(code: ErrorCode, field: str = "email") -> dict[str, Any]:
-    reason = "is not valid JSON" if field == "body" else "must be a valid email address"
+    reason = ("is not valid JSON: expecting value (line 1, column 12)" if field == "body"
+              else "must be a valid email address")
     validation = code is ErrorCode.VALIDATION_FAILED
     return {"success": False, "exception": {
         "code": int(code), "message": code.message,

@@ -79,7 +79,7 @@ from paygate_core.idempotency import IdempotentAnswer
 from paygate_core.ports import IdempotencyRecord
 from paygate_http.auth import authenticate
 from paygate_http.errors import BodyTooLarge
-from paygate_http.json_body import MAX_BODY_BYTES, decode_json_object
+from paygate_http.json_body import MAX_BODY_BYTES, decode_json_object, require_json
 from paygate_http.runtime import Runtime, runtime_of
 
 __all__ = [
@@ -375,6 +375,8 @@ class IdempotencyMiddleware:
             body = await _read_body(scope, receive)
         except _ClientGone:
             return
+        if body:  # a body not sent as JSON is 415 9004 before the key is claimed
+            require_json(scope["headers"])
         runtime = runtime_of(connection)
         fingerprint = request_fingerprint(scope["method"], scope["path"], body,
                                           fingerprint_keys(runtime))

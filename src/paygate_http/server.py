@@ -12,6 +12,10 @@ The supervisor starts N ``spawn``ed processes that each run ``uvicorn.Server(con
 sockets=[sock])`` on the shared socket (the kernel spreads connections), restarts one that
 crashes (at most ``MAX_RESTARTS`` per minute), and on SIGTERM/SIGINT stops them all
 gracefully. The webhook dispatcher runs once, in the supervising process, not N times.
+
+Each server speaks HTTP through ``read_deadline``'s protocol: a client that does not send a
+whole request within ``Settings.request_read_timeout`` seconds is answered 408 and
+disconnected.
 """
 
 from __future__ import annotations
@@ -32,9 +36,13 @@ from typing import Any
 
 from paygate_http.settings import Settings
 
-__all__ = ["Supervisor", "bind_socket", "reserve_port", "run_server", "serve_app"]
+__all__ = [
+    "Supervisor", "bind_socket", "reserve_port", "run_server", "serve_app", "uvicorn_config",
+]
 
 _log = logging.getLogger("paygate.server")
+DEFAULT_READ_TIMEOUT = 10.0
+"""``Settings.request_read_timeout``'s default, for ``serve_app`` callers without settings."""
 GRACEFUL_TIMEOUT = 30.0
 MAX_RESTARTS = 5
 
@@ -75,11 +83,17 @@ def reserve_port(host: str, port: int) -> socket.socket:
     return bind_socket(host, port, reuse_port=True, listen=False)
 
 
-def _uvicorn_config(app: Any) -> Any:
+def uvicorn_config(app: Any, read_timeout: float) -> Any:
+    """Paygate's ``uvicorn.Config`` for ``app``; ``read_timeout`` as in ``serve_app``."""
     import uvicorn
+
+    from paygate_http.read_deadline import read_deadline_protocol
 
     return uvicorn.Config(
         app, lifespan="on", access_log=False, log_config=None,
+        # uvicorn's httptools protocol with a deadline for reading each request (headers and
+        # body): slow clients cannot hold connections (ADR 0015).
+        http=read_deadline_protocol(read_timeout),
         # The standard asyncio loop, not uvloop: saturated, uvloop served some connections
         # ten times later than the rest (p99 165 ms against p50 24 ms for the same ASGI
         # app; asyncio: 26 ms against 25 ms, at the same throughput). ADR 0006.
@@ -98,11 +112,13 @@ def run_server(settings: Settings, sock: socket.socket) -> None:
     stopping = threading.Event()
     # uvicorn re-raises the signal that stopped it once it is done: make that harmless.
     _on_signals(stopping.set)
-    serve_app(create_app(settings), sock)
+    serve_app(create_app(settings), sock, read_timeout=settings.request_read_timeout)
 
 
-def serve_app(app: Any, sock: socket.socket) -> None:
-    """Serve an ASGI app on ``sock`` with Paygate's uvicorn options until it stops."""
+def serve_app(app: Any, sock: socket.socket, *,
+              read_timeout: float = DEFAULT_READ_TIMEOUT) -> None:
+    """Serve an ASGI app on ``sock`` with Paygate's uvicorn options until it stops; a client
+    has ``read_timeout`` seconds to send each request (``read_deadline``)."""
     import uvicorn
 
     # Everything built so far lives as long as the process: keep it out of the cyclic
@@ -110,7 +126,7 @@ def serve_app(app: Any, sock: socket.socket) -> None:
     # thousand requests (p99 of POST orders/ 80 ms before, 27-33 ms after; ADR 0006).
     gc.collect()
     gc.freeze()
-    uvicorn.Server(_uvicorn_config(app)).run(sockets=[sock])
+    uvicorn.Server(uvicorn_config(app, read_timeout)).run(sockets=[sock])
 
 
 def _worker_main(settings: Settings, address: tuple[str, int], index: int) -> None:

@@ -97,6 +97,9 @@ class Settings:
     bootstrap_admin: BootstrapAdmin | None = None
     log_level: str = "INFO"
     bcrypt_rounds: int = 12
+    # Seconds a client has to send a whole request, headers and body, from its first byte
+    # (or from connecting) before it is answered 408 and disconnected (``read_deadline``).
+    request_read_timeout: float = 10.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -135,6 +138,8 @@ class Settings:
             bootstrap_admin=_bootstrap_admin(env),
             log_level=env.get("PAYGATE_LOG_LEVEL", "INFO", _log_level),
             bcrypt_rounds=env.get("PAYGATE_BCRYPT_ROUNDS", 12, _bcrypt_rounds),
+            request_read_timeout=env.get("PAYGATE_REQUEST_READ_TIMEOUT", 10.0,
+                                         _positive_seconds),
         )
 
 

@@ -63,7 +63,8 @@ def test_a_streamed_body_over_64_kib_is_413_too(api: Api) -> None:
 
 def test_a_body_of_exactly_64_kib_is_read(api: Api) -> None:
     body = b'{"email": "nobody@shop.example", "password": "wrong-password"}'
-    response = api.post("auth/token/", content=body + b" " * (65536 - len(body)))
+    response = api.post("auth/token/", content=body + b" " * (65536 - len(body)),
+                        headers={"Content-Type": "application/json"})
 
     assert error_of(response) == (401, 1001)
 
@@ -79,7 +80,7 @@ def test_malformed_json_is_400_with_code_1004(api: Api, body: bytes) -> None:
 
 @pytest.mark.parametrize("body", [b"[1, 2]", b'"text"', b"42", b"null"])
 def test_a_json_body_that_is_not_an_object_is_422_with_code_1004(api: Api, body: bytes) -> None:
-    response = api.post("auth/token/", content=body)
+    response = api.post("auth/token/", content=body, headers={"Content-Type": "application/json"})
 
     assert error_of(response) == (422, 1004)
     assert response.json()["exception"]["meta"] == {"fields": {"body": "must be a JSON object"}}

@@ -8,7 +8,9 @@ order (plus 5 % unpaid orders) and ~10 % refunds, in four currencies; bulk-loade
 PostgreSQL, batched executemany on SQLite), then the statistics rollups are rebuilt from the
 base tables (``rebuild_stats_rollup``) and the planner statistics refreshed. Each figure is
 the median and p95 of ``--calls`` calls through a read-only unit of work, as the HTTP layer
-makes them. ``--reuse`` times an already seeded database again. The default databases are a
+makes them. ``--shards K`` then gives every rollup bucket K rows (K - 1 of them zero), the
+most that K concurrent PostgreSQL writers leave (ADR 0013). ``--reuse`` times an already
+seeded database again. The default databases are a
 file under /tmp and a ``paygate_bench`` PostgreSQL database (dropped and re-created).
 """
 
@@ -216,6 +218,29 @@ def _merchants_by_size(engine: Engine) -> list[uuid.UUID]:
             .order_by(func.count().desc()))]
 
 
+def spread_over_shards(engine: Engine, shards: int) -> None:
+    """Give every rollup row ``shards - 1`` all-zero companions in the other shards: the most
+    rows concurrent writers can leave in a bucket when ``shards`` of them commit at once
+    (``rebuild_stats_rollup`` writes one row per bucket). The sums do not change."""
+    others = " UNION ALL ".join(f"SELECT '{digit}' AS shard"
+                                for digit in "0123456789abcdef"[1:shards])
+    if not others:
+        return
+    zeros = ", ".join(["0"] * 7)
+    columns = ("orders, payments, successful_payments, failed_payments, refunds, "
+               "paid_minor, refunded_minor, created_at, updated_at")
+    with engine.begin() as connection:
+        for table, key in (("merchant_stats_rollup", "merchant_id, grain, bucket, currency"),
+                           ("global_stats_rollup", "grain, bucket, currency")):
+            connection.execute(text(
+                f"INSERT INTO {table} ({key}, shard, {columns}) "
+                f"SELECT {key}, others.shard, {zeros}, created_at, updated_at "
+                f"FROM {table} CROSS JOIN ({others}) AS others WHERE {table}.shard = '0'"))
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+        connection.commit()
+
+
 def run_timings(engine: Engine, calls: int) -> list[tuple[str, float, float]]:
     uow = SqlUnitOfWorkFactory(engine)
     by_size = _merchants_by_size(engine)
@@ -275,6 +300,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--merchants", type=int, default=300)
     parser.add_argument("--calls", type=int, default=20)
     parser.add_argument("--reuse", action="store_true", help="time an already seeded database")
+    parser.add_argument("--shards", type=int, default=1, choices=range(1, 17),
+                        metavar="1-16", help="spread every rollup bucket over this many "
+                        "shards (rows), as that many concurrent writers would (default 1)")
     args = parser.parse_args(argv)
     url = args.url or (SQLITE_DEFAULT if args.db == "sqlite" else POSTGRES_DEFAULT)
     if not args.reuse:
@@ -286,6 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"seeding {args.payments:,} payments for {args.merchants} merchants ...")
             took = seed(engine, payment_count=args.payments, merchant_count=args.merchants)
             print(f"seeded in {took:.0f} s")
+            spread_over_shards(engine, args.shards)
         print(", ".join(f"{name}: {count:,}" for name, count in _row_counts(engine).items()))
         print(f"\n{engine.dialect.name}: {args.calls} calls each   median ms   p95 ms")
         for label, median, p95 in run_timings(engine, args.calls):

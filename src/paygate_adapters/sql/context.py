@@ -58,7 +58,7 @@ class Context:
 
     def flush_rollup(self) -> None:
         """Write pending statistics deltas (before reading statistics, and at commit)."""
-        self.rollup.flush(self, datetime.now(UTC))
+        self.rollup.flush(self.connection, datetime.now(UTC))
 
     def page(self, stmt: Select[Any], table: Table, request: PageRequest,
              convert: Callable[[Row[Any]], T]) -> Page[T]:

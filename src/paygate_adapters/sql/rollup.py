@@ -1,15 +1,18 @@
-"""Statistics rollups: counters per merchant (and per shard of merchants) per hour, day and
-month and currency, kept in the same transaction as the rows they count (ADR 0003).
+"""Statistics rollups: counters per merchant (and for the whole platform) per hour, day and
+month and currency, kept in the same transaction as the rows they count (ADR 0003, 0013).
 
-On SQLite, per-row triggers (migrations 0002 and 0007) update the rollups in the statement
-that writes the order, payment or refund. On PostgreSQL every ``add`` of an order, payment
-or refund, and every payment update that changes its success category (only ``pending`` ->
-``authorized`` or ``failed`` can), records a delta here; the unit of work writes the merged
-deltas just before it commits, with one cached ``INSERT ... ON CONFLICT DO UPDATE`` per
-table executed for the rows in key order: the rollup rows are locked only for the commit
-itself and always in the same order, so concurrent writers queue briefly on a busy hour's
-row instead of deadlocking. The global table splits each bucket into 16 shards (the last hex
-digit of the merchant id) so that merchants do not all queue on one row.
+Each rollup row also has a ``shard``: a bucket's counters are the sum of its rows over the
+shards. On SQLite, per-row triggers (migrations 0002, 0007, 0008) update shard ``0`` in the
+statement that writes the order, payment or refund: one writer at a time, no lock to share.
+On PostgreSQL every ``add`` of an order, payment or refund, and every payment update that
+changes its success category (only ``pending`` -> ``authorized`` or ``failed`` can), records
+a delta here; the unit of work writes the merged deltas just before it commits, with one
+cached ``INSERT ... ON CONFLICT DO UPDATE`` per table executed for the rows in key order.
+Their shard is ``stats_rollup_shard()`` (migration 0008): the lowest of 16 advisory slots no
+other transaction holds, taken until the end of the transaction. Concurrent writers of the
+same merchant and hour therefore update different rows and never queue on a row lock until
+the other's commit; a quiet database writes shard ``0`` only, and a busy one at most as
+many shards per bucket as transactions were committing at once.
 
 ``rebuild_stats_rollup`` recomputes both tables from the base tables (bulk loads, repairs).
 """
@@ -19,7 +22,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import Final, Protocol
 from uuid import UUID
 
 from sqlalchemy import (
@@ -27,9 +30,10 @@ from sqlalchemy import (
     Executable,
     Table,
     bindparam,
+    func,
     text,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 
 from paygate_adapters.sql.tables import (
     COUNTERS,
@@ -42,9 +46,6 @@ from paygate_core.payments import SUCCESSFUL, Payment, PaymentStatus
 from paygate_core.refunds import Refund
 from paygate_core.timestamps import as_utc
 
-if TYPE_CHECKING:
-    from paygate_adapters.sql.context import Context
-
 __all__ = [
     "GRAINS",
     "RollupDeltas",
@@ -53,15 +54,17 @@ __all__ = [
     "ceil_to",
     "floor_to",
     "rebuild_stats_rollup",
-    "shard_of",
 ]
 
 GRAINS: Final = ("month", "day", "hour")
 """Bucket sizes, coarsest first."""
 
+SINGLE_WRITER_SHARD: Final = "0"
+"""The shard of rows written with no concurrent writer to avoid (triggers, rebuilds)."""
+
 Counts = dict[str, int]
 _MerchantKey = tuple[UUID, str, datetime, str]
-_GlobalKey = tuple[str, datetime, str, str]
+_GlobalKey = tuple[str, datetime, str]
 
 
 def floor_to(moment: datetime, grain: str) -> datetime:
@@ -85,10 +88,6 @@ def ceil_to(moment: datetime, grain: str) -> datetime:
     return floor.replace(year=floor.year + floor.month // 12, month=floor.month % 12 + 1)
 
 
-def shard_of(merchant_id: UUID) -> str:
-    return merchant_id.hex[-1]
-
-
 def _payment_category(status: PaymentStatus, amount_minor: int) -> Counts:
     successful = status in SUCCESSFUL
     return {"successful_payments": int(successful),
@@ -107,12 +106,12 @@ class RollupRecorder(Protocol):
     def payment_changed(self, before: PaymentStatus, payment: Payment) -> None: ...
     def refund_added(self, refund: Refund) -> None: ...
     def clear(self) -> None: ...
-    def flush(self, context: Context, now: datetime) -> None: ...
+    def flush(self, connection: Connection, now: datetime) -> None: ...
 
 
 class TriggerMaintained:
     """SQLite: triggers keep the rollups in the statement that writes the row (migrations
-    0002 and 0007); with one writer at a time there is no lock order to protect by deferring."""
+    0002, 0007 and 0008); with one writer at a time there is no lock to avoid by deferring."""
 
     records = False
 
@@ -131,13 +130,13 @@ class TriggerMaintained:
     def clear(self) -> None:
         pass
 
-    def flush(self, context: Context, now: datetime) -> None:
+    def flush(self, connection: Connection, now: datetime) -> None:
         pass
 
 
 class RollupDeltas:
     """PostgreSQL: the counter changes of one unit of work, merged per rollup row until
-    flushed at commit (rollup rows locked only for the commit, in key order)."""
+    flushed at commit into the transaction's own shard."""
 
     records = True
 
@@ -171,18 +170,17 @@ class RollupDeltas:
         for grain in GRAINS:
             bucket = floor_to(moment, grain)
             _merge(self._merchant.setdefault((merchant_id, grain, bucket, currency), {}), counts)
-            _merge(self._global.setdefault((grain, bucket, shard_of(merchant_id), currency), {}),
-                   counts)
+            _merge(self._global.setdefault((grain, bucket, currency), {}), counts)
 
     def clear(self) -> None:
         self._merchant.clear()
         self._global.clear()
 
-    def flush(self, context: Context, now: datetime) -> None:
+    def flush(self, connection: Connection, now: datetime) -> None:
         for table, deltas in ((merchant_stats_rollup, self._merchant),
                               (global_stats_rollup, self._global)):
             if deltas:
-                _upsert(context, table, deltas.items(), now)
+                _upsert(connection, table, deltas.items(), now)
         self.clear()
 
 
@@ -191,7 +189,7 @@ def _merge(into: Counts, counts: Mapping[str, int]) -> None:
         into[name] = into.get(name, 0) + value
 
 
-def _upsert(context: Context, table: Table,
+def _upsert(connection: Connection, table: Table,
             deltas: Iterable[tuple[tuple[object, ...], Counts]], now: datetime) -> None:
     """One cached ``INSERT ... ON CONFLICT DO UPDATE`` executed once per row (executemany):
     compiling a fresh multi-row statement on every commit cost more than the whole rest of
@@ -203,20 +201,21 @@ def _upsert(context: Context, table: Table,
          "created_at": now, "updated_at": now}
         for key, counts in sorted(deltas, key=lambda item: _sort_key(item[0]))
     ]
-    context.connection.execute(_upsert_statement(context.connection.dialect.name, table), rows)
+    connection.execute(_upsert_statement(table), rows)
 
 
 @functools.cache
 def _key_names(table: Table) -> tuple[str, ...]:
-    return tuple(column.name for column in table.primary_key.columns)
+    """The primary key's columns but the shard, which the database picks."""
+    return tuple(column.name for column in table.primary_key.columns if column.name != "shard")
 
 
 @functools.cache
-def _upsert_statement(dialect: str, table: Table) -> Executable:
-    """Built once per dialect and table; SQLAlchemy's compiled cache then reuses its SQL."""
-    insert = sqlite.insert(table) if dialect == "sqlite" else postgresql.insert(table)
+def _upsert_statement(table: Table) -> Executable:
+    """Built once per table; SQLAlchemy's compiled cache then reuses its SQL."""
+    insert = postgresql.insert(table).values(shard=func.stats_rollup_shard())
     return insert.on_conflict_do_update(
-        index_elements=[table.c[name] for name in _key_names(table)],
+        index_elements=list(table.primary_key.columns),
         set_={**{name: table.c[name] + insert.excluded[name] for name in COUNTERS},
               "updated_at": insert.excluded.updated_at},
     )
@@ -259,33 +258,28 @@ def _bucket_sql(dialect: str, grain: str) -> str:
     return f"date_trunc('{grain}', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
 
 
-def _shard_sql(dialect: str) -> str:
-    if dialect == "sqlite":  # Uuid is stored as 32 hex digits
-        return "substr(merchant_id, -1)"
-    return "right(CAST(merchant_id AS TEXT), 1)"
-
-
 def rebuild_stats_rollup(connection: Connection, now: datetime) -> None:
     """Recompute both rollup tables from orders, payments and refunds, in the caller's
-    transaction (hold the write lock: on PostgreSQL lock the base tables first)."""
+    transaction (hold the write lock: on PostgreSQL lock the base tables first). Every
+    bucket gets one row, in the single writer's shard."""
     dialect = connection.dialect.name
     now_param = bindparam("now", type_=UtcDateTime())
+    shard = f"'{SINGLE_WRITER_SHARD}'"
     connection.execute(text("DELETE FROM merchant_stats_rollup"))
     connection.execute(text("DELETE FROM global_stats_rollup"))
     for grain in GRAINS:
         bucket = _bucket_sql(dialect, grain)
         connection.execute(text(f"""
-            INSERT INTO merchant_stats_rollup
-                   (merchant_id, grain, bucket, currency, {_COLUMNS}, created_at, updated_at)
-            SELECT merchant_id, '{grain}', {bucket}, currency, {_SUMS}, :now, :now
+            INSERT INTO merchant_stats_rollup (merchant_id, grain, bucket, currency, shard,
+                                               {_COLUMNS}, created_at, updated_at)
+            SELECT merchant_id, '{grain}', {bucket}, currency, {shard}, {_SUMS}, :now, :now
               FROM ({_ACTIVITY}) AS activity
              GROUP BY merchant_id, {bucket}, currency
         """).bindparams(now_param), {"now": now})  # noqa: S608 - constants, no input
-    shard = _shard_sql(dialect)
     connection.execute(text(f"""
         INSERT INTO global_stats_rollup
                (grain, bucket, shard, currency, {_COLUMNS}, created_at, updated_at)
         SELECT grain, bucket, {shard}, currency, {_SUMS}, :now, :now
           FROM merchant_stats_rollup
-         GROUP BY grain, bucket, {shard}, currency
+         GROUP BY grain, bucket, currency
     """).bindparams(now_param), {"now": now})  # noqa: S608 - constants, no input

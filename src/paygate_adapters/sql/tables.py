@@ -261,15 +261,23 @@ def _counters() -> list[Column[object]]:
     return [Column(name, BigInteger(), nullable=False) for name in COUNTERS]
 
 
+def _shard() -> Column[object]:
+    """One hex digit: concurrent writers add to different rows of a bucket (their shards), so
+    they never wait on each other's row locks. A bucket's counters are the sum over its
+    shards; a single writer (SQLite, a rebuild) uses shard ``0`` only."""
+    return Column("shard", CHAR(1), nullable=False)
+
+
 merchant_stats_rollup = Table(
     "merchant_stats_rollup", metadata,
     Column("merchant_id", Uuid(), nullable=False),
     Column("grain", String(5), nullable=False),
     Column("bucket", UtcDateTime(), nullable=False),
     Column("currency", CHAR(3), nullable=False),
+    _shard(),
     *_counters(),
     *_timestamps(),
-    PrimaryKeyConstraint("merchant_id", "grain", "bucket", "currency"),
+    PrimaryKeyConstraint("merchant_id", "grain", "bucket", "currency", "shard"),
     CheckConstraint(_in("grain", _GRAINS), name="grain"),
 )
 
@@ -277,8 +285,7 @@ global_stats_rollup = Table(
     "global_stats_rollup", metadata,
     Column("grain", String(5), nullable=False),
     Column("bucket", UtcDateTime(), nullable=False),
-    # The last hex digit of the merchant id: 16 rows per bucket instead of one hot row.
-    Column("shard", CHAR(1), nullable=False),
+    _shard(),
     Column("currency", CHAR(3), nullable=False),
     *_counters(),
     *_timestamps(),

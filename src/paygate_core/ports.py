@@ -56,6 +56,8 @@ __all__ = [
     "UnitOfWork",
     "UnitOfWorkFactory",
     "UserRepository",
+    "WebSession",
+    "WebSessions",
 ]
 
 
@@ -431,3 +433,42 @@ class NoCredentialCache:
 
     def put(self, key: CredentialKey, principal: Principal, version: object) -> None:
         pass
+
+
+# --- dashboard sessions (their own store, outside any unit of work) -------------------------
+
+
+@attrs.frozen(repr=False)
+class WebSession:
+    """A signed-in browser: ``digest`` is a keyed hash of the cookie's session id (the raw id
+    is never stored), ``last_seen_at`` the last request that kept it alive."""
+
+    digest: str
+    user_id: UUID
+    created_at: datetime
+    last_seen_at: datetime
+
+    def __repr__(self) -> str:
+        return f"WebSession(user_id={self.user_id!s})"
+
+
+class WebSessions(Protocol):
+    """Server-side sessions of the dashboard pages, shared by every worker process. Each
+    call is its own transaction: a session outlives no unit of work and joins none."""
+
+    def add(self, session: WebSession) -> None: ...
+
+    def get(self, digest: str) -> WebSession | None: ...
+
+    def touch(self, digest: str, seen_at: datetime) -> None:
+        """Move ``last_seen_at`` forward (never back); an unknown digest is ignored."""
+        ...
+
+    def remove(self, digest: str) -> None:
+        """End one session; an unknown digest is ignored."""
+        ...
+
+    def purge(self, *, idle_before: datetime, started_before: datetime) -> int:
+        """Delete sessions last seen before ``idle_before`` or started before
+        ``started_before``; the number deleted."""
+        ...

@@ -6,7 +6,8 @@
 Without ``paygate`` it opens the database named by the settings, brings the schema up to
 date and wires the production adapters (``wiring.build_paygate``). Routes live under
 ``/paygate/api/v1`` (``controllers.API_CONTROLLERS``), probes at the root, OpenAPI 3.1 at
-``/schema/openapi.json``. Nothing is created at import time.
+``/schema/openapi.json``, the dashboard pages under ``/dashboard`` (``web``, ADR 0016).
+Nothing is created at import time.
 """
 
 from __future__ import annotations
@@ -31,6 +32,13 @@ from paygate_http.observability import AccessLog, configure_logging
 from paygate_http.ratelimit import MemoryRateLimitStore, RateLimitStore, RedisRateLimitStore
 from paygate_http.runtime import RUNTIME_STATE_KEY, Offload, Runtime, run_in_thread
 from paygate_http.settings import Settings
+from paygate_http.web import (
+    DASHBOARD_STATE_KEY,
+    Dashboard,
+    dashboard_router,
+    dashboard_static_router,
+    dashboard_templates,
+)
 
 __all__ = ["API_BASE_PATH", "create_app"]
 
@@ -70,7 +78,9 @@ def create_app(settings: Settings, *, paygate: Paygate | None = None,
     api = Router(path=API_BASE_PATH, route_handlers=list(API_CONTROLLERS))
     access_log = AccessLog()
     return Litestar(
-        route_handlers=[api, *SERVICE_CONTROLLERS],
+        route_handlers=[api, *SERVICE_CONTROLLERS, dashboard_router(),
+                        dashboard_static_router()],
+        template_config=dashboard_templates(),
         middleware=[access_log.middleware],
         before_send=[access_log.before_send],
         dependencies=DEPENDENCIES,
@@ -79,14 +89,22 @@ def create_app(settings: Settings, *, paygate: Paygate | None = None,
         cors_config=_cors(settings),
         openapi_config=_openapi(),
         on_shutdown=on_shutdown,
-        state=_state(runtime),
+        state=_state(runtime, _dashboard(settings, paygate)),
         logging_config=None,
         debug=False,
     )
 
 
-def _state(runtime: Runtime) -> State:
-    return State({RUNTIME_STATE_KEY: runtime})
+def _state(runtime: Runtime, dashboard: Dashboard) -> State:
+    return State({RUNTIME_STATE_KEY: runtime, DASHBOARD_STATE_KEY: dashboard})
+
+
+def _dashboard(settings: Settings, paygate: Paygate) -> Dashboard:
+    """The dashboard pages' sessions (stored with ``paygate``'s data) and CSRF key."""
+    from paygate_http.wiring import build_dashboard_sessions, derive_key
+
+    return Dashboard(sessions=build_dashboard_sessions(settings, paygate),
+                     csrf_key=derive_key(settings.secret_key, "dashboard-csrf"))
 
 
 def _rate_limit_store(settings: Settings) -> RateLimitStore:

@@ -28,10 +28,12 @@ from paygate_core.ports import (
     NoCredentialCache,
     PasswordHasher,
     UnitOfWorkFactory,
+    WebSessions,
 )
 from paygate_core.simulator import SimulatedProcessor
 from paygate_core.system import SystemClock, UUID7Ids
 from paygate_core.use_cases.auth import RegisterAdmin, TokenLifetimes
+from paygate_core.use_cases.web_sessions import DashboardSessions
 from paygate_http.runtime import Offload, run_in_thread, run_inline
 from paygate_http.settings import Settings, SettingsError
 
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Database",
     "bootstrap_admin",
+    "build_dashboard_sessions",
     "build_dispatcher",
     "build_paygate",
     "derive_key",
@@ -82,6 +85,25 @@ def _credential_cache(uow: UnitOfWorkFactory) -> CredentialCache:
     if isinstance(uow, SqlUnitOfWorkFactory):
         return SqlCredentialCache(uow)
     return NoCredentialCache()
+
+
+def build_dashboard_sessions(settings: Settings, paygate: Paygate) -> DashboardSessions:
+    """The dashboard's sessions, stored beside ``paygate``'s data (over SQL: the
+    ``web_sessions`` table every worker shares; otherwise in this process's memory)."""
+    return DashboardSessions(
+        store=_web_sessions(paygate.uow), uow=paygate.uow, hasher=paygate.hasher,
+        clock=paygate.clock, key=derive_key(settings.secret_key, "dashboard-session"))
+
+
+def _web_sessions(uow: UnitOfWorkFactory) -> WebSessions:
+    from paygate_adapters.sql import SqlUnitOfWorkFactory
+    from paygate_adapters.sql.web_sessions import SqlWebSessions
+
+    if isinstance(uow, SqlUnitOfWorkFactory):
+        return SqlWebSessions(uow)
+    from paygate_core.testing.memory import InMemoryWebSessions
+
+    return InMemoryWebSessions()
 
 
 @attrs.define

@@ -46,6 +46,7 @@ __all__ = [
     "refunds",
     "revoked_access_tokens",
     "users",
+    "web_sessions",
     "webhook_attempts",
     "webhook_events",
 ]
@@ -249,6 +250,18 @@ revoked_access_tokens = Table(
     *_timestamps(),
     Index(None, "expires_at"),
 )
+
+web_sessions = Table(
+    "web_sessions", metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("user_id", Uuid(), ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("last_seen_at", UtcDateTime(), nullable=False),
+    Index(None, "user_id"),
+    Index(None, "created_at"),
+    Index(None, "last_seen_at"),
+)
+"""One row per signed-in browser; ``digest`` is the keyed hash of its session id."""
 
 # --- statistics rollups (derived; maintained in the writing transaction, see rollup.py) ---
 

@@ -31,7 +31,13 @@ from paygate_core.events import (
 from paygate_core.orders import Order, OrderStatus
 from paygate_core.pagination import Keyed, Page, PageRequest
 from paygate_core.payments import SUCCESSFUL, Payment, PaymentStatus
-from paygate_core.ports import CredentialKey, Delivery, IdempotencyRecord, MerchantSummary
+from paygate_core.ports import (
+    CredentialKey,
+    Delivery,
+    IdempotencyRecord,
+    MerchantSummary,
+    WebSession,
+)
 from paygate_core.principals import Principal
 from paygate_core.refunds import Refund
 from paygate_core.stats import CurrencyVolume, GlobalStats, PaymentStats, StatsPeriod
@@ -42,6 +48,7 @@ __all__ = [
     "InMemoryCredentialCache",
     "InMemoryStore",
     "InMemoryUnitOfWork",
+    "InMemoryWebSessions",
     "PlainPasswordHasher",
     "SequentialIds",
     "UnsignedTokenService",
@@ -553,3 +560,37 @@ class UnsignedTokenService:
         if claims.expires_at <= self._clock.now():
             raise NotAuthenticated("Token has expired")
         return claims
+
+
+class InMemoryWebSessions:
+    """The ``WebSessions`` port in one process's memory (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[str, WebSession] = {}
+        self._lock = threading.Lock()
+
+    def add(self, session: WebSession) -> None:
+        with self._lock:
+            self._sessions[session.digest] = session
+
+    def get(self, digest: str) -> WebSession | None:
+        with self._lock:
+            return self._sessions.get(digest)
+
+    def touch(self, digest: str, seen_at: datetime) -> None:
+        with self._lock:
+            session = self._sessions.get(digest)
+            if session is not None and seen_at > session.last_seen_at:
+                self._sessions[digest] = attrs.evolve(session, last_seen_at=seen_at)
+
+    def remove(self, digest: str) -> None:
+        with self._lock:
+            self._sessions.pop(digest, None)
+
+    def purge(self, *, idle_before: datetime, started_before: datetime) -> int:
+        with self._lock:
+            ended = [d for d, s in self._sessions.items()
+                     if s.last_seen_at < idle_before or s.created_at < started_before]
+            for digest in ended:
+                del self._sessions[digest]
+            return len(ended)

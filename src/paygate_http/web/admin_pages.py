@@ -1,0 +1,30 @@
+"""The admin's pages under ``/dashboard/admin``: ``Overview`` (the global figures and volume
+per currency). Further pages (Merchants, Users) are controllers of their own beside this
+one, with the same guard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+
+from paygate_http.runtime import run_blocking, runtime_of
+from paygate_http.web.access import admin_pages, signed_in
+from paygate_http.web.pages import render
+
+__all__ = ["AdminOverview"]
+
+AnyRequest = Request[Any, Any, Any]
+
+
+class AdminOverview(Controller):
+    path = "/admin"
+    guards = [admin_pages]
+    include_in_schema = False
+
+    @get("/", name="dashboard-admin-overview")
+    async def overview(self, request: AnyRequest) -> Response[Any]:
+        signed = await signed_in(request)
+        figures = await run_blocking(request, runtime_of(request).paygate.global_stats)
+        return render(request, "admin_overview.html.j2", title="Overview", signed=signed,
+                      figures=figures, stats=figures.payments)

@@ -128,8 +128,8 @@ def normalise_email(raw: object) -> str:
 def validate_name(raw: object) -> str:
     if not isinstance(raw, str):
         raise ValidationFailed(fields={"name": "must be a string"})
-    name = raw.strip()
-    if not name or len(name) > MAX_NAME_LENGTH:
+    name = raw.strip()  # the limit counts what was sent, as the API documents it
+    if not name or len(raw) > MAX_NAME_LENGTH:
         raise ValidationFailed(fields={"name": f"must be 1 to {MAX_NAME_LENGTH} characters"})
     return check_storable(name, "name")
 

@@ -27,8 +27,6 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
-from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Example
 from litestar.types import ExceptionHandlersMap
 
 from paygate_core.errors import (
@@ -61,7 +59,6 @@ __all__ = [
     "error_envelope",
     "error_headers",
     "error_response",
-    "error_responses",
     "status_for",
 ]
 
@@ -258,40 +255,3 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     HTTPException: _handle_http_exception,
     Exception: _handle_unexpected,
 }
-
-
-def error_responses(*codes: ErrorCode, malformed: bool | None = None) -> dict[int, ResponseSpec]:
-    """OpenAPI responses for these error codes, one per status with an example per code.
-
-    A 400 (1004, unreadable request) is added when 1004 is listed or ``malformed`` is true:
-    it replaces the 400 schema Litestar documents for any route with parameters.
-    """
-    by_status: dict[int, list[ErrorCode]] = {}
-    for code in codes:
-        by_status.setdefault(STATUS_BY_CODE[code], []).append(code)
-    responses: dict[int, ResponseSpec] = {}
-    if malformed or (malformed is None and ErrorCode.VALIDATION_FAILED in codes):
-        responses[400] = ResponseSpec(
-            data_container=ErrorEnvelope, generate_examples=False,
-            description="1004 The request could not be read (e.g. the body is not JSON)",
-            examples=[Example(summary="1004 Malformed JSON",
-                              value=_example(ErrorCode.VALIDATION_FAILED, "body"))])
-    for status, members in sorted(by_status.items()):
-        responses[status] = ResponseSpec(
-            data_container=ErrorEnvelope,
-            description="; ".join(f"{int(c)} {c.message}" for c in members),
-            generate_examples=False,
-            examples=[Example(summary=f"{int(c)} {c.message}", value=_example(c))
-                      for c in members],
-        )
-    return responses
-
-
-def _example(code: ErrorCode, field: str = "email") -> dict[str, Any]:
-    reason = ("is not valid JSON: expecting value (line 1, column 12)" if field == "body"
-              else "must be a valid email address")
-    validation = code is ErrorCode.VALIDATION_FAILED
-    return {"success": False, "exception": {
-        "code": int(code), "message": code.message,
-        "description": f"{field}: {reason}" if validation else code.message,
-        "meta": {"fields": {field: reason}} if validation else None}}

@@ -41,15 +41,49 @@ __all__ = [
 
 T = TypeVar("T")
 
+
+def doc(**schema: object) -> dict[str, object]:
+    """``Meta(extra_json_schema=doc(...))``: schema keywords (``format``, ``any_of``, ...) that
+    the OpenAPI document states for a field beyond its Python type."""
+    return {"extra": schema}
+
+
+NO_NUL = r"^[^\x00]*$"
+"""Any text without NUL characters (no database stores them)."""
+NAME_PATTERN = r"^[^\x00]*[^\s\x00][^\x00]*$"
+"""Not blank: at least one character besides white space."""
+_ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]{1,20}"
+_LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_PATTERN = rf"^{_ATOM}(\.{_ATOM}){{0,2}}@{_LABEL}(\.{_LABEL}){{1,3}}$"
+"""A dot-atom address at a host name: what both ``format: email`` and the server take."""
+_PATH_TEXT = "([A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2})*"
+_QUERY_TEXT = "([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*"
+URL_PATTERN = (rf"^[Hh][Tt][Tt][Pp][Ss]?://{_LABEL}(\.{_LABEL})*(:[0-9]{{1,4}})?"
+               rf"(/{_PATH_TEXT})?(\?{_QUERY_TEXT})?(#{_QUERY_TEXT})?$")
+"""An absolute http(s) URL of RFC 3986 characters: a host name or IPv4 address, an optional
+port, path, query and fragment (the server also takes IPv6 literals and internationalised
+names)."""
+URL_DESCRIPTION = ("Absolute http(s) URL, at most 2048 characters. A literal loopback, private "
+                   "or reserved IP address is refused (422 1004) unless the server allows "
+                   "private destinations")
+
 Uuid = Annotated[str, Meta(examples=["5b7f3c1e-8a2d-4c6b-9e0f-1a2b3c4d5e6f"],
-                           description="UUID, lowercase and hyphenated")]
+                           description="UUID, lowercase and hyphenated",
+                           extra_json_schema=doc(format="uuid"))]
 Timestamp = Annotated[str, Meta(examples=["2026-10-06T10:30:00.123456Z"],
-                                description="RFC 3339 UTC timestamp")]
-Email = Annotated[str, Meta(examples=["a@shop.example"], max_length=254)]
-Name = Annotated[str, Meta(examples=["Shop"], min_length=1, max_length=255)]
-Password = Annotated[str, Meta(examples=["s3cret-pass"], min_length=8, max_length=128)]
+                                description="RFC 3339 UTC timestamp",
+                                extra_json_schema=doc(format="date-time"))]
+Email = Annotated[str, Meta(examples=["a@shop.example"], max_length=254,
+                            pattern=EMAIL_PATTERN, extra_json_schema=doc(format="email"))]
+Name = Annotated[str, Meta(examples=["Shop"], min_length=1, max_length=255,
+                           pattern=NAME_PATTERN)]
+Password = Annotated[str, Meta(examples=["s3cret-pass"], min_length=8, max_length=128,
+                               pattern=NO_NUL)]
 WebhookUrl = Annotated[str, Meta(examples=["https://shop.example/hooks"], max_length=2048,
-                                 description="Absolute http(s) URL, not a private address")]
+                                 description=URL_DESCRIPTION)]
+WebhookUrlInput = Annotated[str, Meta(examples=["https://shop.example/hooks"], max_length=2048,
+                                      pattern=URL_PATTERN, description=URL_DESCRIPTION,
+                                      extra_json_schema=doc(format="uri"))]
 Jwt = Annotated[str, Meta(examples=["eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOi..."],
                           description="JWT (HS256)")]
 ApiKey = Annotated[str, Meta(examples=["pk_3q2-Xb8..."], description="Merchant API key")]
@@ -106,22 +140,33 @@ class Health(Struct):
 # --- auth --------------------------------------------------------------------------------------
 
 
-class _Credentials(Struct):
+class Credentials(Struct):
     email: Email
     name: Name
     password: Password
+
+
+RegistrationWebhookUrl = Annotated[str, Meta(
+    examples=["https://shop.example/hooks"],
+    description=f"{URL_DESCRIPTION}. Optional: absent, null or \"\" means not set",
+    extra_json_schema=doc(type=None, one_of=None, any_of=[
+        {"type": "string", "format": "uri", "pattern": URL_PATTERN, "maxLength": 2048},
+        {"type": "string", "const": ""},
+        {"type": "null"}]))]
 
 
 class RegisterFlat(Struct):
     email: Email
     name: Name
     password: Password
-    webhook_url: WebhookUrl | None = None
+    webhook_url: RegistrationWebhookUrl | None = None
 
 
 class RegisterNested(Struct):
-    user: _Credentials
-    webhook_url: WebhookUrl | None = None
+    """The form older clients send: the credentials under ``user``."""
+
+    user: Credentials
+    webhook_url: RegistrationWebhookUrl | None = None
 
 
 class RegisterAdminFlat(Struct):
@@ -131,7 +176,9 @@ class RegisterAdminFlat(Struct):
 
 
 class RegisterAdminNested(Struct):
-    user: _Credentials
+    """The credentials under ``user``."""
+
+    user: Credentials
 
 
 RegisterRequest = RegisterFlat | RegisterNested
@@ -144,7 +191,8 @@ class LoginRequest(Struct):
 
 
 class RefreshRequest(Struct):
-    """Optional: clients without cookies send the refresh token here."""
+    """Optional: clients without cookies send the refresh token here (an empty or unknown
+    token is 401 1002)."""
 
     refresh: Jwt | None = None
 
@@ -191,7 +239,10 @@ class AccessData(Struct):
 
 
 class MerchantUpdateRequest(Struct):
-    webhook_url: WebhookUrl | UnsetType | None = UNSET
+    """Each field optional (an empty body changes nothing); ``webhook_url: null`` removes the
+    URL."""
+
+    webhook_url: WebhookUrlInput | UnsetType | None = UNSET
     name: Name | UnsetType = UNSET
 
 

@@ -5,40 +5,44 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, Response, get, post
-from litestar.openapi.spec import Example
-from litestar.params import Parameter, QueryParameter
+from litestar import Response, get, post
 
 from paygate_core.errors import ErrorCode, ValidationFailed
 from paygate_core.idempotency import IdempotentAnswer
-from paygate_core.payments import Payment
+from paygate_core.payments import Payment, PaymentStatus
 from paygate_core.use_cases.payments import PayOrder
 from paygate_http import payment_presenters as present
 from paygate_http import presenters
 from paygate_http.auth import merchant_only
+from paygate_http.controllers.base import ApiController
 from paygate_http.dependencies import AnyRequest, PaygateDep, PrincipalDep
 from paygate_http.idempotency import IdempotencyMiddleware
 from paygate_http.json_body import JsonObject, optional_object
-from paygate_http.json_writes import JsonWrite, documented_write
-from paygate_http.params import Cursor, Limit, page_request
-from paygate_http.payment_docs import (
+from paygate_http.json_writes import JsonWrite
+from paygate_http.params import ORDER_ID, Cursor, Limit, choice_rule, page_request, path_id
+from paygate_http.payment_schemas import PayOrderRequest
+from paygate_http.responses import (
+    PaymentCapturedResponse,
+    PaymentDetailResponse,
+    PaymentPageResponse,
+    PaymentProcessedResponse,
+)
+from paygate_http.route_docs import (
     BEARER_OR_KEY,
     DENIED,
     REPLAYED_HEADERS,
+    documented_write,
     route_errors,
 )
-from paygate_http.payment_schemas import PaymentData, PaymentDetailData, PayOrderRequest
 from paygate_http.runtime import run_blocking, run_write
-from paygate_http.schemas import PageData, Success
 
 __all__ = ["PAY_ORDER", "PaymentsController", "pay_order_command", "payment_processed"]
 
-PaymentStatusFilter = Annotated[str | None, QueryParameter(
-    name="status", description="pending, authorized, captured, refunded or failed",
-    required=False, examples=[Example(value="authorized")])]
-OrderIdFilter = Annotated[str | None, QueryParameter(
-    name="order_id", description="Only this order's payments (UUID)", required=False)]
-PaymentIdParam = Annotated[str, Parameter(description="The payment's id (UUID)")]
+STATUS = choice_rule("status", [status.value for status in PaymentStatus])
+PaymentStatusFilter = Annotated[str | None, STATUS.parameter("Only payments in this status",
+                                                             "authorized")]
+OrderIdFilter = Annotated[str | None, ORDER_ID.parameter("Only this order's payments")]
+PaymentIdParam = Annotated[str, path_id("The payment's id (UUID)")]
 
 
 def pay_order_command(merchant_id: UUID, body: JsonObject,
@@ -63,36 +67,39 @@ PAY_ORDER: JsonWrite[PayOrder, Payment] = JsonWrite(
     render=payment_processed)
 
 
-class PaymentsController(Controller):
+class PaymentsController(ApiController):
     path = "/payments"
     tags = ["Payments"]
     before_request = staticmethod(merchant_only)
     security = BEARER_OR_KEY
 
-    @post("/", operation_id="createPayment", status_code=201, **documented_write(PayOrderRequest),
+    @post("/", operation_id="createPayment", status_code=201,
+          **documented_write(PayOrderRequest, "pay-inv-42-attempt-1"),
           middleware=[IdempotencyMiddleware],
           summary="Pay an order by card", response_headers=REPLAYED_HEADERS,
           responses=route_errors(ErrorCode.VALIDATION_FAILED, ErrorCode.INVALID_CARD,
                                ErrorCode.ORDER_NOT_FOUND, ErrorCode.ORDER_ALREADY_PAID,
                                ErrorCode.PROCESSOR_UNAVAILABLE, *DENIED,
-                               body=True, idempotent=True))
-    async def create(self, request: AnyRequest) -> Response[Success[PaymentData]]:
+                               body=True, idempotent=True,
+                               invalid=("card_details", "is required")))
+    async def create(self, request: AnyRequest) -> Response[PaymentProcessedResponse]:
         """201 for an approved payment (``authorized``) and for a declined one (``failed``,
         with ``failure_reason``). The card number and CVV are never stored or returned."""
         return await PAY_ORDER.answer(request)
 
     @get("/", operation_id="listPayments", summary="List payments",
-         responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED))
+         responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED,
+                                invalid=("order_id", ORDER_ID.reason)))
     async def list_payments(self, request: AnyRequest, paygate: PaygateDep,
                             principal: PrincipalDep, *, status: PaymentStatusFilter = None,
                             order_id: OrderIdFilter = None, limit: Limit = None,
                             cursor: Cursor = None,
-                            ) -> Response[Success[PageData[PaymentData]]]:
+                            ) -> Response[PaymentPageResponse]:
         """The merchant's payments, newest first."""
         result = await run_blocking(request, paygate.list_payments,
                                     principal.require_merchant().id,
-                                    page_request(limit, cursor), status=status,
-                                    order_id=order_id)
+                                    page_request(limit, cursor), status=STATUS.check(status),
+                                    order_id=ORDER_ID.check(order_id))
         return Response(presenters.success("Payments retrieved successfully",
                                            presenters.page(result, present.payment)))
 
@@ -101,7 +108,7 @@ class PaymentsController(Controller):
          responses=route_errors(ErrorCode.PAYMENT_NOT_FOUND, *DENIED))
     async def get_payment(self, request: AnyRequest, paygate: PaygateDep,
                           principal: PrincipalDep, payment_id: PaymentIdParam,
-                          ) -> Response[Success[PaymentDetailData]]:
+                          ) -> Response[PaymentDetailResponse]:
         """404 1011 for an unknown or malformed id and for another merchant's payment."""
         details = await run_blocking(request, paygate.get_payment,
                                      principal.require_merchant().id, payment_id)
@@ -114,7 +121,7 @@ class PaymentsController(Controller):
                                *DENIED))
     async def capture(self, request: AnyRequest, paygate: PaygateDep,
                       principal: PrincipalDep, payment_id: PaymentIdParam,
-                      ) -> Response[Success[PaymentData]]:
+                      ) -> Response[PaymentCapturedResponse]:
         """``authorized`` -> ``captured``; any other status is 409 1012."""
         payment = await run_write(request, paygate.capture_payment,
                                      principal.require_merchant().id, payment_id)

@@ -7,17 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Request, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 
+from paygate_http.controllers.base import ApiController
 from paygate_http.runtime import runtime_of
 from paygate_http.schemas import Health
 
 __all__ = ["ServiceController"]
 
 
-class ServiceController(Controller):
+class ServiceController(ApiController):
     path = "/"
     tags = ["Service"]
     security: list[dict[str, list[str]]] = []

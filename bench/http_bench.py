@@ -4,6 +4,8 @@ Litestar app on the same machine, driven by wrk.
     python -m bench http [--quick] [--rounds 5] [--seconds 3] [--workers 1,2]
                          [--connections 32] [--threads 2] [--db sqlite|postgres]
                          [--postgres-admin-url URL] [--log-level LEVEL]
+                         [--routes bare,naive,orders,payments,stats] [--auth bearer,api-key]
+                         [--baseline-src DIR]
 
 A full run takes about 10 minutes on 2 CPUs (``--db postgres``: about 2), ``--quick`` about
 2 (2 rounds of 1 s).
@@ -34,6 +36,12 @@ rounds, p50 the median round's, p99 the worst round's. ``--db postgres`` runs ``
 serve`` with 1 and with 2 workers side by side on a throw-away PostgreSQL database (created
 beside ``--postgres-admin-url``, dropped afterwards) and reports ``POST orders/`` and the
 2 ÷ 1 worker ratio instead.
+
+``--routes`` and ``--auth`` measure a subset (e.g. ``--routes bare,payments --auth api-key``;
+the targets of routes left out are not checked). ``--baseline-src DIR`` also starts, beside
+this tree's server, ``paygate serve`` from the sources in ``DIR`` (a copy of ``src/``, put
+first on ``PYTHONPATH``); its routes take their turns alternating with this tree's and are
+reported as ``[baseline]``, for before/after ratios measured in one run.
 
 The report on stdout is Markdown (results, ratios, and the targets each met or missed:
 orders/ >= 0.25 x bare and >= 1.0 x naive durable; with 2 workers orders/ >= 3,600 req/s
@@ -79,6 +87,10 @@ POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BARE, NAIVE = "bare POST /echo", "naive durable POST /orders"
 ORDERS, PAYMENTS, STATS = "POST orders/", "POST payments/", "GET merchants/stats/"
 BEARER, API_KEY = "bearer", "API key"
+ROUTE_NAMES = {"bare": BARE, "naive": NAIVE, "orders": ORDERS, "payments": PAYMENTS,
+               "stats": STATS}
+AUTH_NAMES = {"bearer": BEARER, "api-key": API_KEY}
+BASELINE = " [baseline]"
 
 TARGET_OF_BARE = 0.25
 TARGET_OF_NAIVE = 1.0
@@ -101,6 +113,9 @@ class Options:
     db: str = "sqlite"
     postgres_admin_url: str = POSTGRES_ADMIN_URL
     log_level: str | None = None
+    routes: tuple[str, ...] = tuple(ROUTE_NAMES.values())
+    auths: tuple[str, ...] = (BEARER, API_KEY)
+    baseline_src: str | None = None
 
 
 FULL = Options()
@@ -198,29 +213,38 @@ def _wrk(url: str, script: str, seconds: int, options: Options) -> WrkResult:
 
 
 def paygate_measures(url: str, workers: int, who: Credentials, deliveries: Deliveries,
-                     options: Options, tmp: Path) -> list[Measure]:
+                     options: Options, tmp: Path, suffix: str = "") -> list[Measure]:
+    """The selected Paygate routes of one server; ``suffix`` tells the server apart."""
     measures = []
     # Orders are cheaper than payments: 1.5 x the turn's length of them is plenty.
     seed_seconds = math.ceil(1.5 * max(options.seconds, options.warmup))
-    for auth in (BEARER, API_KEY):
+    auths = options.auths
+    for auth in auths if ORDERS in options.routes else ():
         headers = who.headers(auth)
-        measures.append(Measure(ORDERS, auth, workers, f"{url}{BASE}/orders/",
+        measures.append(Measure(ORDERS + suffix, auth, workers, f"{url}{BASE}/orders/",
                                 post_script(ORDER_BODY, headers)))
-    for auth in (BEARER, API_KEY):
+    for auth in auths if PAYMENTS in options.routes else ():
         headers = who.headers(auth)
-        ids = tmp / f"orders-{workers}-{auth.replace(' ', '-')}.txt"
+        tag = f"{workers}-{auth.replace(' ', '-')}{suffix.strip(' []')}"
+        ids = tmp / f"orders-{tag}.txt"
         seed = seed_orders_script(ORDER_BODY, headers, ids)
 
         def prepare(seed: str = seed) -> None:
             _wrk(f"{url}{BASE}/orders/", seed, seed_seconds, options)
 
         measures.append(Measure(
-            PAYMENTS, auth, workers, f"{url}{BASE}/payments/",
+            PAYMENTS + suffix, auth, workers, f"{url}{BASE}/payments/",
             payments_script(headers, CARD, ids, options.threads), prepare, deliveries.paid))
-    for auth in (BEARER, API_KEY):
-        measures.append(Measure(STATS, auth, workers, f"{url}{BASE}/merchants/stats/",
+    for auth in auths if STATS in options.routes else ():
+        measures.append(Measure(STATS + suffix, auth, workers, f"{url}{BASE}/merchants/stats/",
                                 get_script(who.headers(auth))))
     return measures
+
+
+def interleave(first: list[Measure], second: list[Measure]) -> list[Measure]:
+    """One of ``first``, one of ``second``, and so on: each pair shares the machine's mood."""
+    mixed = [m for pair in zip(first, second, strict=False) for m in pair]
+    return mixed + first[len(second):] + second[len(first):]
 
 
 def take_turns(measures: list[Measure], deliveries: Deliveries, options: Options) -> None:
@@ -247,15 +271,28 @@ def bench_sqlite(options: Options, deliveries: Deliveries, tmp: Path) -> list[Me
         naive_db = tmp / f"naive-{workers}.db"
         create_schema(str(naive_db))
         env = paygate_env(f"sqlite:///{tmp}/paygate-{workers}.db", options)
-        with servers.asgi_server("bench.bare_app", workers) as bare, \
-                servers.asgi_server("bench.naive_app", workers,
-                                    {DATABASE_ENV: str(naive_db)}) as naive, \
-                servers.paygate_server(env, workers) as url:
+        with ExitStack() as stack:
+            these = []
+            if BARE in options.routes:
+                bare = stack.enter_context(servers.asgi_server("bench.bare_app", workers))
+                these.append(Measure(BARE, "-", workers, bare + "/echo",
+                                     post_script(ORDER_BODY, {})))
+            if NAIVE in options.routes:
+                naive = stack.enter_context(servers.asgi_server(
+                    "bench.naive_app", workers, {DATABASE_ENV: str(naive_db)}))
+                these.append(Measure(NAIVE, "-", workers, naive + "/orders",
+                                     post_script(ORDER_BODY, {})))
+            url = stack.enter_context(servers.paygate_server(env, workers))
             who = sign_up(url, f"{deliveries.receiver}/hook")
-            these = [Measure(BARE, "-", workers, bare + "/echo", post_script(ORDER_BODY, {})),
-                     Measure(NAIVE, "-", workers, naive + "/orders",
-                             post_script(ORDER_BODY, {})),
-                     *paygate_measures(url, workers, who, deliveries, options, tmp)]
+            ours = paygate_measures(url, workers, who, deliveries, options, tmp)
+            if options.baseline_src:
+                base_env = {**paygate_env(f"sqlite:///{tmp}/baseline-{workers}.db", options),
+                            "PYTHONPATH": options.baseline_src}
+                base_url = stack.enter_context(servers.paygate_server(base_env, workers))
+                base_who = sign_up(base_url, f"{deliveries.receiver}/hook")
+                ours = interleave(paygate_measures(base_url, workers, base_who, deliveries,
+                                                   options, tmp, BASELINE), ours)
+            these += ours
             take_turns(these, deliveries, options)
         measures += these
     return measures
@@ -290,6 +327,10 @@ def _find(measures: list[Measure], route: str, auth: str, workers: int) -> WrkRe
     raise LookupError(f"{route} ({auth}, {workers} workers) was not measured")
 
 
+def _measured(measures: list[Measure], route: str, auth: str, workers: int) -> bool:
+    return any((m.route, m.auth, m.workers) == (route, auth, workers) for m in measures)
+
+
 def _ok_rate(result: WrkResult) -> float:
     """Requests/s that got a 2xx."""
     return result.requests_per_second * (1 - result.non_2xx / max(1, result.requests))
@@ -321,9 +362,14 @@ def sqlite_checks(measures: list[Measure], workers: tuple[int, ...]) -> tuple[li
     ratios = ["| Ratio | Workers | bearer | API key |", "|---|---:|---:|---:|"]
     checks = []
     for count in workers:
+        if not all(_measured(measures, route, "-", count) for route in (BARE, NAIVE)):
+            checks += _payments_checks(measures, count)
+            continue
         bare, naive = _find(measures, BARE, "-", count), _find(measures, NAIVE, "-", count)
         cells: dict[str, list[str]] = {"bare": [], "naive": []}
         for auth in (BEARER, API_KEY):
+            if not _measured(measures, ORDERS, auth, count):
+                continue
             orders = _find(measures, ORDERS, auth, count)
             of_bare = _ok_rate(orders) / bare.requests_per_second
             of_naive = _ok_rate(orders) / naive.requests_per_second
@@ -335,16 +381,41 @@ def sqlite_checks(measures: list[Measure], workers: tuple[int, ...]) -> tuple[li
                        Check(f"orders/ ≥ {TARGET_OF_NAIVE} x naive durable ({where})",
                              f"{of_naive:.2f}", of_naive >= TARGET_OF_NAIVE)]
             if count == 2:
-                payments = _find(measures, PAYMENTS, auth, count)
-                checks += [
-                    Check(f"orders/ ≥ {TARGET_ORDERS_RPS:,.0f} req/s ({where})",
-                          f"{_ok_rate(orders):,.0f}", _ok_rate(orders) >= TARGET_ORDERS_RPS),
-                    Check(f"payments/ ≥ {TARGET_PAYMENTS_RPS:,.0f} req/s ({where})",
-                          f"{_ok_rate(payments):,.0f}",
-                          _ok_rate(payments) >= TARGET_PAYMENTS_RPS)]
-        ratios.append(f"| orders/ ÷ bare | {count} | {' | '.join(cells['bare'])} |")
-        ratios.append(f"| orders/ ÷ naive durable | {count} | {' | '.join(cells['naive'])} |")
-    return ratios, checks
+                checks.append(Check(f"orders/ ≥ {TARGET_ORDERS_RPS:,.0f} req/s ({where})",
+                                    f"{_ok_rate(orders):,.0f}",
+                                    _ok_rate(orders) >= TARGET_ORDERS_RPS))
+        checks += _payments_checks(measures, count)
+        if cells["bare"]:
+            ratios.append(f"| orders/ ÷ bare | {count} | {' | '.join(cells['bare'])} |")
+            ratios.append(f"| orders/ ÷ naive durable | {count} | "
+                          f"{' | '.join(cells['naive'])} |")
+    return ratios + _baseline_ratios(measures), checks
+
+
+def _payments_checks(measures: list[Measure], count: int) -> list[Check]:
+    checks = []
+    for auth in (BEARER, API_KEY):
+        if count != 2 or not _measured(measures, PAYMENTS, auth, count):
+            continue
+        payments = _ok_rate(_find(measures, PAYMENTS, auth, count))
+        checks.append(Check(f"payments/ ≥ {TARGET_PAYMENTS_RPS:,.0f} req/s ({count} workers, "
+                            f"{auth})", f"{payments:,.0f}", payments >= TARGET_PAYMENTS_RPS))
+    return checks
+
+
+def _baseline_ratios(measures: list[Measure]) -> list[str]:
+    """This tree ÷ ``--baseline-src`` per measured route: req/s and p99."""
+    lines = ["", "| This tree ÷ baseline | Auth | Workers | req/s | p99 |",
+             "|---|---|---:|---:|---:|"]
+    for measure in measures:
+        if not _measured(measures, measure.route + BASELINE, measure.auth, measure.workers):
+            continue
+        ours = measure.result()
+        base = _find(measures, measure.route + BASELINE, measure.auth, measure.workers)
+        lines.append(f"| {measure.route} | {measure.auth} | {measure.workers} | "
+                     f"{_ok_rate(ours) / max(_ok_rate(base), 1e-9):.2f} | "
+                     f"{ours.p99_ms / max(base.p99_ms, 1e-9):.2f} |")
+    return lines if len(lines) > 3 else []
 
 
 def postgres_checks(measures: list[Measure]) -> tuple[list[str], list[Check]]:
@@ -363,7 +434,7 @@ def postgres_checks(measures: list[Measure]) -> tuple[list[str], list[Check]]:
 def common_checks(measures: list[Measure]) -> list[Check]:
     checks = []
     for measure in measures:
-        if measure.route in (BARE, NAIVE):
+        if measure.route in (BARE, NAIVE) or measure.route.endswith(BASELINE):
             continue
         result = measure.result()
         where = f"{measure.route} ({measure.workers} worker{'s' if measure.workers > 1 else ''},"\
@@ -420,7 +491,18 @@ def parse_options(argv: list[str] | None) -> Options:
                         help="where the throw-away database is created (--db postgres)")
     parser.add_argument("--log-level", help="PAYGATE_LOG_LEVEL of the server (default: "
                                             "the server's own)")
+    parser.add_argument("--routes", default=",".join(ROUTE_NAMES),
+                        help=f"comma-separated subset of {','.join(ROUTE_NAMES)} (SQLite)")
+    parser.add_argument("--auth", default=",".join(AUTH_NAMES),
+                        help=f"comma-separated subset of {','.join(AUTH_NAMES)}")
+    parser.add_argument("--baseline-src", help="also run paygate serve from the sources in "
+                                               "this directory, alternating (SQLite)")
     args = parser.parse_args(argv)
+    try:
+        routes = tuple(ROUTE_NAMES[name] for name in args.routes.split(","))
+        auths = tuple(AUTH_NAMES[name] for name in args.auth.split(","))
+    except KeyError as exc:
+        parser.error(f"unknown route or auth {exc}")
     base = QUICK if args.quick else FULL
     return attrs.evolve(
         base, rounds=max(1, args.rounds or base.rounds),
@@ -428,7 +510,9 @@ def parse_options(argv: list[str] | None) -> Options:
         workers=tuple(int(w) for w in args.workers.split(",")) if args.workers
         else base.workers,
         connections=args.connections, threads=args.threads, db=args.db,
-        postgres_admin_url=args.postgres_admin_url, log_level=args.log_level)
+        postgres_admin_url=args.postgres_admin_url, log_level=args.log_level,
+        routes=routes, auths=auths,
+        baseline_src=str(Path(args.baseline_src).resolve()) if args.baseline_src else None)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,6 +3,10 @@
 Events are inserted by the unit of work that changes the payment, so they commit or vanish
 with it. Workers claim due events with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (each skips
 rows another worker holds); on SQLite the claiming unit of work holds the write lock.
+
+A dispatcher claims and records in batches, holding SQLite's single write lock meanwhile,
+so these statements are kept few and lean: one ``UPDATE ... WHERE id IN (...)`` claims a
+whole batch, and attempts are logged with ``Prepared`` statements (prepared.py).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, func, insert, literal, select, update
+from sqlalchemy import Row, bindparam, func, insert, literal, select, update
 
 from paygate_adapters.sql.context import Context
 from paygate_adapters.sql.prepared import Prepared
@@ -63,6 +67,12 @@ def _attempt_values(attempt: WebhookAttempt) -> dict[str, Any]:
 
 _INSERT_EVENT = Prepared(insert(webhook_events),  # prepared.py: the hot path of a payment
                          columns=[column.name for column in webhook_events.c])
+_INSERT_ATTEMPT = Prepared(insert(webhook_attempts),
+                           columns=[column.name for column in webhook_attempts.c])
+_SETTLE_EVENT = Prepared(
+    update(webhook_events).where(webhook_events.c.id == bindparam("key_id"))
+    .values(delivery_status=bindparam("b_status"), next_attempt_at=bindparam("b_next"),
+            last_attempt_at=bindparam("b_at"), updated_at=bindparam("b_updated")))
 
 
 class SqlEventOutbox:
@@ -111,11 +121,8 @@ class SqlEventOutbox:
             batch = self._due(now, limit - len(claimed), seen)
             if not batch:
                 break
-            for row in batch:
-                seen.append(row.id)
-                delivery = self._claim(row, now, lease)
-                if delivery is not None:
-                    claimed.append(delivery)
+            seen += [row.id for row in batch]
+            claimed.extend(self._claim(batch, now, lease))
         return claimed
 
     def _due(self, now: datetime, limit: int, seen: Sequence[UUID]) -> Sequence[Row[Any]]:
@@ -132,29 +139,40 @@ class SqlEventOutbox:
             stmt = stmt.with_for_update(of=events, skip_locked=True)
         return self._c.connection.execute(stmt).all()
 
-    def _claim(self, row: Row[Any], now: datetime, lease: timedelta) -> Delivery | None:
-        record = _event(row)
-        if row.webhook_url is None:
+    def _claim(self, rows: Sequence[Row[Any]], now: datetime,
+               lease: timedelta) -> Sequence[Delivery]:
+        """Mark the rows of merchants without a URL skipped and claim the others: at most
+        two statements for the whole batch (the rows are locked, so ``attempts + 1`` is
+        the count each claimed delivery reports)."""
+        events = webhook_events
+        skipped = [row.id for row in rows if row.webhook_url is None]
+        if skipped:
             self._c.connection.execute(
-                update(webhook_events).where(webhook_events.c.id == record.id)
+                update(events).where(events.c.id.in_(skipped))
                 .values(delivery_status=DeliveryStatus.SKIPPED.value, next_attempt_at=None,
                         updated_at=now))
-            return None
-        record.attempts += 1
-        record.next_attempt_at = now + lease
-        self._c.connection.execute(
-            update(webhook_events).where(webhook_events.c.id == record.id)
-            .values(attempts=record.attempts, next_attempt_at=record.next_attempt_at,
-                    updated_at=now))
-        return Delivery(record, record.attempts, row.webhook_url, row.webhook_secret)
+        claimed: list[Delivery] = []
+        for row in rows:
+            if row.webhook_url is None:
+                continue
+            record = _event(row)
+            record.attempts += 1
+            record.next_attempt_at = now + lease
+            claimed.append(Delivery(record, record.attempts, row.webhook_url,
+                                    row.webhook_secret))
+        if claimed:
+            self._c.connection.execute(
+                update(events).where(events.c.id.in_([d.webhook.id for d in claimed]))
+                .values(attempts=events.c.attempts + 1, next_attempt_at=now + lease,
+                        updated_at=now))
+        return claimed
 
     def record_attempt(self, attempt: WebhookAttempt, status: DeliveryStatus,
                        next_attempt_at: datetime | None) -> None:
-        self._c.connection.execute(insert(webhook_attempts).values(_attempt_values(attempt)))
-        self._c.connection.execute(
-            update(webhook_events).where(webhook_events.c.id == attempt.event_id)
-            .values(delivery_status=status.value, next_attempt_at=next_attempt_at,
-                    last_attempt_at=attempt.created_at, updated_at=attempt.created_at))
+        self._c.run(_INSERT_ATTEMPT, _attempt_values(attempt))
+        self._c.run(_SETTLE_EVENT, {
+            "key_id": attempt.event_id, "b_status": status.value, "b_next": next_attempt_at,
+            "b_at": attempt.created_at, "b_updated": attempt.created_at})
 
     def next_due_at(self) -> datetime | None:
         # MIN over the (delivery_status, next_attempt_at) index: one index seek.

@@ -1,9 +1,15 @@
 """The webhook dispatcher: claims due outbox events, delivers them, records every attempt.
 
 Delivery is at least once. Claiming an event (``EventOutbox.claim_due``) counts the
-attempt and hides the event for a *lease*; the attempt's outcome is then recorded in its
-own short unit of work. A worker that dies in between leaves the event to be claimed again
+attempt and hides the event for a *lease*; the attempt's outcome is recorded later
+(``record_attempt``). A worker that dies in between leaves the event to be claimed again
 when the lease runs out, so the lease is kept well above the longest an attempt can take.
+
+Writes come in *cycles*: one unit of work records every outcome that finished since the
+last one and claims as many events as there are free delivery slots, and the next cycle
+waits at least ``min_poll_interval`` (20 ms). Under load that is one transaction (one sync
+of the database, one turn of SQLite's single write lock) per 20 ms for the whole flow,
+however many events pass, instead of one claim and one record per handful of events.
 
 The running dispatcher polls the outbox adaptively: right after a claim that found work it
 claims again within ``min_poll_interval`` (20 ms), and each empty claim doubles the wait up
@@ -14,27 +20,27 @@ about 20 ms even after a quiet spell; an idle worker costs fifty such reads and 
 claims a second (well under a millisecond each on SQLite and PostgreSQL).
 
 Deliveries run concurrently on an asyncio loop owned by the dispatcher (the callers stay
-synchronous: tests call ``run_once``, the server runs ``start_in_thread``), each one bounded
-by the timeout, so a slow or dead endpoint holds only its own slot. The synchronous unit of
-work runs in worker threads, never on the loop. Outcomes are recorded by group commit
-(``recorder.OutcomeRecorder``): attempts that finish together share one transaction.
+synchronous: tests call ``run_once``, ``paygate worker`` runs ``run_forever``), each one
+bounded by the timeout, so a slow or dead endpoint holds only its own slot. The synchronous
+unit of work runs in a worker thread, never on the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import math
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 import attrs
 import httpx
 
-from paygate_adapters.webhooks.recorder import OutcomeRecorder
 from paygate_adapters.webhooks.sender import DEFAULT_TIMEOUT, DeliveryResult, WebhookSender
 from paygate_adapters.webhooks.ssrf import Resolver, system_resolver
 from paygate_core.errors import StorageUnavailable
@@ -42,6 +48,7 @@ from paygate_core.events import DeliveryStatus, WebhookAttempt, WebhookAttemptSt
 from paygate_core.ports import Clock, Delivery, EventOutbox, IdGenerator, UnitOfWorkFactory
 
 __all__ = [
+    "DEFAULT_CONCURRENCY",
     "DEFAULT_MIN_POLL_INTERVAL",
     "DEFAULT_POLL_INTERVAL",
     "DEFAULT_RETRY_SCHEDULE",
@@ -54,6 +61,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 Outcome = tuple[Delivery, DeliveryResult]
 """One finished attempt: what was claimed and what the endpoint answered."""
 
@@ -64,7 +73,10 @@ LEASE_MARGIN = 30.0
 DEFAULT_POLL_INTERVAL = 0.25
 """Longest wait between two claims of an idle dispatcher, seconds."""
 DEFAULT_MIN_POLL_INTERVAL = 0.02
-"""Wait before the next claim after one that found work, seconds."""
+"""Wait before the next claim after one that found work, and the shortest time between two
+write cycles, seconds."""
+DEFAULT_CONCURRENCY = 64
+"""Attempts in flight at once; with 20 ms cycles, up to 3,200 quick deliveries a second."""
 
 
 def retry_at(attempt: int, schedule: Sequence[float], failed_at: datetime) -> datetime | None:
@@ -94,6 +106,45 @@ class PollPacer:
         return wait
 
 
+@attrs.define
+class _Pace:
+    """When the running dispatcher claims next.
+
+    Under load it claims in chunks (a quarter of the slots) rather than one event per freed
+    slot. With fewer slots free it still claims once per poll interval, so endpoints hanging
+    in most slots cannot stall the rest. With a chunk free, the pacer decides: soon after a
+    claim that found work, later and later while claims come back empty. A look that saw an
+    event due but whose claim came back empty (another worker took it, or claiming fails)
+    is not followed again until a paced claim.
+    """
+
+    pacer: PollPacer
+    chunk: int
+    last_claim: float = -math.inf
+    next_claim: float = -math.inf
+    looked: bool = False
+    trust_looks: bool = True
+
+    def due_at(self, free: int) -> float:
+        """When to claim, with ``free`` slots free (loop time)."""
+        if free >= self.chunk:
+            return self.next_claim
+        return self.last_claim + self.pacer.longest
+
+    def claimed(self, at: float, *, found: int, limit: int) -> None:
+        self.last_claim = at
+        self.trust_looks = bool(found) or not self.looked
+        self.looked = False
+        pause = self.pacer.next_wait(found=bool(found))
+        # A full claim: more are probably due, claim again next cycle.
+        self.next_claim = at + (0.0 if found == limit else pause)
+
+    def saw_due(self, at: float) -> None:
+        """A look found an event due: claim at once."""
+        self.next_claim = at
+        self.looked = True
+
+
 @attrs.frozen
 class DispatcherHandle:
     """A dispatcher running in a background thread (see ``start_in_thread``)."""
@@ -120,7 +171,8 @@ class WebhookDispatcher:
                  retry_schedule: Sequence[float] = DEFAULT_RETRY_SCHEDULE,
                  allow_private: bool = False, batch_size: int = 100,
                  poll_interval: float = DEFAULT_POLL_INTERVAL,
-                 min_poll_interval: float | None = None, concurrency: int = 32,
+                 min_poll_interval: float | None = None,
+                 concurrency: int = DEFAULT_CONCURRENCY,
                  lease_margin: float = LEASE_MARGIN,
                  resolver: Resolver = system_resolver) -> None:
         if min_poll_interval is None:
@@ -147,6 +199,7 @@ class WebhookDispatcher:
         self._resolver = resolver
         self._ssl_context = httpx.create_ssl_context()  # loads the CA bundle once
         self._storage_down = False  # a claim met StorageUnavailable: logged once per outage
+        self._db_thread = ThreadPoolExecutor(max_workers=1)  # replaced by each session
 
     @property
     def max_attempts(self) -> int:
@@ -173,84 +226,104 @@ class WebhookDispatcher:
     # --- the loop ----------------------------------------------------------------------
 
     async def _run_once(self) -> int:
-        async with self._session() as session:
+        async with self._session() as sender:
             claimed = await self._claim(self.batch_size)
             slots = asyncio.Semaphore(self.concurrency)
 
-            async def deliver(delivery: Delivery) -> None:
+            async def deliver(delivery: Delivery) -> Outcome:
                 async with slots:
-                    await self._attempt(session, delivery)
+                    return await self._attempt(sender, delivery)
 
-            await asyncio.gather(*(deliver(d) for d in claimed))
+            outcomes = await asyncio.gather(*(deliver(d) for d in claimed))
+            if outcomes:
+                await self._in_db_thread(self._record_all, outcomes)
         return len(claimed)
 
     async def _serve(self, stop: threading.Event) -> None:
         loop = asyncio.get_running_loop()
-        # Under load, claim in chunks (a quarter of the slots) rather than one event per
-        # freed slot: fewer claim transactions. With fewer slots free, still claim once per
-        # poll interval, so endpoints hanging in most slots cannot stall the rest. With a
-        # chunk free, the pacer decides: soon after a claim that found work, later and
-        # later while claims come back empty.
-        chunk = max(1, min(self.batch_size, self.concurrency) // 4)
-        pacer = PollPacer(self.min_poll_interval, self.poll_interval)
-        async with self._session() as session:
-            inflight: set[asyncio.Task[None]] = set()
-            last_claim = next_claim = -math.inf
-            # A look that saw an event due but whose claim came back empty (another worker
-            # took it, or claiming fails) is not followed again until a paced claim.
-            looked = False
-            trust_looks = True
+        pace = _Pace(PollPacer(self.min_poll_interval, self.poll_interval),
+                     chunk=max(1, min(self.batch_size, self.concurrency) // 4))
+        async with self._session() as sender:
+            inflight: set[asyncio.Task[Outcome]] = set()
+            finished: list[Outcome] = []
+            attempt_done = asyncio.Event()
+            last_write = -math.inf
             while not stop.is_set():
+                attempt_done.clear()
+                finished += _collect(inflight)
                 free = min(self.batch_size, self.concurrency - len(inflight))
-                due_at = next_claim if free >= chunk else last_claim + self.poll_interval
-                if free > 0 and loop.time() >= due_at:
-                    last_claim = loop.time()
-                    claimed = await self._claim(free)
-                    inflight.update(asyncio.create_task(self._attempt(session, d))
-                                    for d in claimed)
-                    trust_looks = bool(claimed) or not looked
-                    looked = False
-                    pause = pacer.next_wait(found=bool(claimed))
-                    # A full claim: more are probably due, claim again once slots free up.
-                    next_claim = loop.time() + (0.0 if len(claimed) == free else pause)
+                due_at = pace.due_at(free)
+                cycle_at = last_write + self.min_poll_interval
+                now = loop.time()
+                claim = free > 0 and now >= due_at
+                if (claim or finished) and now >= cycle_at:
+                    # A cycle that records outcomes also claims when a chunk is free.
+                    limit = free if claim or free >= pace.chunk else 0
+                    outcomes, finished = finished, []
+                    claimed = await self._cycle(outcomes, limit)
+                    last_write = loop.time()
+                    for delivery in claimed:
+                        task = asyncio.create_task(self._attempt(sender, delivery))
+                        task.add_done_callback(lambda _: attempt_done.set())
+                        inflight.add(task)
+                    if limit:
+                        pace.claimed(last_write, found=len(claimed), limit=limit)
                     continue
-                # Sleep until a claim is due, or (with deliveries in flight) one finishes. A
-                # long wait is cut into short ones, each ended by a look (a read, no lock) at
-                # whether an event is due: a new event is claimed within min_poll_interval.
-                wait = self.poll_interval if free == 0 else max(0.0, due_at - loop.time())
-                look = trust_looks and free >= chunk and wait > self.min_poll_interval
+                if now < cycle_at:  # this cycle has written: the next one waits its turn
+                    await asyncio.sleep(cycle_at - now)
+                    continue
+                # Sleep until an attempt finishes (its outcome starts the next cycle) or a
+                # claim is due. A long wait is cut into short ones, each ended by a look (a
+                # read, no lock) at whether an event is due: a new event is claimed within
+                # min_poll_interval.
+                wait = max(0.0, min((due_at if free > 0 else math.inf) - now,
+                                    self.poll_interval))
+                look = pace.trust_looks and free >= pace.chunk and wait > self.min_poll_interval
                 if look:
                     wait = self.min_poll_interval
-                if inflight:
-                    _, inflight = await asyncio.wait(
-                        inflight, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
-                else:
-                    await asyncio.sleep(wait)
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(wait):
+                        await (attempt_done.wait() if inflight else asyncio.sleep(wait))
                 if look and not stop.is_set() and await self._anything_due():
-                    next_claim = loop.time()
-                    looked = True
+                    pace.saw_due(loop.time())
             if inflight:
                 await asyncio.wait(inflight)  # each is bounded by the timeout
+            finished += _collect(inflight)
+            if finished:
+                await self._cycle(finished, 0)
 
     @contextlib.asynccontextmanager
-    async def _session(self) -> AsyncIterator[_Session]:
-        """A sender and a recorder for this event loop, and enough threads for DNS and
-        units of work."""
+    async def _session(self) -> AsyncIterator[WebhookSender]:
+        """A sender for this event loop; threads for DNS (the loop's default executor) and
+        one for units of work, so a slow DNS server never holds up claims and records."""
         loop = asyncio.get_running_loop()
         loop.set_default_executor(ThreadPoolExecutor(
-            max_workers=self.concurrency + 4, thread_name_prefix="paygate-webhooks"))
-        async with WebhookSender(timeout=self.timeout, allow_private=self.allow_private,
-                                 max_connections=self.concurrency,
-                                 ssl_context=self._ssl_context,
-                                 resolver=self._resolver) as sender:
-            yield _Session(sender, OutcomeRecorder(self._record_all,
-                                                   max_batch=self.concurrency))
+            max_workers=self.concurrency, thread_name_prefix="paygate-webhooks-dns"))
+        self._db_thread = ThreadPoolExecutor(max_workers=1,
+                                             thread_name_prefix="paygate-webhooks-db")
+        try:
+            async with WebhookSender(timeout=self.timeout, allow_private=self.allow_private,
+                                     max_connections=self.concurrency,
+                                     ssl_context=self._ssl_context,
+                                     resolver=self._resolver) as sender:
+                yield sender
+        finally:
+            self._db_thread.shutdown(wait=True)
+
+    async def _in_db_thread(self, work: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(
+            self._db_thread, functools.partial(work, *args))
 
     # --- one attempt -------------------------------------------------------------------
 
     async def _claim(self, limit: int) -> Sequence[Delivery]:
+        return await self._cycle((), limit)
+
+    async def _cycle(self, outcomes: Sequence[Outcome], limit: int) -> Sequence[Delivery]:
+        """Record ``outcomes`` and claim up to ``limit`` events in one unit of work; the
+        claimed deliveries (none if claiming failed: it is tried again next cycle)."""
         try:
-            claimed = await asyncio.to_thread(self._claim_due, limit)
+            claimed = await self._in_db_thread(self._write_cycle, outcomes, limit)
         except StorageUnavailable:
             self._note_storage(down=True)
             return ()
@@ -262,7 +335,7 @@ class WebhookDispatcher:
 
     async def _anything_due(self) -> bool:
         try:
-            return await asyncio.to_thread(self._due_now)
+            return await self._in_db_thread(self._due_now)
         except StorageUnavailable:
             self._note_storage(down=True)
             return False
@@ -283,41 +356,51 @@ class WebhookDispatcher:
             due = work.outbox.next_due_at()
         return due is not None and due <= self._clock.now()
 
-    def _claim_due(self, limit: int) -> Sequence[Delivery]:
+    def _write_cycle(self, outcomes: Sequence[Outcome], limit: int) -> Sequence[Delivery]:
+        """One unit of work: log ``outcomes``, claim up to ``limit`` due events. If it
+        fails, the outcomes are recorded on their own (``_record_all``) and it raises."""
         # Claimed events may queue for a delivery slot in run_once: cover the wait too.
         rounds = math.ceil(limit / self.concurrency)
         lease = timedelta(seconds=self.timeout * rounds + self.lease_margin)
-        with self._uow() as work:
-            claimed = work.outbox.claim_due(self._clock.now(), limit, lease)
-            work.commit()
+        try:
+            with self._uow() as work:
+                logged = [self._record(work.outbox, delivery, result)
+                          for delivery, result in outcomes]
+                claimed = work.outbox.claim_due(self._clock.now(), limit, lease) if limit \
+                    else ()
+                work.commit()
+        except Exception:
+            if outcomes:
+                self._record_all(outcomes)
+            raise
+        _log_attempts(logged)
         return claimed
 
-    async def _attempt(self, session: _Session, delivery: Delivery) -> None:
-        """Send once and record the outcome; never raises (the lease covers a lost record)."""
-        try:
-            timestamp = int(self._clock.now().timestamp())
-            result = await session.sender.send(delivery, timestamp)
-            await session.recorder.record((delivery, result))
-        except Exception:
-            logger.exception("webhook attempt not recorded; it is retried when its lease ends",
-                             extra={"fields": {"event_id": str(delivery.webhook.id),
-                                               "attempt": delivery.attempt}})
+    async def _attempt(self, sender: WebhookSender, delivery: Delivery) -> Outcome:
+        """Send once; the outcome, for the next cycle to record (never raises)."""
+        timestamp = int(self._clock.now().timestamp())
+        return delivery, await sender.send(delivery, timestamp)
 
-    def _record_all(self, outcomes: Sequence[Outcome]) -> list[BaseException | None]:
+    def _record_all(self, outcomes: Sequence[Outcome]) -> None:
         """Record ``outcomes`` in one unit of work; if that fails, one by one, so a bad one
-        cannot keep the others from being recorded. Per outcome: None or why it was not."""
+        cannot keep the others from being recorded. One that cannot be recorded is logged:
+        its event is claimed again when its lease ends."""
         try:
             with self._uow() as work:
                 logged = [self._record(work.outbox, delivery, result)
                           for delivery, result in outcomes]
                 work.commit()
-        except Exception as exc:
-            if len(outcomes) == 1:
-                return [exc]
-            return [self._record_all([outcome])[0] for outcome in outcomes]
-        for fields in logged:
-            logger.info("webhook attempt", extra={"fields": fields})
-        return [None] * len(outcomes)
+        except Exception:
+            if len(outcomes) > 1:
+                for outcome in outcomes:
+                    self._record_all([outcome])
+                return
+            delivery = outcomes[0][0]
+            logger.exception("webhook attempt not recorded; it is retried when its lease ends",
+                             extra={"fields": {"event_id": str(delivery.webhook.id),
+                                               "attempt": delivery.attempt}})
+            return
+        _log_attempts(logged)
 
     def _record(self, outbox: EventOutbox, delivery: Delivery,
                 result: DeliveryResult) -> dict[str, object]:
@@ -343,9 +426,21 @@ class WebhookDispatcher:
                 "duration_ms": result.duration_ms, "delivery_status": status.value}
 
 
-@attrs.frozen
-class _Session:
-    """What one event loop of the dispatcher delivers with."""
+def _collect(inflight: set[asyncio.Task[Outcome]]) -> list[Outcome]:
+    """Take the finished attempts out of ``inflight``; their outcomes. (An attempt never
+    raises; one that did anyway is logged, and its lease brings the event back.)"""
+    done = [task for task in inflight if task.done()]
+    inflight.difference_update(done)
+    outcomes = []
+    for task in done:
+        if task.cancelled() or task.exception() is not None:
+            logger.error("webhook attempt crashed; it is retried when its lease ends",
+                         exc_info=None if task.cancelled() else task.exception())
+            continue
+        outcomes.append(task.result())
+    return outcomes
 
-    sender: WebhookSender
-    recorder: OutcomeRecorder[Outcome]
+
+def _log_attempts(logged: Sequence[dict[str, object]]) -> None:
+    for fields in logged:
+        logger.info("webhook attempt", extra={"fields": fields})

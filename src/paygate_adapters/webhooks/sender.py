@@ -1,8 +1,8 @@
 """One webhook delivery attempt over HTTP: body, headers, signature, outcome.
 
-``WebhookSender`` wraps one pooled ``httpx.AsyncClient`` (redirects not followed, proxies
-from the environment ignored, every connection through the SSRF guard). ``send`` never
-raises: whatever happens becomes a ``DeliveryResult`` for the attempt log.
+``WebhookSender`` wraps one ``client.WebhookClient`` (connections kept alive per origin,
+redirects not followed, no proxies, every new connection through the SSRF guard). ``send``
+never raises: whatever happens becomes a ``DeliveryResult`` for the attempt log.
 """
 
 from __future__ import annotations
@@ -18,6 +18,12 @@ from typing import Self
 import attrs
 import httpx
 
+from paygate_adapters.webhooks.client import (
+    DeliveryError,
+    WebhookClient,
+    request_head,
+    target_of,
+)
 from paygate_adapters.webhooks.ssrf import (
     BLOCKED_DESTINATION,
     BlockedDestination,
@@ -25,7 +31,6 @@ from paygate_adapters.webhooks.ssrf import (
     UnresolvableHost,
     system_resolver,
 )
-from paygate_adapters.webhooks.transport import GuardedTransport
 from paygate_core.events import PaymentEvent
 from paygate_core.ports import Delivery
 from paygate_core.signatures import sign_payload
@@ -83,15 +88,6 @@ def delivery_headers(delivery: Delivery, body: bytes, timestamp: int) -> dict[st
     }
 
 
-def _webhook_url(raw: str) -> httpx.URL:
-    """The URL if it can be delivered to (absolute http/https, a host, a valid port);
-    ``httpx.InvalidURL`` otherwise, before anything is resolved or sent."""
-    url = httpx.URL(raw)
-    if url.scheme not in {"http", "https"} or not url.host or not 0 < (url.port or 80) < 65536:
-        raise httpx.InvalidURL("not a deliverable webhook URL")
-    return url
-
-
 class WebhookSender:
     """Sends attempts concurrently on one event loop; use as ``async with``."""
 
@@ -99,24 +95,19 @@ class WebhookSender:
                  max_connections: int = 100, ssl_context: ssl.SSLContext | None = None,
                  resolver: Resolver = system_resolver) -> None:
         self.timeout = timeout
-        limits = httpx.Limits(max_connections=max_connections,
-                              max_keepalive_connections=max_connections)
-        transport = GuardedTransport(
-            allow_private=allow_private, limits=limits, resolver=resolver,
+        # At most one connection per attempt in flight: the dispatcher's concurrency bounds
+        # the connections; this bounds the idle ones kept per origin.
+        self._client = WebhookClient(
+            allow_private=allow_private, resolver=resolver, max_idle_per_origin=max_connections,
             ssl_context=ssl_context or httpx.create_ssl_context(),
-        )
-        self._client = httpx.AsyncClient(
-            transport=transport, timeout=httpx.Timeout(timeout), follow_redirects=False,
-            trust_env=False,
         )
 
     async def __aenter__(self) -> Self:
-        await self._client.__aenter__()
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,
                         exc: BaseException | None, tb: TracebackType | None) -> None:
-        await self._client.__aexit__(exc_type, exc, tb)
+        await self._client.aclose()
 
     async def send(self, delivery: Delivery, timestamp: int) -> DeliveryResult:
         """POST the event to ``delivery.url``, all within ``timeout`` seconds (DNS included)."""
@@ -130,22 +121,18 @@ class WebhookSender:
             if not 200 <= status < 300:
                 error = f"unexpected HTTP status {status}"
         except Exception as exc:  # every failure is an attempt outcome
+            status, answer = None, None
             error = self._describe(exc, delivery)
         duration_ms = round((time.monotonic() - started) * 1000)
         return DeliveryResult(status, answer, error, duration_ms)
 
     async def _post(self, delivery: Delivery, timestamp: int) -> tuple[int, str]:
-        url = _webhook_url(delivery.url)
+        target = target_of(delivery.url)  # httpx.InvalidURL before anything is resolved
         body = encode_body(delivery.webhook.event)
-        headers = delivery_headers(delivery, body, timestamp)
-        async with self._client.stream("POST", url, content=body,
-                                       headers=headers) as response:
-            head = bytearray()
-            async for chunk in response.aiter_raw():
-                head += chunk
-                if len(head) >= MAX_RESPONSE_BODY:
-                    break
-        return response.status_code, head[:MAX_RESPONSE_BODY].decode("utf-8", "replace")
+        head = request_head(target, delivery_headers(delivery, body, timestamp).items(),
+                            len(body))
+        status, answer = await self._client.post(target, head, body, MAX_RESPONSE_BODY)
+        return status, answer.decode("utf-8", "replace")
 
     def _describe(self, exc: Exception, delivery: Delivery) -> str:
         """The attempt log's error text: short, useful to the merchant, no secrets."""
@@ -155,11 +142,13 @@ class WebhookSender:
             return f"timed out after {self.timeout:g} s"
         if isinstance(exc, UnresolvableHost):
             return str(exc)
-        if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
+        if isinstance(exc, httpx.InvalidURL):
             return "invalid webhook URL"
-        if isinstance(exc, httpx.HTTPError):
+        if isinstance(exc, DeliveryError):
+            return str(exc)[:_MAX_ERROR_LENGTH]
+        if isinstance(exc, OSError):  # writing the request
             detail = str(exc) or type(exc).__name__
-            return f"{type(exc).__name__}: {detail}"[:_MAX_ERROR_LENGTH]
+            return f"WriteError: {detail}"[:_MAX_ERROR_LENGTH]
         logger.exception("unexpected webhook delivery error", extra={
             "event_id": str(delivery.webhook.id), "attempt": delivery.attempt})
         return "internal delivery error"

@@ -25,8 +25,10 @@ from paygate_core.ports import (
 from paygate_core.principals import Principal
 from paygate_core.refunds import Refund
 from paygate_core.stats import GlobalStats, PaymentStats, StatsPeriod
+from paygate_core.stats_series import Series, SeriesQuery
 from paygate_core.tokens import AuthSession
 from paygate_core.use_cases import accounts, auth, payments, stats, webhooks
+from paygate_core.use_cases import stats_series as series_cases
 
 __all__ = ["ALL_TIME", "Paygate"]
 
@@ -102,8 +104,12 @@ class Paygate:
                                    uow=self.uow)
 
     def list_merchants(self, page: PageRequest, *, include_deleted: bool = False,
-                       ) -> Page[MerchantSummary]:
-        return accounts.list_merchants(page, include_deleted=include_deleted, uow=self.uow)
+                       email: object = None) -> Page[MerchantSummary]:
+        return accounts.list_merchants(page, include_deleted=include_deleted, email=email,
+                                       uow=self.uow)
+
+    def get_user(self, user_id: object) -> User:
+        return accounts.get_user(user_id, uow=self.uow)
 
     def delete_user(self, actor: User, user_id: UUID) -> User:
         return accounts.delete_user(actor, user_id, uow=self.uow, clock=self.clock)
@@ -161,6 +167,27 @@ class Paygate:
 
     def global_stats(self, period: StatsPeriod = ALL_TIME) -> GlobalStats:
         return stats.global_stats(period, uow=self.uow)
+
+    # --- statistics over time ----------------------------------------------------------------
+
+    def series_query(self, interval: object = None, start: object = None, end: object = None,
+                     ) -> SeriesQuery:
+        """The API's ``interval``/``from``/``to`` as a query; defaults end at the current
+        bucket's end by this clock (see ``SeriesQuery.parse``)."""
+        return SeriesQuery.parse(interval, start, end, now=self.clock.now())
+
+    def merchant_series(self, merchant_id: UUID, query: SeriesQuery | None = None) -> Series:
+        """``query`` None: the last 30 days, per day."""
+        return series_cases.merchant_series(merchant_id, query or self.series_query(),
+                                            uow=self.uow)
+
+    def merchant_series_for_admin(self, merchant_id: object, query: SeriesQuery | None = None,
+                                  ) -> series_cases.MerchantSeriesReport:
+        return series_cases.merchant_series_for_admin(
+            merchant_id, query or self.series_query(), uow=self.uow)
+
+    def global_series(self, query: SeriesQuery | None = None) -> Series:
+        return series_cases.global_series(query or self.series_query(), uow=self.uow)
 
     # --- webhooks --------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from paygate_core.payments import Payment, PaymentStatus
 from paygate_core.principals import CredentialKind, Principal
 from paygate_core.refunds import Refund
 from paygate_core.stats import GlobalStats, PaymentStats, StatsPeriod
+from paygate_core.stats_series import SeriesBucket, SeriesQuery
 from paygate_core.tokens import RefreshToken, TokenClaims, TokenType
 
 __all__ = [
@@ -37,7 +38,9 @@ __all__ = [
     "CredentialCache",
     "CredentialKey",
     "Delivery",
+    "EventFeed",
     "EventOutbox",
+    "EventPosition",
     "IdGenerator",
     "IdempotencyRecord",
     "IdempotencyStore",
@@ -159,7 +162,10 @@ class MerchantRepository(Protocol):
         needs on every request, in one read."""
         ...
 
-    def list(self, page: PageRequest, *, include_deleted: bool = False) -> Page[MerchantSummary]:
+    def list(self, page: PageRequest, *, include_deleted: bool = False,
+             email_prefix: str | None = None) -> Page[MerchantSummary]:
+        """Newest first; ``email_prefix`` (lower case): only merchants whose user's email
+        starts with it (an indexed range of ``users.email_lower``, not a scan)."""
         ...
 
 
@@ -277,6 +283,21 @@ class EventOutbox(Protocol):
         ...
 
 
+EventPosition: TypeAlias = tuple[datetime, UUID]
+"""Where an event stands in its merchant's feed: its ``(created_at, id)``."""
+
+
+class EventFeed(Protocol):
+    """A merchant's committed events for live streams (``use_cases.live_events``): each read
+    is its own short transaction, outside any unit of work, and sees only what committed."""
+
+    def after(self, merchant_id: UUID, position: EventPosition, limit: int,
+              ) -> Sequence[WebhookEvent]:
+        """Up to ``limit`` of the merchant's events whose ``(created_at, id)`` comes after
+        ``position``, in that order (an index range: ``(merchant_id, created_at, id)``)."""
+        ...
+
+
 @attrs.frozen(repr=False)
 class IdempotencyRecord:
     merchant_id: UUID
@@ -347,6 +368,16 @@ class StatsReader(Protocol):
     def merchant_stats(self, merchant_id: UUID, period: StatsPeriod) -> PaymentStats: ...
 
     def global_stats(self, period: StatsPeriod) -> GlobalStats: ...
+
+    def merchant_series(self, merchant_id: UUID, query: SeriesQuery,
+                        ) -> Sequence[SeriesBucket]:
+        """The buckets of ``query``'s range with activity, by the totals' definitions (any
+        order; the use case fills in the empty ones)."""
+        ...
+
+    def global_series(self, query: SeriesQuery) -> Sequence[SeriesBucket]:
+        """As ``merchant_series``, for every merchant."""
+        ...
 
 
 class UnitOfWork(Protocol):

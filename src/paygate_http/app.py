@@ -28,6 +28,7 @@ from paygate_http.dependencies import DEPENDENCIES
 from paygate_http.docs_ui import DOCS_PATH, SwaggerUIPage, docs_router
 from paygate_http.errors import EXCEPTION_HANDLERS
 from paygate_http.json_body import MAX_BODY_BYTES
+from paygate_http.live_events import LIVE_EVENTS_STATE_KEY
 from paygate_http.observability import AccessLog, configure_logging
 from paygate_http.ratelimit import MemoryRateLimitStore, RateLimitStore, RedisRateLimitStore
 from paygate_http.runtime import RUNTIME_STATE_KEY, Offload, Runtime, run_in_thread
@@ -77,6 +78,13 @@ def create_app(settings: Settings, *, paygate: Paygate | None = None,
                       offload_write=offload_write or offload or run_in_thread)
     api = Router(path=API_BASE_PATH, route_handlers=list(API_CONTROLLERS))
     access_log = AccessLog()
+    from paygate_http.wiring import build_live_events
+
+    live_events = build_live_events(paygate)
+    state = _state(runtime, _dashboard(settings, paygate))
+    if live_events is not None:  # its streams end before the database closes
+        state[LIVE_EVENTS_STATE_KEY] = live_events
+        on_shutdown.insert(0, live_events.stop)
     return Litestar(
         route_handlers=[api, *SERVICE_CONTROLLERS, dashboard_router(),
                         dashboard_static_router()],
@@ -88,8 +96,9 @@ def create_app(settings: Settings, *, paygate: Paygate | None = None,
         request_max_body_size=MAX_BODY_BYTES,
         cors_config=_cors(settings),
         openapi_config=_openapi(),
+        on_startup=[live_events.start] if live_events is not None else [],
         on_shutdown=on_shutdown,
-        state=_state(runtime, _dashboard(settings, paygate)),
+        state=state,
         logging_config=None,
         debug=False,
     )

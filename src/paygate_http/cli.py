@@ -1,4 +1,4 @@
-"""The ``paygate`` command: serve, worker, migrate, create-admin.
+"""The ``paygate`` command: serve, worker, migrate, create-admin, demo.
 
 Every command reads ``Settings.from_env(os.environ)`` and first brings the database schema
 up to date, so each works on an empty database. ``serve`` also creates the bootstrap admin
@@ -76,7 +76,31 @@ def _parser() -> argparse.ArgumentParser:
     admin.add_argument("--password-stdin", action="store_true",
                        help="read the password from the first line of standard input "
                             f"(else from {ADMIN_PASSWORD_VARIABLE}, else a terminal prompt)")
+    _demo_parser(commands)
     return parser
+
+
+def _demo_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    demo = commands.add_parser(
+        "demo", help="a demo merchant and admin with a month of payments, then serve the "
+                     "dashboard with a new payment every few seconds")
+    demo.add_argument("--seed-only", action="store_true",
+                      help="make the accounts and the month of payments, then stop")
+    demo.add_argument("--orders", type=_positive, default=3000,
+                      help="orders to seed (default 3000)")
+    demo.add_argument("--days", type=_positive, default=30,
+                      help="days back the orders spread over (default 30)")
+    demo.add_argument("--every", type=_seconds, default=3.0,
+                      help="seconds between live payments while serving (default 3)")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8000)
+
+
+def _seconds(raw: str) -> float:
+    value = float(raw)
+    if not 0.1 <= value <= 3600:
+        raise argparse.ArgumentTypeError("must be between 0.1 and 3600 seconds")
+    return value
 
 
 def _positive(raw: str) -> int:
@@ -97,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(settings, args.host, args.port, args.workers, not args.no_dispatcher)
     if args.command == "create-admin":
         return _create_admin(settings, args.email, args.name, args.password_stdin)
+    if args.command == "demo":
+        return _demo(settings, args)
     waiting = None if args.command == "worker" else ONE_SHOT_WAIT
     if not _schema_ready(settings, give_up_after=waiting):
         return 1
@@ -308,6 +334,25 @@ def _serve(settings: Settings, host: str, port: int, workers: int, dispatch: boo
             dispatcher.stop()
         sock.close()
         database.close()
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    """``paygate demo``: the demo accounts and month (``paygate_http.demo``), then, unless
+    ``--seed-only``, ``serve`` with a live payment every ``--every`` seconds."""
+    from paygate_http.demo import live_payments, prepare
+
+    if not _schema_ready(settings, give_up_after=ONE_SHOT_WAIT):
+        return 1
+    url = f"http://{args.host}:{args.port}/dashboard/login"
+    try:
+        accounts = prepare(settings, orders=args.orders, days=args.days, url=url)
+    except PaygateError as exc:
+        _fail(f"demo: {exc.message}: {exc.description}")
+        return 1
+    if args.seed_only:
+        return 0
+    with live_payments(settings, accounts.merchant_id, args.every):
+        return _serve(settings, args.host, args.port, 1, True)
 
 
 def _bootstrap_admin_later(settings: Settings, paygate: Paygate) -> None:

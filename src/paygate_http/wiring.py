@@ -34,6 +34,7 @@ from paygate_core.simulator import SimulatedProcessor
 from paygate_core.system import SystemClock, UUID7Ids
 from paygate_core.use_cases.auth import RegisterAdmin, TokenLifetimes
 from paygate_core.use_cases.web_sessions import DashboardSessions
+from paygate_http.live_events import LiveEvents
 from paygate_http.runtime import Offload, run_in_thread, run_inline
 from paygate_http.settings import Settings, SettingsError
 
@@ -46,6 +47,7 @@ __all__ = [
     "bootstrap_admin",
     "build_dashboard_sessions",
     "build_dispatcher",
+    "build_live_events",
     "build_paygate",
     "derive_key",
     "open_database",
@@ -218,3 +220,24 @@ def bootstrap_admin(settings: Settings, paygate: Paygate) -> bool:
         raise SettingsError(f"PAYGATE_BOOTSTRAP_ADMIN_*: {exc.description}") from None
     _log.info("bootstrap admin created", extra={"fields": {"email": admin.email}})
     return True
+
+
+def build_live_events(paygate: Paygate) -> LiveEvents | None:
+    """The process's ``LiveEvents`` over ``paygate``'s storage: SQL or the in-memory store;
+    None for any other unit-of-work factory (no live streams)."""
+    from paygate_adapters.sql import SqlUnitOfWorkFactory
+    from paygate_core.testing.memory import InMemoryEventFeed, InMemoryStore
+
+    if isinstance(paygate.uow, SqlUnitOfWorkFactory):
+        from paygate_adapters.sql.event_feed import SqlEventFeed, event_watch
+
+        engine = paygate.uow.engine
+        feed = SqlEventFeed(engine)
+        live = LiveEvents(feed=feed, uow=paygate.uow, clock=paygate.clock,
+                          watch=event_watch(engine))
+        live.on_stop(feed.close)
+        return live
+    store = getattr(paygate.uow, "__self__", None)
+    if isinstance(store, InMemoryStore):
+        return LiveEvents(feed=InMemoryEventFeed(store), uow=paygate.uow, clock=paygate.clock)
+    return None

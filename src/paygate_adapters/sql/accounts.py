@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, bindparam, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paygate_adapters.sql.context import Context
@@ -19,6 +19,7 @@ from paygate_core.ports import MerchantSummary
 __all__ = ["SqlMerchants", "SqlUsers"]
 
 _USER_COLUMNS = [column.label(f"u_{column.name}") for column in users.c]
+_HIGHEST = "\U0010ffff"  # sorts after every character an email can hold
 
 
 def _user(row: Any, prefix: str = "") -> User:
@@ -151,11 +152,24 @@ class SqlMerchants:
                              {"key_api_key": api_key})
 
     def list(self, page: PageRequest, *, include_deleted: bool = False,
-             ) -> Page[MerchantSummary]:
+             email_prefix: str | None = None) -> Page[MerchantSummary]:
         self._c.flush_rollup()  # the totals come from the rollups
         stmt = (select(merchants, *_USER_COLUMNS,
                        _rollup_total("orders"), _rollup_total("payments"))
                 .join(users, users.c.id == merchants.c.user_id))
         if not include_deleted:
             stmt = stmt.where(users.c.deleted.is_(False))
+        if email_prefix:
+            stmt = stmt.where(self._email_starts_with(email_prefix))
         return self._c.page(stmt, merchants, page, _summary)
+
+    def _email_starts_with(self, prefix: str) -> ColumnElement[bool]:
+        """An index range of ``users.email_lower`` (migration 0011): SQLite compares text
+        byte by byte, so the emails starting with ``prefix`` are those from ``prefix`` up to
+        ``prefix`` followed by the highest code point; PostgreSQL's pattern index serves a
+        ``LIKE`` with the prefix's wildcards escaped."""
+        column = users.c.email_lower
+        if self._c.is_sqlite:
+            return and_(column >= prefix, column < prefix + _HIGHEST)
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return column.like(escaped + "%", escape="\\")

@@ -12,7 +12,7 @@ currency with a successful payment or a refund, paid amounts including later-ref
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -35,6 +35,7 @@ from sqlalchemy import (
 
 from paygate_adapters.sql.context import Context
 from paygate_adapters.sql.rollup import GRAINS, ceil_to, floor_to
+from paygate_adapters.sql.stats_series import read_series
 from paygate_adapters.sql.tables import (
     COUNTERS,
     global_stats_rollup,
@@ -49,6 +50,7 @@ from paygate_core.accounts import Role
 from paygate_core.money import currency_of
 from paygate_core.payments import SUCCESSFUL, PaymentStatus
 from paygate_core.stats import CurrencyVolume, GlobalStats, PaymentStats, StatsPeriod
+from paygate_core.stats_series import SeriesBucket, SeriesQuery
 from paygate_core.timestamps import as_utc
 
 __all__ = ["SqlStatsReader", "plan_period"]
@@ -204,3 +206,11 @@ class SqlStatsReader:
             .group_by(users.c.role))}
         return GlobalStats(counts.get(Role.MERCHANT.value, 0), counts.get(Role.ADMIN.value, 0),
                            self._stats(None, period))
+
+    def merchant_series(self, merchant_id: UUID, query: SeriesQuery) -> Sequence[SeriesBucket]:
+        self._c.flush_rollup()
+        return read_series(self._c.connection, merchant_id, query)
+
+    def global_series(self, query: SeriesQuery) -> Sequence[SeriesBucket]:
+        self._c.flush_rollup()
+        return read_series(self._c.connection, None, query)

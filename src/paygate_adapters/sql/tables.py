@@ -93,6 +93,9 @@ users = Table(
     CheckConstraint(_in("role", ("admin", "merchant")), name="role"),
     Index(None, "created_at", "id"),
     Index(None, "role", "created_at", "id"),
+    # Email searches by prefix (migration 0011): PostgreSQL needs the pattern operator class
+    # for LIKE 'prefix%' under any collation; SQLite searches a range of it.
+    Index(None, "email_lower", postgresql_ops={"email_lower": "varchar_pattern_ops"}),
 )
 
 merchants = Table(

@@ -41,11 +41,13 @@ from paygate_core.ports import (
 from paygate_core.principals import Principal
 from paygate_core.refunds import Refund
 from paygate_core.stats import CurrencyVolume, GlobalStats, PaymentStats, StatsPeriod
+from paygate_core.stats_series import SeriesBucket, SeriesQuery
 from paygate_core.tokens import RefreshToken, TokenClaims, TokenType
 
 __all__ = [
     "FixedClock",
     "InMemoryCredentialCache",
+    "InMemoryEventFeed",
     "InMemoryStore",
     "InMemoryUnitOfWork",
     "InMemoryWebSessions",
@@ -178,11 +180,13 @@ class _Merchants:
         return MerchantAccount(merchant, user) if merchant and user else None
 
     def list(self, page: PageRequest, *, include_deleted: bool = False,
-             ) -> Page[MerchantSummary]:
+             email_prefix: str | None = None) -> Page[MerchantSummary]:
         summaries = []
         for merchant in self._t.values("merchants"):
             user = self._t.get("users", merchant.user_id)
             if user.deleted and not include_deleted:
+                continue
+            if email_prefix is not None and not user.email.lower().startswith(email_prefix):
                 continue
             orders = sum(1 for o in self._t.data["orders"].values()
                          if o.merchant_id == merchant.id)
@@ -448,6 +452,25 @@ class _Stats:
         return GlobalStats(users.count(Role.MERCHANT), users.count(Role.ADMIN),
                            self._stats(None, period))
 
+    def _series(self, merchant_id: UUID | None, query: SeriesQuery) -> list[SeriesBucket]:
+        """Each active bucket's figures by the totals' own definition, over its range."""
+        def mine(row: Any) -> bool:
+            return (merchant_id is None or row.merchant_id == merchant_id) and \
+                query.period.contains(row.created_at)
+
+        starts = {query.interval.floor(row.created_at)
+                  for table in ("orders", "payments", "refunds")
+                  for row in self._t.values(table, mine)}
+        return [SeriesBucket(start, self._stats(
+                    merchant_id, StatsPeriod(start, start + query.interval.step)))
+                for start in sorted(starts)]
+
+    def merchant_series(self, merchant_id: UUID, query: SeriesQuery) -> list[SeriesBucket]:
+        return self._series(merchant_id, query)
+
+    def global_series(self, query: SeriesQuery) -> list[SeriesBucket]:
+        return self._series(None, query)
+
 
 class InMemoryUnitOfWork:
     def __init__(self, store: InMemoryStore, *, read_only: bool = False) -> None:
@@ -594,3 +617,20 @@ class InMemoryWebSessions:
             for digest in ended:
                 del self._sessions[digest]
             return len(ended)
+
+
+class InMemoryEventFeed:
+    """The ``EventFeed`` port over an ``InMemoryStore``: its committed events (a scan; for
+    tests and demos)."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+
+    def after(self, merchant_id: UUID, position: tuple[datetime, UUID], limit: int,
+              ) -> Sequence[WebhookEvent]:
+        with self._store.lock:
+            records = [record for record in self._store.tables["events"].values()
+                       if record.event.merchant_id == merchant_id
+                       and (record.created_at, record.id) > position]
+        records.sort(key=lambda record: (record.created_at, record.id))
+        return records[:limit]

@@ -8,6 +8,7 @@ from uuid import UUID
 import attrs
 
 from paygate_core.accounts import (
+    MAX_EMAIL_LENGTH,
     Merchant,
     MerchantAccount,
     Role,
@@ -17,15 +18,24 @@ from paygate_core.accounts import (
     validate_name,
     validate_webhook_url,
 )
-from paygate_core.errors import MerchantNotFound, UserNotFound, UserStateConflict
+from paygate_core.errors import (
+    MerchantNotFound,
+    UserNotFound,
+    UserStateConflict,
+    ValidationFailed,
+)
 from paygate_core.pagination import Page, PageRequest
 from paygate_core.ports import Clock, MerchantSummary, UnitOfWork, UnitOfWorkFactory
+from paygate_core.text import check_storable
+from paygate_core.use_cases._parsing import parse_uuid
 
 __all__ = [
     "UNSET",
     "UpdateMerchant",
     "delete_user",
+    "email_search",
     "get_merchant_account",
+    "get_user",
     "list_merchants",
     "list_users",
     "restore_user",
@@ -122,10 +132,39 @@ def list_users(page: PageRequest, *, role: Role | None, include_deleted: bool,
         return work.users.list(page, role=role, include_deleted=include_deleted)
 
 
+def email_search(raw: object) -> str | None:
+    """What an email search looks for: the start of an email, trimmed and lower-cased
+    (emails match case-insensitively); ``None`` for no search."""
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise ValidationFailed(fields={"email": "must be a string"})
+    prefix = raw.strip().lower()
+    if len(prefix) > MAX_EMAIL_LENGTH:
+        raise ValidationFailed(fields={"email": f"must be at most {MAX_EMAIL_LENGTH} characters"})
+    return check_storable(prefix, "email") or None
+
+
 def list_merchants(page: PageRequest, *, include_deleted: bool, uow: UnitOfWorkFactory,
-                   ) -> Page[MerchantSummary]:
+                   email: object = None) -> Page[MerchantSummary]:
+    """Newest first, with their order and payment counts; ``email``: only those whose
+    email starts with it (``email_search``)."""
+    prefix = email_search(email)
     with uow(read_only=True) as work:
-        return work.merchants.list(page, include_deleted=include_deleted)
+        return work.merchants.list(page, include_deleted=include_deleted, email_prefix=prefix)
+
+
+def get_user(user_id: object, *, uow: UnitOfWorkFactory) -> User:
+    """Any user, deleted or not; a malformed id names no user (``UserNotFound``)."""
+    try:
+        ident = parse_uuid(user_id, "user_id")
+    except ValidationFailed:
+        raise UserNotFound("User not found") from None
+    with uow(read_only=True) as work:
+        user = work.users.get(ident)
+    if user is None:
+        raise UserNotFound("User not found")
+    return user
 
 
 def delete_user(actor: User, user_id: UUID, *, uow: UnitOfWorkFactory, clock: Clock) -> User:

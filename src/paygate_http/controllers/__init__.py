@@ -7,12 +7,17 @@ from litestar import Controller
 
 from paygate_http.controllers.admin import AdminMerchantsController, AdminUsersController
 from paygate_http.controllers.auth import AuthController
+from paygate_http.controllers.events import EventStreamController
 from paygate_http.controllers.merchants import MerchantProfileController
 from paygate_http.controllers.orders import OrdersController
 from paygate_http.controllers.payments import PaymentsController
 from paygate_http.controllers.refunds import RefundsController
 from paygate_http.controllers.service import ServiceController
 from paygate_http.controllers.stats import AdminStatsController, MerchantStatsController
+from paygate_http.controllers.stats_series import (
+    AdminStatsSeriesController,
+    MerchantStatsSeriesController,
+)
 from paygate_http.controllers.webhooks import WebhooksController
 
 __all__ = ["API_CONTROLLERS", "SERVICE_CONTROLLERS"]
@@ -27,7 +32,10 @@ API_CONTROLLERS: tuple[type[Controller], ...] = (
     RefundsController,
     MerchantStatsController,
     AdminStatsController,
+    MerchantStatsSeriesController,
+    AdminStatsSeriesController,
     WebhooksController,
+    EventStreamController,
 )
 """Mounted under the base path ``/paygate/api/v1``."""
 

@@ -38,9 +38,16 @@ from paygate_http.web.auth_pages import SessionPages
 from paygate_http.web.errors import PAGE_EXCEPTION_HANDLERS
 from paygate_http.web.formatting import FILTERS
 from paygate_http.web.headers import STATIC_HEADERS
+from paygate_http.web.live_pages import LiveEventsPage
+from paygate_http.web.merchant_admin_pages import AdminMerchants
 from paygate_http.web.merchant_pages import MerchantOverview
+from paygate_http.web.order_pages import OrderPages
 from paygate_http.web.pages import DASHBOARD_PATH
+from paygate_http.web.payment_pages import PaymentPages
+from paygate_http.web.settings_pages import SettingsPages
 from paygate_http.web.state import DASHBOARD_STATE_KEY, Dashboard
+from paygate_http.web.user_pages import AdminUsers
+from paygate_http.web.webhook_pages import WebhookPages
 
 __all__ = [
     "DASHBOARD_PATH",
@@ -57,7 +64,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 STATIC_PATH = f"{DASHBOARD_PATH}/static"
 
-PAGE_CONTROLLERS = (SessionPages, MerchantOverview, AdminOverview)
+PAGE_CONTROLLERS = (SessionPages, MerchantOverview, AdminOverview, AdminMerchants, AdminUsers,
+                    OrderPages, PaymentPages, WebhookPages, SettingsPages,
+                    LiveEventsPage)
 
 
 @get("/{path:path}", name="dashboard-not-found", include_in_schema=False)

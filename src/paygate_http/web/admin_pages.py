@@ -1,6 +1,6 @@
-"""The admin's pages under ``/dashboard/admin``: ``Overview`` (the global figures and volume
-per currency). Further pages (Merchants, Users) are controllers of their own beside this
-one, with the same guard."""
+"""The admin's pages under ``/dashboard/admin``: ``Overview`` (the global figures, volume
+per currency and the 30-day chart). Further pages (Merchants, Users) are controllers of
+their own beside this one, with the same guard."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from litestar import Controller, Request, Response, get
 
 from paygate_http.runtime import run_blocking, runtime_of
 from paygate_http.web.access import admin_pages, signed_in
+from paygate_http.web.charts import overview_chart
 from paygate_http.web.pages import render
 
 __all__ = ["AdminOverview"]
@@ -25,6 +26,8 @@ class AdminOverview(Controller):
     @get("/", name="dashboard-admin-overview")
     async def overview(self, request: AnyRequest) -> Response[Any]:
         signed = await signed_in(request)
-        figures = await run_blocking(request, runtime_of(request).paygate.global_stats)
+        paygate = runtime_of(request).paygate
+        figures = await run_blocking(request, paygate.global_stats)
+        series = await run_blocking(request, paygate.global_series)
         return render(request, "admin_overview.html.j2", title="Overview", signed=signed,
-                      figures=figures, stats=figures.payments)
+                      figures=figures, stats=figures.payments, chart=overview_chart(series))

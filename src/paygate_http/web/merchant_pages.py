@@ -1,6 +1,6 @@
 """The merchant's pages under ``/dashboard/merchant``: ``Overview`` (figures, volume per
-currency, ``Recent payments``). Further pages (Orders, Payments, Webhooks, Settings) are
-controllers of their own beside this one, with the same guard."""
+currency, the 30-day chart, ``Recent payments``). Further pages (Orders, Payments, Webhooks,
+Settings) are controllers of their own beside this one, with the same guard."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from litestar import Controller, Request, Response, get
 from paygate_core.pagination import PageRequest
 from paygate_http.runtime import run_blocking, runtime_of
 from paygate_http.web.access import merchant_pages, signed_in
+from paygate_http.web.charts import overview_chart
 from paygate_http.web.pages import render
 
 __all__ = ["RECENT_PAYMENTS", "MerchantOverview"]
@@ -33,5 +34,6 @@ class MerchantOverview(Controller):
         stats = await run_blocking(request, paygate.merchant_stats, merchant.id)
         recent = await run_blocking(request, paygate.list_payments, merchant.id,
                                     PageRequest(limit=RECENT_PAYMENTS))
+        series = await run_blocking(request, paygate.merchant_series, merchant.id)
         return render(request, "merchant_overview.html.j2", title="Overview", signed=signed,
-                      stats=stats, payments=recent.items)
+                      stats=stats, payments=recent.items, chart=overview_chart(series))

@@ -22,8 +22,8 @@ the currency's minor-unit digits, timezone-aware UTC datetimes with microseconds
 
 This package is the public surface; its private modules hold one port's contract each
 (``_accounts``, ``_orders``, ``_payments``, ``_refunds``, ``_outbox``, ``_idempotency``,
-``_tokens``, ``_stats``, ``_transactions``, ``_credentials``), the side-by-side state machine
-(``_comparison``) and the helpers they share (``_base``).
+``_tokens``, ``_stats``, ``_stats_series``, ``_transactions``, ``_credentials``), the
+side-by-side state machine (``_comparison``) and the helpers they share (``_base``).
 """
 
 from paygate_core.testing._builders import T0, Builder, at
@@ -48,6 +48,7 @@ from paygate_core.testing.contract._outbox import EventOutboxContract
 from paygate_core.testing.contract._payments import PaymentRepositoryContract
 from paygate_core.testing.contract._refunds import RefundRepositoryContract
 from paygate_core.testing.contract._stats import StatsReaderContract
+from paygate_core.testing.contract._stats_series import StatsSeriesContract
 from paygate_core.testing.contract._tokens import TokenStoreContract
 from paygate_core.testing.contract._transactions import TransactionContract
 
@@ -62,6 +63,7 @@ __all__ = [
     "PaymentRepositoryContract",
     "RefundRepositoryContract",
     "StatsReaderContract",
+    "StatsSeriesContract",
     "TokenStoreContract",
     "TransactionContract",
     "TwoProcesses",
@@ -89,6 +91,7 @@ class UnitOfWorkContract(
     IdempotencyStoreContract,
     TokenStoreContract,
     StatsReaderContract,
+    StatsSeriesContract,
     TransactionContract,
 ):
     """Every port of a unit of work: what an adapter's test class subclasses."""

@@ -171,3 +171,25 @@ class MerchantRepositoryContract:
             everyone = collect_pages(lambda p: uow.merchants.list(p, include_deleted=True), 2)
             assert [s.id for s in everyone] == [m3.id, m2.id, m1.id]
             assert_identical(everyone[0].account.user, u3)
+
+    def test_merchant_list_searches_by_the_start_of_the_email(
+            self, uow_factory: Factory) -> None:
+        b = Builder()
+        emails = ("Ann@Shop.example", "anna@shop.example", "bob@ann.example",
+                  "a_b@shop.example", "a%c@shop.example", "zoë@shop.example")
+        users_ = [b.user(email=email, created_at=at(i)) for i, email in enumerate(emails)]
+        shops = [b.merchant(user) for user in users_]
+        write(uow_factory, *users_, *shops)
+
+        def found(prefix: str) -> list[str]:
+            with reading(uow_factory) as uow:
+                listed = collect_pages(
+                    lambda p: uow.merchants.list(p, email_prefix=prefix), 2)
+            return [s.account.user.email for s in listed]
+
+        assert found("ann") == ["anna@shop.example", "Ann@Shop.example"]
+        assert found("ann@shop.example") == ["Ann@Shop.example"]
+        assert found("a_") == ["a_b@shop.example"]  # wildcards match themselves
+        assert found("a%") == ["a%c@shop.example"]
+        assert found("zoë") == ["zoë@shop.example"]
+        assert found("shop") == []  # the start of the email, not any part of it

@@ -22,12 +22,22 @@ __all__ = [
     "MAX_MAJOR_UNITS",
     "Currency",
     "Money",
+    "NumberLiteral",
     "currency_of",
     "parse_amount",
 ]
 
 MAX_MAJOR_UNITS = Decimal("99999999.99")
 _PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+@attrs.frozen
+class NumberLiteral:
+    """A number written in a form money never takes: exponent notation (``1e2``) or a
+    constant (``NaN``, ``Infinity``), kept as its text. An amount given as one is refused
+    with ``InvalidAmount``; as a string field it is refused for not being a string."""
+
+    text: str
 
 
 @attrs.frozen
@@ -178,9 +188,11 @@ def _to_decimal(raw: object, field: str) -> Decimal:
         raise ValidationFailed(fields={field: "must be a decimal number or string"})
     if isinstance(raw, int):
         return Decimal(raw)
+    if isinstance(raw, NumberLiteral):
+        raise InvalidAmount(fields={field: "must be a plain decimal number"})
     if isinstance(raw, Decimal):
-        # The HTTP layer hands exponent literals over as strings, so a Decimal here came
-        # from plain digits or from Python code.
+        # Exponent literals arrive as ``NumberLiteral``, so a Decimal here came from plain
+        # digits or from Python code.
         if not raw.is_finite():
             raise InvalidAmount(fields={field: "must be a plain decimal number"})
         return raw

@@ -76,6 +76,7 @@ from paygate_core.errors import (
 )
 from paygate_core.gateway import Paygate
 from paygate_core.idempotency import IdempotentAnswer
+from paygate_core.money import NumberLiteral
 from paygate_core.ports import IdempotencyRecord
 from paygate_http.auth import authenticate
 from paygate_http.errors import BodyTooLarge
@@ -143,6 +144,8 @@ def canonical_json(value: object) -> str:
         return "[" + ",".join(canonical_json(item) for item in value) + "]"
     if isinstance(value, Decimal):
         return str(value)
+    if isinstance(value, NumberLiteral):
+        return value.text
     return json.dumps(value)
 
 

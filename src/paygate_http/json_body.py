@@ -2,10 +2,11 @@
 
 ``decode_json_object`` is the one parser. The body must be UTF-8 (a leading byte-order mark
 is ignored). JSON numbers with a fraction become ``Decimal`` (never ``float``); numbers in
-exponent notation (``1e2``) and the constants ``NaN`` and ``Infinity`` are handed over as
-their raw text, so the core rejects them with its own code (1014 for an amount) instead of
-this layer guessing. Duplicate keys are refused: two parsers reading one body differently is
-how smuggled values happen. Objects and arrays nest at most ``MAX_DEPTH`` levels.
+exponent notation (``1e2``) and the constants ``NaN`` and ``Infinity`` are handed over as the
+core's ``NumberLiteral``, so the core rejects them with its own code (1014 for an amount,
+1004 where a string is expected) instead of this layer guessing. Duplicate keys are refused:
+two parsers reading one body differently is how smuggled values happen. Objects and arrays
+nest at most ``MAX_DEPTH`` levels.
 
 A body is read only when it is sent as JSON (``require_json``): ``Content-Type``
 ``application/json`` or ``application/*+json``, with ``charset=utf-8`` or no charset, and no
@@ -41,6 +42,7 @@ from litestar.params import JSONBody
 from litestar.typing import FieldDefinition
 
 from paygate_core.errors import ValidationFailed
+from paygate_core.money import NumberLiteral
 from paygate_core.text import is_valid_unicode
 from paygate_http.errors import CLIENT_GONE, MalformedRequest, UnsupportedMediaType
 
@@ -78,17 +80,17 @@ class MalformedJson(MalformedRequest):
 
 
 def _number(text: str) -> object:
-    """Exact decimals; exponent literals stay text for the core to reject."""
+    """Exact decimals; exponent literals stay literals for the core to reject."""
     if "e" in text or "E" in text:
-        return text
+        return NumberLiteral(text)
     try:
         return Decimal(text)
     except InvalidOperation:  # pragma: no cover - the JSON grammar already matched
-        return text
+        return NumberLiteral(text)
 
 
-def _constant(text: str) -> str:
-    return text  # NaN, Infinity, -Infinity: a string the amount parser refuses
+def _constant(text: str) -> NumberLiteral:
+    return NumberLiteral(text)  # NaN, Infinity, -Infinity: refused wherever they appear
 
 
 def _unique_keys(pairs: list[tuple[str, object]]) -> JsonObject:

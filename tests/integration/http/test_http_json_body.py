@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from paygate_core.accounts import validate_name
 from paygate_core.errors import InvalidAmount, ValidationFailed
-from paygate_core.money import CURRENCIES, parse_amount
+from paygate_core.money import CURRENCIES, NumberLiteral, parse_amount
 from paygate_http.errors import (
     MalformedRequest,
     UnsupportedMediaType,
@@ -44,9 +45,19 @@ def test_integers_stay_integers_and_strings_stay_strings() -> None:
     (b"1e2", "1e2"), (b"1E+2", "1E+2"), (b"2.5e-3", "2.5e-3"),
     (b"NaN", "NaN"), (b"Infinity", "Infinity"), (b"-Infinity", "-Infinity"),
 ])
-def test_exponents_and_special_constants_arrive_as_their_raw_text(literal: bytes, raw: str,
-                                                                  ) -> None:
-    assert decode_json_object(b'{"amount": ' + literal + b"}") == {"amount": raw}
+def test_exponents_and_special_constants_arrive_as_number_literals(literal: bytes, raw: str,
+                                                                   ) -> None:
+    assert decode_json_object(b'{"amount": ' + literal + b"}") == {"amount": NumberLiteral(raw)}
+
+
+@pytest.mark.parametrize("literal", [b"1e2", b"4.8e272", b"NaN", b"-Infinity"])
+def test_a_number_literal_is_no_string(literal: bytes) -> None:
+    """An exponent number or a constant where a string belongs is refused like any number,
+    not taken as its text."""
+    with pytest.raises(ValidationFailed) as refused:
+        validate_name(decode_json_object(b'{"name": ' + literal + b"}")["name"])
+
+    assert refused.value.fields == {"name": "must be a string"}
 
 
 @pytest.mark.parametrize("literal", [b"1e2", b"NaN", b"Infinity", b"100.001"])

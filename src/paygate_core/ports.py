@@ -1,6 +1,6 @@
 """The ports: everything the use cases need from the outside world, as Protocols.
 
-Adapters implement them (``paygate_adapters`` for SQL, bcrypt, JWT, httpx; the in-memory
+Adapters implement them (``paygate_adapters`` for SQL, bcrypt, JWT, aiohttp; the in-memory
 ones in ``paygate_core.testing``). The ports are synchronous on purpose (ADR 0001): the core
 embeds as-is in threads, Celery tasks and scripts; async hosts call it from a worker thread.
 """

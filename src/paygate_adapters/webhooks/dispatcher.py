@@ -32,6 +32,7 @@ import contextlib
 import functools
 import logging
 import math
+import ssl
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -39,7 +40,6 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import attrs
-import httpx
 
 from paygate_adapters.webhooks.sender import DEFAULT_TIMEOUT, DeliveryResult, WebhookSender
 from paygate_adapters.webhooks.ssrf import Resolver, system_resolver
@@ -197,7 +197,7 @@ class WebhookDispatcher:
         self.concurrency = concurrency
         self.lease_margin = lease_margin
         self._resolver = resolver
-        self._ssl_context = httpx.create_ssl_context()  # loads the CA bundle once
+        self._ssl_context = ssl.create_default_context()  # loads the CA bundle once
         self._storage_down = False  # a claim met StorageUnavailable: logged once per outage
         self._db_thread = ThreadPoolExecutor(max_workers=1)  # replaced by each session
 

@@ -1,8 +1,10 @@
 """One webhook delivery attempt over HTTP: body, headers, signature, outcome.
 
-``WebhookSender`` wraps one ``client.WebhookClient`` (connections kept alive per origin,
-redirects not followed, no proxies, every new connection through the SSRF guard). ``send``
-never raises: whatever happens becomes a ``DeliveryResult`` for the attempt log.
+``WebhookSender`` wraps one ``client.WebhookClient`` (aiohttp; connections kept alive per
+host, redirects not followed, no proxies, every new connection through the SSRF guard).
+``send`` never raises: whatever happens becomes a ``DeliveryResult`` for the attempt log,
+its error text named after the phase that failed (``ConnectError``, ``RemoteProtocolError``,
+``NetworkError``).
 """
 
 from __future__ import annotations
@@ -15,15 +17,10 @@ import time
 from types import TracebackType
 from typing import Self
 
+import aiohttp
 import attrs
-import httpx
 
-from paygate_adapters.webhooks.client import (
-    DeliveryError,
-    WebhookClient,
-    request_head,
-    target_of,
-)
+from paygate_adapters.webhooks.client import InvalidWebhookUrl, WebhookClient, webhook_url
 from paygate_adapters.webhooks.ssrf import (
     BLOCKED_DESTINATION,
     BlockedDestination,
@@ -95,11 +92,12 @@ class WebhookSender:
                  max_connections: int = 100, ssl_context: ssl.SSLContext | None = None,
                  resolver: Resolver = system_resolver) -> None:
         self.timeout = timeout
-        # At most one connection per attempt in flight: the dispatcher's concurrency bounds
-        # the connections; this bounds the idle ones kept per origin.
+        # One connection per attempt in flight: the dispatcher's concurrency bounds the
+        # connections; this bounds those to one host.
         self._client = WebhookClient(
-            allow_private=allow_private, resolver=resolver, max_idle_per_origin=max_connections,
-            ssl_context=ssl_context or httpx.create_ssl_context(),
+            allow_private=allow_private, resolver=resolver, timeout=timeout,
+            max_connections_per_host=max_connections,
+            ssl_context=ssl_context or ssl.create_default_context(),
         )
 
     async def __aenter__(self) -> Self:
@@ -127,28 +125,44 @@ class WebhookSender:
         return DeliveryResult(status, answer, error, duration_ms)
 
     async def _post(self, delivery: Delivery, timestamp: int) -> tuple[int, str]:
-        target = target_of(delivery.url)  # httpx.InvalidURL before anything is resolved
+        url = webhook_url(delivery.url)  # InvalidWebhookUrl before anything is resolved
         body = encode_body(delivery.webhook.event)
-        head = request_head(target, delivery_headers(delivery, body, timestamp).items(),
-                            len(body))
-        status, answer = await self._client.post(target, head, body, MAX_RESPONSE_BODY)
+        status, answer = await self._client.post(
+            url, delivery_headers(delivery, body, timestamp), body, MAX_RESPONSE_BODY)
         return status, answer.decode("utf-8", "replace")
 
     def _describe(self, exc: Exception, delivery: Delivery) -> str:
         """The attempt log's error text: short, useful to the merchant, no secrets."""
         if isinstance(exc, BlockedDestination):
             return BLOCKED_DESTINATION
-        if isinstance(exc, TimeoutError | httpx.TimeoutException):
+        if isinstance(exc, TimeoutError):  # aiohttp's timeouts are TimeoutErrors too
             return f"timed out after {self.timeout:g} s"
         if isinstance(exc, UnresolvableHost):
             return str(exc)
-        if isinstance(exc, httpx.InvalidURL):
+        if isinstance(exc, InvalidWebhookUrl | aiohttp.InvalidURL):
             return "invalid webhook URL"
-        if isinstance(exc, DeliveryError):
-            return str(exc)[:_MAX_ERROR_LENGTH]
-        if isinstance(exc, OSError):  # writing the request
-            detail = str(exc) or type(exc).__name__
-            return f"WriteError: {detail}"[:_MAX_ERROR_LENGTH]
+        phase = _phase(exc)
+        if phase is not None:
+            return f"{phase}: {_detail(exc)}"[:_MAX_ERROR_LENGTH]
         logger.exception("unexpected webhook delivery error", extra={
             "event_id": str(delivery.webhook.id), "attempt": delivery.attempt})
         return "internal delivery error"
+
+
+def _phase(exc: Exception) -> str | None:
+    """Which part of the exchange ``exc`` broke, for the error text; None if unexpected."""
+    if isinstance(exc, aiohttp.ClientConnectorError):  # TCP or TLS, to every checked address
+        return "ConnectError"
+    if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientResponseError
+                  | aiohttp.ClientPayloadError):  # closed early, malformed head or body
+        return "RemoteProtocolError"
+    if isinstance(exc, aiohttp.ClientError | OSError):  # reset or broken mid-exchange
+        return "NetworkError"
+    return None
+
+
+def _detail(exc: Exception) -> str:
+    """The error's text on one line; a parse error's without aiohttp's caret line."""
+    text = exc.message if isinstance(exc, aiohttp.ClientResponseError) else str(exc)
+    lines = (line.strip() for line in text.splitlines())
+    return " ".join(line for line in lines if line.strip("^")) or type(exc).__name__

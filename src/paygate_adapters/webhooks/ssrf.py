@@ -6,6 +6,8 @@ metadata service (``169.254.169.254``) now. The guard therefore resolves the hos
 delivery time, refuses the destination when *any* address it resolves to is blocked
 (``paygate_core.network.is_blocked_address``), and hands back the checked addresses: the
 transport connects to one of those and never resolves the name again (DNS-rebinding safe).
+A transport that connects to an IP-literal host without resolving it checks that host with
+``check_literal_host`` first.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ __all__ = [
     "Resolver",
     "UnresolvableHost",
     "check_addresses",
+    "check_literal_host",
     "resolve_destination",
     "system_resolver",
 ]
@@ -86,3 +89,13 @@ def resolve_destination(host: str, port: int, *, allow_private: bool = False,
     literal = parse_ip(name)
     addresses = [str(literal)] if literal is not None else resolver(name, port)
     return check_addresses(host, addresses, allow_private=allow_private)
+
+
+def check_literal_host(host: str, *, allow_private: bool) -> None:
+    """Check ``host`` when it is, or looks like, an IP literal: a transport connects to such
+    a host without asking a resolver. aiohttp takes a host for a literal when it contains a
+    ":" or only digits and dots; so does this check, and one it cannot read as an address
+    (``1.2.3.4.5``) is blocked. Names are left to the resolver (``resolve_destination``)."""
+    if parse_ip(host) is None and ":" not in host and not host.replace(".", "").isdigit():
+        return
+    check_addresses(host, [host], allow_private=allow_private)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import socket
 from collections.abc import Sequence
 
 import pytest
 
+from paygate_adapters.webhooks.client import GuardedResolver
 from paygate_adapters.webhooks.ssrf import (
     BlockedDestination,
     Resolver,
     UnresolvableHost,
     check_addresses,
+    check_literal_host,
     resolve_destination,
 )
 
@@ -90,3 +94,35 @@ def test_an_unresolvable_host_is_reported_as_such() -> None:
 
     with pytest.raises(UnresolvableHost):
         resolve_destination("nowhere.example", 443, resolver=resolver)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "[::1]", "2130706433", "127.1",
+                                  "1.2.3.4.5", "10.0.0.1.", "::ffff:169.254.169.254"])
+def test_a_host_a_transport_takes_for_a_literal_is_checked_without_dns(host: str) -> None:
+    with pytest.raises(BlockedDestination):
+        check_literal_host(host, allow_private=False)
+
+
+@pytest.mark.parametrize("host", ["hooks.shop.example", "localhost", "93.184.216.34",
+                                  "2606:4700:4700::1111"])
+def test_names_and_public_literals_pass_the_literal_check(host: str) -> None:
+    check_literal_host(host, allow_private=False)  # names are the resolver's to check
+
+
+def test_the_connectors_resolver_returns_every_checked_address_as_a_numeric_host() -> None:
+    guarded = GuardedResolver(allow_private=False,
+                              resolver=answers("93.184.216.34", "2606:4700:4700::1111"))
+
+    results = asyncio.run(guarded.resolve("hooks.shop.example", 443))
+
+    assert [(r["hostname"], r["host"], r["port"], r["family"]) for r in results] == [
+        ("hooks.shop.example", "93.184.216.34", 443, socket.AF_INET),
+        ("hooks.shop.example", "2606:4700:4700::1111", 443, socket.AF_INET6)]
+
+
+def test_the_connectors_resolver_refuses_a_name_with_any_internal_address() -> None:
+    guarded = GuardedResolver(allow_private=False,
+                              resolver=answers("93.184.216.34", "169.254.169.254"))
+
+    with pytest.raises(BlockedDestination, match="blocked destination"):
+        asyncio.run(guarded.resolve("hooks.shop.example", 443))

@@ -83,8 +83,8 @@ def test_a_name_that_dns_points_at_an_internal_address_is_blocked(world: World,
 
 def test_the_connection_goes_to_the_address_that_was_checked(world: World,
                                                              receiver: Receiver) -> None:
-    # Nothing but the guard's resolver knows this name: had httpx resolved it again itself,
-    # the delivery would fail.
+    # Nothing but the guard's resolver knows this name: had the HTTP client resolved it again
+    # itself, the delivery would fail.
     dns = FakeDns({"hooks.shop.example": ["127.0.0.1"]})
     merchant = world.merchant(receiver.url(host="hooks.shop.example"))
     world.pay(merchant)

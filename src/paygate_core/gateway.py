@@ -7,6 +7,7 @@ from uuid import UUID
 import attrs
 
 from paygate_core.accounts import MerchantAccount, Role, User
+from paygate_core.checkout import CheckoutTicket
 from paygate_core.events import WebhookAttempt, WebhookEvent
 from paygate_core.orders import Order
 from paygate_core.pagination import Page, PageRequest
@@ -27,7 +28,7 @@ from paygate_core.refunds import Refund
 from paygate_core.stats import GlobalStats, PaymentStats, StatsPeriod
 from paygate_core.stats_series import Series, SeriesQuery
 from paygate_core.tokens import AuthSession
-from paygate_core.use_cases import accounts, auth, payments, stats, webhooks
+from paygate_core.use_cases import accounts, auth, checkout, payments, stats, webhooks
 from paygate_core.use_cases import stats_series as series_cases
 
 __all__ = ["ALL_TIME", "Paygate"]
@@ -120,7 +121,8 @@ class Paygate:
     # --- payments --------------------------------------------------------------------------
 
     def create_order(self, cmd: payments.CreateOrder) -> Order:
-        return payments.create_order(cmd, uow=self.uow, clock=self.clock, ids=self.ids)
+        return payments.create_order(cmd, uow=self.uow, clock=self.clock, ids=self.ids,
+                                     allow_private_urls=self.allow_private_webhooks)
 
     def get_order(self, merchant_id: UUID, order_id: object) -> payments.OrderDetails:
         return payments.get_order(merchant_id, order_id, uow=self.uow)
@@ -154,6 +156,15 @@ class Paygate:
     def list_refunds(self, merchant_id: UUID, page: PageRequest, *, payment_id: object = None,
                      ) -> Page[Refund]:
         return payments.list_refunds(merchant_id, page, payment_id=payment_id, uow=self.uow)
+
+    # --- hosted checkout -------------------------------------------------------------------
+
+    def open_checkout(self, ticket: CheckoutTicket) -> checkout.CheckoutView:
+        return checkout.open_checkout(ticket, uow=self.uow)
+
+    def checkout_payment(self, ticket: CheckoutTicket, payment_id: object,
+                         ) -> tuple[checkout.CheckoutView, Payment]:
+        return checkout.checkout_payment(ticket, payment_id, uow=self.uow)
 
     # --- statistics ------------------------------------------------------------------------
 

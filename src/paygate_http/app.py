@@ -36,6 +36,7 @@ from paygate_http.settings import Settings
 from paygate_http.web import (
     DASHBOARD_STATE_KEY,
     Dashboard,
+    checkout_router,
     dashboard_router,
     dashboard_static_router,
     dashboard_templates,
@@ -87,7 +88,7 @@ def create_app(settings: Settings, *, paygate: Paygate | None = None,
         on_shutdown.insert(0, live_events.stop)
     return Litestar(
         route_handlers=[api, *SERVICE_CONTROLLERS, dashboard_router(),
-                        dashboard_static_router()],
+                        dashboard_static_router(), checkout_router()],
         template_config=dashboard_templates(),
         middleware=[access_log.middleware],
         before_send=[access_log.before_send],

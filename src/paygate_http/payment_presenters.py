@@ -17,6 +17,7 @@ from paygate_core.stats import CurrencyVolume, GlobalStats, PaymentStats
 from paygate_core.timestamps import format_timestamp
 from paygate_core.use_cases.payments import OrderDetails, PaymentDetails, RefundOutcome
 from paygate_core.use_cases.stats import MerchantStatsReport
+from paygate_http.checkout_links import CheckoutLinks
 from paygate_http.payment_schemas import (
     AdminMerchantStatsData,
     CardData,
@@ -55,22 +56,26 @@ PaymentT = TypeVar("PaymentT", bound=PaymentData)
 RefundT = TypeVar("RefundT", bound=RefundData)
 
 
-def _order_as(cls: type[OrderT], value: Order, **extra: Any) -> OrderT:
+def _order_as(cls: type[OrderT], value: Order, links: CheckoutLinks | None,
+              **extra: Any) -> OrderT:
     return cls(
         order_id=str(value.id), amount=value.amount.format(),
         currency=value.amount.currency.code, status=value.status, receipt=value.receipt,
         notes=dict(value.notes), created_at=format_timestamp(value.created_at),
-        updated_at=format_timestamp(value.updated_at), **extra,
+        updated_at=format_timestamp(value.updated_at), return_url=value.return_url,
+        checkout_url=None if links is None else links.url_for(value), **extra,
     )
 
 
-def order(value: Order) -> OrderData:
-    return _order_as(OrderData, value)
+def order(value: Order, links: CheckoutLinks | None) -> OrderData:
+    """``links`` None (an answer rendered away from any request) leaves out the checkout
+    address: ``checkout_url`` is null."""
+    return _order_as(OrderData, value, links)
 
 
-def order_detail(details: OrderDetails) -> OrderDetailData:
+def order_detail(details: OrderDetails, links: CheckoutLinks | None) -> OrderDetailData:
     """The order's fields, then ``payments`` (newest first)."""
-    return _order_as(OrderDetailData, details.order,
+    return _order_as(OrderDetailData, details.order, links,
                      payments=[payment(item) for item in details.payments])
 
 

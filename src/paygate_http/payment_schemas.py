@@ -126,6 +126,17 @@ WholeCurrency = _currency(0, "JPY", optional=False)
 MillsCurrency = _currency(3, "KWD", optional=False)
 
 
+ReturnUrlInput = Annotated[str, Meta(
+    examples=["https://shop.example/thanks"], max_length=2048,
+    description="Where hosted checkout sends the shopper after paying: an absolute https URL "
+                "(http only where private destinations are allowed)")]
+ReturnUrl = Annotated[str | None, Meta(examples=["https://shop.example/thanks"])]
+CheckoutUrl = Annotated[str | None, Meta(
+    examples=["https://pay.example/checkout/AZAAAAAAcAC..."],
+    description="The hosted checkout page of this order: works until the order is paid or 7 "
+                "days after it was created")]
+
+
 class CreateOrderInCents(Struct):
     """An order in a currency with 2 decimals (INR when ``currency`` is left out)."""
 
@@ -133,6 +144,7 @@ class CreateOrderInCents(Struct):
     currency: CentsCurrency | None = None  # type: ignore[valid-type]
     receipt: Receipt | None = None
     notes: Notes | None = None
+    return_url: ReturnUrlInput | None = None
 
 
 class CreateOrderInWholeUnits(Struct):
@@ -142,6 +154,7 @@ class CreateOrderInWholeUnits(Struct):
     currency: WholeCurrency  # type: ignore[valid-type]
     receipt: Receipt | None = None
     notes: Notes | None = None
+    return_url: ReturnUrlInput | None = None
 
 
 class CreateOrderInMills(Struct):
@@ -151,6 +164,7 @@ class CreateOrderInMills(Struct):
     currency: MillsCurrency  # type: ignore[valid-type]
     receipt: Receipt | None = None
     notes: Notes | None = None
+    return_url: ReturnUrlInput | None = None
 
 
 CreateOrderRequest = CreateOrderInCents | CreateOrderInWholeUnits | CreateOrderInMills
@@ -272,6 +286,8 @@ class OrderData(Struct):
     notes: Annotated[dict[str, str], Meta(examples=[{"k": "v"}])]
     created_at: Timestamp
     updated_at: Timestamp
+    return_url: ReturnUrl
+    checkout_url: CheckoutUrl
 
 
 class OrderDetailData(OrderData):

@@ -37,6 +37,7 @@ MIN_SECRET_LENGTH = 32
 DEFAULT_RETRY_SCHEDULE = (30, 120, 600, 3600, 21600, 86400)
 DEFAULT_AUTH_RATE: RateLimit | None = RateLimit(5, 60)
 DEFAULT_API_RATE: RateLimit | None = RateLimit(1000, 60)
+DEFAULT_CHECKOUT_RATE: RateLimit | None = RateLimit(10, 60)
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -100,6 +101,10 @@ class Settings:
     # Seconds a client has to send a whole request, headers and body, from its first byte
     # (or from connecting) before it is answered 408 and disconnected (``read_deadline``).
     request_read_timeout: float = 10.0
+    # The origin of the links Paygate gives out (hosted checkout's ``checkout_url``); None:
+    # the origin each request was sent to.
+    public_url: str | None = None
+    checkout_rate_limit: RateLimit | None = DEFAULT_CHECKOUT_RATE
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -140,6 +145,9 @@ class Settings:
             bcrypt_rounds=env.get("PAYGATE_BCRYPT_ROUNDS", 12, _bcrypt_rounds),
             request_read_timeout=env.get("PAYGATE_REQUEST_READ_TIMEOUT", 10.0,
                                          _positive_seconds),
+            public_url=env.get("PAYGATE_PUBLIC_URL", None, _public_url),
+            checkout_rate_limit=env.get("PAYGATE_CHECKOUT_RATE_LIMIT", DEFAULT_CHECKOUT_RATE,
+                                        _rate),
         )
 
 
@@ -292,6 +300,19 @@ def _origins(raw: str) -> tuple[str, ...]:
             raise ValueError(f"{part!r} is not an origin like https://shop.example")
         origins.append(part)
     return tuple(origins)
+
+
+def _public_url(raw: str) -> str:
+    origin = raw.strip().rstrip("/")
+    try:
+        parts = urlsplit(origin)
+        _ = parts.port
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme not in {"http", "https"} or not parts.hostname
+            or parts.path or parts.query or parts.fragment or "@" in parts.netloc):
+        raise ValueError(f"{raw!r} is not an origin like https://pay.example")
+    return origin
 
 
 def _log_level(raw: str) -> str:

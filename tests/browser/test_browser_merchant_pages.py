@@ -66,7 +66,9 @@ def test_an_order_made_on_the_page_is_paid_by_api_then_captured_and_refunded(
     page.get_by_label("Currency").select_option("JPY")
     page.get_by_label("Receipt").fill("inv-42")
     page.get_by_role("button", name="Create order").click()
-    expect(page.get_by_role("status")).to_have_text("Order created")
+    expect(page.get_by_role("status").filter(has_text="Order created")).to_have_text(
+        "Order created")
+    expect(page.get_by_role("button", name="Copy checkout link")).to_be_visible()
     expect(page.get_by_text("1,500 JPY")).to_be_visible()
     order_id = page.url.rsplit("/", 1)[1]
     payment_id = _pay(server, key, order_id)

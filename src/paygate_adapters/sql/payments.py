@@ -26,7 +26,7 @@ def _order(row: Any) -> Order:
         id=row.id, merchant_id=row.merchant_id,
         amount=money_from_minor(row.amount_minor, row.currency),
         status=OrderStatus(row.status), receipt=row.receipt, notes=dict(row.notes),
-        created_at=row.created_at, updated_at=row.updated_at,
+        created_at=row.created_at, updated_at=row.updated_at, return_url=row.return_url,
     )
 
 
@@ -35,7 +35,7 @@ def _order_values(order: Order) -> dict[str, Any]:
         "id": order.id, "merchant_id": order.merchant_id, "amount_minor": to_minor(order.amount),
         "currency": order.amount.currency.code, "status": order.status.value,
         "receipt": order.receipt, "notes": order.notes, "created_at": order.created_at,
-        "updated_at": order.updated_at,
+        "updated_at": order.updated_at, "return_url": order.return_url,
     }
 
 

@@ -127,6 +127,8 @@ orders = Table(
     Column("receipt", String(40), nullable=True),
     Column("notes", JSON(), nullable=False),
     *_timestamps(),
+    # Hosted checkout's way back to the merchant (migration 0012).
+    Column("return_url", String(2048), nullable=True),
     CheckConstraint("amount_minor > 0", name="amount_positive"),
     CheckConstraint(_in("status", _ORDER_STATUSES), name="status"),
     Index(None, "merchant_id", "created_at", "id"),

@@ -17,7 +17,13 @@ from paygate_core.errors import (
 from paygate_core.events import EventType, PaymentEvent
 from paygate_core.idempotency import IdempotentAnswer
 from paygate_core.money import DEFAULT_CURRENCY, currency_of, parse_amount
-from paygate_core.orders import Order, OrderStatus, validate_notes, validate_receipt
+from paygate_core.orders import (
+    Order,
+    OrderStatus,
+    validate_notes,
+    validate_receipt,
+    validate_return_url,
+)
 from paygate_core.pagination import Page, PageRequest
 from paygate_core.payments import Payment, PaymentStatus
 from paygate_core.ports import Clock, IdGenerator, PaymentProcessor, UnitOfWork, UnitOfWorkFactory
@@ -51,6 +57,7 @@ class CreateOrder:
     currency: object = None
     receipt: object = None
     notes: object = None
+    return_url: object = None
     idempotency: IdempotentAnswer[Order] | None = attrs.field(default=None, kw_only=True)
     """A claimed Idempotency-Key: completed with the order, in its unit of work."""
 
@@ -107,17 +114,18 @@ def _record_event(work: UnitOfWork, ids: IdGenerator, type_: EventType, payment:
 
 
 def create_order(cmd: CreateOrder, *, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
-                 ) -> Order:
+                 allow_private_urls: bool = False) -> Order:
     currency = DEFAULT_CURRENCY if cmd.currency is None else currency_of(cmd.currency)
     if cmd.amount is None:
         raise ValidationFailed(fields={"amount": "is required"})
     amount = parse_amount(cmd.amount, currency)
     receipt = validate_receipt(cmd.receipt)
     notes = validate_notes(cmd.notes)
+    return_url = validate_return_url(cmd.return_url, allow_private=allow_private_urls)
     now = clock.now()
     order = Order(
         id=ids.new_id(), merchant_id=cmd.merchant_id, amount=amount, status=OrderStatus.CREATED,
-        receipt=receipt, notes=notes, created_at=now, updated_at=now,
+        receipt=receipt, notes=notes, created_at=now, updated_at=now, return_url=return_url,
     )
     with uow() as work:
         work.orders.add(order)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 from uuid import UUID
 
@@ -15,6 +16,7 @@ from paygate_http import payment_presenters as present
 from paygate_http import presenters
 from paygate_http.amounts import number_value
 from paygate_http.auth import merchant_only
+from paygate_http.checkout_links import CheckoutLinks, links_of
 from paygate_http.controllers.base import ApiController
 from paygate_http.dependencies import AnyRequest, PaygateDep, PrincipalDep
 from paygate_http.idempotency import IdempotencyMiddleware
@@ -32,7 +34,8 @@ from paygate_http.route_docs import (
 )
 from paygate_http.runtime import run_blocking
 
-__all__ = ["CREATE_ORDER", "OrdersController", "create_order_command", "order_created"]
+__all__ = ["CREATE_ORDER", "OrdersController", "create_order_command", "create_order_for",
+           "order_created"]
 
 STATUS = choice_rule("status", [status.value for status in OrderStatus])
 OrderStatusFilter = Annotated[str | None, STATUS.parameter("Only orders in this status", "paid")]
@@ -44,17 +47,24 @@ def create_order_command(merchant_id: UUID, body: JsonObject,
     """The raw fields for the core, which validates them and names bad fields only."""
     return CreateOrder(merchant_id=merchant_id, amount=number_value(body.get("amount")),
                        currency=body.get("currency"), receipt=body.get("receipt"),
-                       notes=body.get("notes"), idempotency=idempotency)
+                       notes=body.get("notes"), return_url=body.get("return_url"),
+                       idempotency=idempotency)
 
 
-def order_created(order: Order) -> tuple[int, bytes]:
+def order_created(order: Order, links: CheckoutLinks | None = None) -> tuple[int, bytes]:
     """The answer to ``POST orders/`` (stored with the order under an Idempotency-Key)."""
-    return presenters.rendered(201, "Order created successfully", present.order(order))
+    return presenters.rendered(201, "Order created successfully", present.order(order, links))
 
 
 CREATE_ORDER: JsonWrite[CreateOrder, Order] = JsonWrite(
     command=create_order_command, use_case=lambda paygate: paygate.create_order,
     render=order_created)
+
+
+def create_order_for(links: CheckoutLinks) -> JsonWrite[CreateOrder, Order]:
+    """``CREATE_ORDER`` answering with this request's checkout links."""
+    return JsonWrite(command=create_order_command, use_case=CREATE_ORDER.use_case,
+                     render=functools.partial(order_created, links=links))
 
 
 class OrdersController(ApiController):
@@ -72,7 +82,7 @@ class OrdersController(ApiController):
     async def create(self, request: AnyRequest) -> Response[OrderCreatedResponse]:
         """``amount`` a JSON number or decimal string (never a float internally);
         ``currency`` defaults to INR and is returned uppercase."""
-        return await CREATE_ORDER.answer(request)
+        return await create_order_for(links_of(request)).answer(request)
 
     @get("/", operation_id="listOrders", summary="List orders",
          responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED,
@@ -86,7 +96,8 @@ class OrdersController(ApiController):
                                     principal.require_merchant().id,
                                     page_request(limit, cursor), status=STATUS.check(status))
         return Response(presenters.success("Orders retrieved successfully",
-                                           presenters.page(result, present.order)))
+                                           presenters.page(result, functools.partial(
+                                               present.order, links=links_of(request)))))
 
     @get("/{order_id:str}", operation_id="getOrder",
          summary="An order with its payments",
@@ -98,4 +109,5 @@ class OrdersController(ApiController):
         details = await run_blocking(request, paygate.get_order,
                                      principal.require_merchant().id, order_id)
         return Response(presenters.success("Order retrieved successfully",
-                                           present.order_detail(details)))
+                                           present.order_detail(details,
+                                                                links_of(request))))

@@ -35,6 +35,7 @@ from litestar.template import TemplateConfig
 from paygate_http.web.access import csrf_protected
 from paygate_http.web.admin_pages import AdminOverview
 from paygate_http.web.auth_pages import SessionPages
+from paygate_http.web.checkout_pages import CheckoutPages
 from paygate_http.web.errors import PAGE_EXCEPTION_HANDLERS
 from paygate_http.web.formatting import FILTERS
 from paygate_http.web.headers import STATIC_HEADERS
@@ -55,6 +56,7 @@ __all__ = [
     "PAGE_CONTROLLERS",
     "STATIC_PATH",
     "Dashboard",
+    "checkout_router",
     "dashboard_router",
     "dashboard_static_router",
     "dashboard_templates",
@@ -81,6 +83,13 @@ def dashboard_router() -> Router:
     return Router(path=DASHBOARD_PATH, route_handlers=[*PAGE_CONTROLLERS, _not_found],
                   guards=[csrf_protected], exception_handlers=PAGE_EXCEPTION_HANDLERS,
                   include_in_schema=False)
+
+
+def checkout_router() -> Router:
+    """Hosted checkout (``/checkout/<token>``): no session; its POST checks its own CSRF
+    token and rate limit (``checkout_pages``); errors as pages."""
+    return Router(path="/", route_handlers=[CheckoutPages],
+                  exception_handlers=PAGE_EXCEPTION_HANDLERS, include_in_schema=False)
 
 
 def _static_headers(response: Response[Any]) -> Response[Any]:

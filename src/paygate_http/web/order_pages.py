@@ -3,8 +3,8 @@ order`` form) and an order's page with its payments.
 
 ``Create order`` runs the API's ``create_order`` use case with the form's text as the raw
 fields (an empty ``Amount`` is a missing amount, an empty ``Receipt`` none), so its checks
-and error words are the API's. Hosted checkout does not exist yet: an unpaid order's page
-has the ``checkout_link`` block and a ``checkout_url`` of ``None`` where its link goes.
+and error words are the API's. An unpaid order's page offers its hosted checkout link
+(``checkout_url_of``, the API's ``checkout_url``) with ``Copy checkout link``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from paygate_core.money import CURRENCIES, DEFAULT_CURRENCY
 from paygate_core.orders import Order, OrderStatus
 from paygate_core.use_cases.payments import CreateOrder
 from paygate_core.use_cases.web_sessions import SignedIn
+from paygate_http.checkout_links import links_of
 from paygate_http.errors import status_for
 from paygate_http.runtime import run_blocking, run_write, runtime_of
 from paygate_http.web.access import merchant_pages
@@ -41,8 +42,9 @@ ORDER_STATUSES = tuple(status.value for status in OrderStatus)
 
 
 def checkout_url_of(order: Order, request: AnyRequest) -> str | None:
-    """The order's hosted checkout address; ``None`` until hosted checkout exists."""
-    return None
+    """The order's hosted checkout address (``PAYGATE_PUBLIC_URL`` or this request's
+    origin): the same link as the API's ``checkout_url``."""
+    return links_of(request).url_for(order)
 
 
 def _create_command(merchant_id: UUID, values: dict[str, str]) -> CreateOrder:

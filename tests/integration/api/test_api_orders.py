@@ -15,7 +15,7 @@ def test_order_is_created_with_the_contract_shape(api: Api, merchant: Merchant) 
     assert body["message"] == "Order created successfully"
     data = body["data"]
     assert list(data) == ["order_id", "amount", "currency", "status", "receipt", "notes",
-                          "created_at", "updated_at"]
+                          "created_at", "updated_at", "return_url", "checkout_url"]
     assert data["amount"] == "100.00"
     assert data["currency"] == "INR"
     assert data["status"] == "created"

@@ -115,7 +115,7 @@ def test_new_order_creates_through_the_use_case_and_redirects_to_it(
     assert order.receipt == "inv-42"
     assert "Order created" in order_page.text
     assert ">1,500 JPY<" in order_page.text
-    assert "Copy checkout link" not in order_page.text  # no hosted checkout yet: no link
+    assert "Copy checkout link" in order_page.text  # unpaid: its hosted checkout link
     assert "Order created" not in browser.get(order_page.url.path).text  # shown once
 
 

@@ -24,8 +24,8 @@ test: lint
 
 # `make bench`: the HTTP bench, 5 alternating rounds of 3 s per route (about 10 minutes on 2
 # CPUs; needs wrk); fails when a target is missed. `make bench QUICK=1`: the HTTP bench's 2
-# rounds of 1 s (about 2 minutes), then the webhook and statistics benches on small data sets
-# (about 3 more), all three run, failing at the end if one failed. BENCH_ARGS goes to the
+# rounds of 1 s (about 2 minutes), then the webhook, statistics and page benches on small data sets
+# (a few more), all three run, failing at the end if one failed. BENCH_ARGS goes to the
 # HTTP bench (e.g. BENCH_ARGS="--db postgres").
 bench: install
 ifdef QUICK
@@ -34,6 +34,7 @@ ifdef QUICK
 	$(BIN)/python -m bench webhooks --store sqlite --events 500 --seconds 2 || status=1; \
 	$(BIN)/python -m bench stats --db sqlite --payments 20000 --merchants 30 --calls 5 \
 		|| status=1; \
+	$(BIN)/python -m bench pages --payments 20000 --requests 50 || status=1; \
 	exit $$status
 else
 	$(BIN)/python -m bench http $(BENCH_ARGS)

@@ -1,4 +1,4 @@
-"""`python -m bench http|stats|webhooks [args]`: run one benchmark harness."""
+"""`python -m bench http|stats|webhooks|pages [args]`: run one benchmark harness."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import importlib
 import sys
 
 HARNESSES = {"http": "bench.http_bench", "stats": "bench.stats_bench",
-             "webhooks": "bench.webhook_bench"}
+             "webhooks": "bench.webhook_bench", "pages": "bench.page_bench"}
 
 
 def main(argv: list[str]) -> int:

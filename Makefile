@@ -24,8 +24,8 @@ test: lint
 
 # `make bench`: the HTTP bench, 5 alternating rounds of 3 s per route (about 10 minutes on 2
 # CPUs; needs wrk); fails when a target is missed. `make bench QUICK=1`: the HTTP bench's 2
-# rounds of 1 s (about 2 minutes), then the webhook, statistics and page benches on small data sets
-# (a few more), all three run, failing at the end if one failed. BENCH_ARGS goes to the
+# rounds of 1 s (about 2 minutes), then the webhook, statistics and page benches on small data
+# sets (a few more minutes), all four run, failing at the end if one failed. BENCH_ARGS goes to the
 # HTTP bench (e.g. BENCH_ARGS="--db postgres").
 bench: install
 ifdef QUICK

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, select, update
 
 from bench.stats_bench import (
     SPAN,
@@ -75,15 +75,6 @@ class SeededYearClock:
 
     def now(self) -> datetime:
         return datetime.now(UTC) - self._offset
-
-
-def repair_notes(engine: Engine) -> None:
-    """On SQLite the seeding's JSON column gets the text ``{}`` as a JSON string
-    (``"{}"``), which the order pages cannot read back as notes: store the empty object."""
-    if engine.dialect.name != "sqlite":
-        return
-    with engine.begin() as connection:
-        connection.execute(text("""UPDATE orders SET notes = '{}' WHERE notes = '"{}"'"""))
 
 
 def prepare_logins(engine: Engine) -> Login:
@@ -193,10 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"seeding {args.payments:,} payments for {args.merchants} merchants ...")
             started = time.perf_counter()
             seed(engine, payment_count=args.payments, merchant_count=args.merchants)
-            repair_notes(engine)
             print(f"seeded in {time.perf_counter() - started:.0f} s")
-        else:
-            repair_notes(engine)  # a database seeded by bench.stats_bench
         print(", ".join(f"{name}: {count:,}" for name, count in _row_counts(engine).items()))
         login = prepare_logins(engine)
     finally:

@@ -21,6 +21,7 @@ file under /tmp and a ``paygate_bench`` PostgreSQL database (dropped and re-crea
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import sys
@@ -109,14 +110,14 @@ class Generator:
         order_id = self.new_id()
         if not paid:
             batch.orders.append((order_id, merchant_id, amount, currency, "created", None,
-                                 "{}", created, created))
+                                 {}, created, created))
             return
         outcome = rng.choices(OUTCOMES, cum_weights=self.outcome_weights)[0][0]
         paid_at = created + timedelta(seconds=rng.randrange(1, 600))
         refunded = {"refunded": amount, "partial": max(amount // 2, 1)}.get(outcome, 0)
         status = "captured" if outcome == "partial" else outcome
         batch.orders.append((order_id, merchant_id, amount, currency,
-                             "failed" if outcome == "failed" else "paid", None, "{}",
+                             "failed" if outcome == "failed" else "paid", None, {},
                              created, paid_at))
         payment_id = self.new_id()
         batch.payments.append((
@@ -150,8 +151,8 @@ def _load(engine: Engine, table: Table, columns: Sequence[str],
             assert isinstance(driver, psycopg.Connection)
             with driver.cursor() as cursor, cursor.copy(
                     f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                for row in rows:  # COPY takes JSON columns as their text
+                    copy.write_row([json.dumps(v) if isinstance(v, dict) else v for v in row])
         else:
             connection.execute(insert(table), [dict(zip(columns, row, strict=True))
                                                for row in rows])

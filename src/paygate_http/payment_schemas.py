@@ -87,13 +87,21 @@ def _amount_choices(minor_units: int) -> list[dict[str, object]]:
 
 
 def _codes(minor_units: int) -> list[str]:
-    codes = [code for code, currency in CURRENCIES.items()
-             if currency.minor_units == minor_units]
-    return codes + [code.lower() for code in codes]
+    return [code for code, currency in CURRENCIES.items() if currency.minor_units == minor_units]
+
+
+def _any_case(codes: list[str]) -> str:
+    """A pattern matching the codes in any letter case (JSON Schema regexes have no flag)."""
+    spelled = ("".join(f"[{c}{c.lower()}]" for c in code) for code in codes)
+    return "^(" + "|".join(spelled) + ")$"
 
 
 def _currency_schema(minor_units: int, *, optional: bool) -> dict[str, object]:
-    choices: list[dict[str, object]] = [{"type": "string", "enum": _codes(minor_units)}]
+    """The codes as an enum (what generated clients offer) or in any other letter case."""
+    codes = _codes(minor_units)
+    choices: list[dict[str, object]] = [
+        {"type": "string", "enum": codes},
+        {"type": "string", "pattern": _any_case(codes)}]
     if optional:
         choices.append({"type": "null"})
     return {"type": None, "one_of": None, "any_of": choices}

@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
+from browser_accounts import ADMIN_EMAIL, PASSWORD
 
 from cli_process import PaygateProcess
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page
 
-ADMIN_EMAIL = "root@paygate.example"
-PASSWORD = "s3cret-pass"
+
 CHROMIUM = os.environ.get("PAYGATE_CHROMIUM", "/usr/bin/chromium")
 
 
@@ -40,7 +40,7 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(chromium_path: str) -> Iterator[Browser]:
     try:
         from playwright.sync_api import sync_playwright

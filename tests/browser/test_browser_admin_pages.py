@@ -9,9 +9,8 @@ import re
 import uuid
 from typing import Any
 
+from browser_accounts import ADMIN_EMAIL, PASSWORD
 from playwright.sync_api import Page, expect
-
-from conftest import ADMIN_EMAIL, PASSWORD
 
 
 def _log_in(page: Page, email: str, password: str = PASSWORD) -> None:

@@ -10,9 +10,8 @@ import uuid
 from typing import Any
 
 import httpx
+from browser_accounts import PASSWORD
 from playwright.sync_api import BrowserContext, Page, expect
-
-from conftest import PASSWORD
 
 API = "/paygate/api/v1"
 

@@ -20,10 +20,10 @@ from uuid import UUID
 
 import httpx
 import pytest
+from browser_accounts import PASSWORD
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from cli_process import PaygateProcess
-from conftest import PASSWORD
 from paygate_core.checkout import issue_checkout_token, verify_return_signature
 from paygate_http.checkout_links import checkout_key
 

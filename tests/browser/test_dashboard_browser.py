@@ -9,9 +9,8 @@ import uuid
 from typing import Any
 
 import httpx
+from browser_accounts import ADMIN_EMAIL, PASSWORD
 from playwright.sync_api import Page, expect
-
-from conftest import ADMIN_EMAIL, PASSWORD
 
 MERCHANT_FIGURES = ("Total orders", "Successful payments", "Failed payments", "Refunds",
                     "Success rate")

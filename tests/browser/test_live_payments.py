@@ -10,9 +10,8 @@ import uuid
 from typing import Any
 
 import httpx
+from browser_accounts import PASSWORD
 from playwright.sync_api import Page, expect
-
-from conftest import PASSWORD
 
 API = "/paygate/api/v1"
 CARD = {"card_number": "4242 4242 4242 4242", "expiry": "12/30", "cvv": "123"}

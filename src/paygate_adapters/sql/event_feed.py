@@ -149,9 +149,10 @@ class PostgresEventWatch:
             try:
                 self._listen(wake, stop, announce=not first)
                 delay = 0.5
-            except Exception:
+            except Exception as exc:  # one line per try, like the start-up's database wait
                 _log.warning("live events: listening connection lost; reconnecting",
-                             exc_info=True)
+                             extra={"fields": {"error": f"{type(exc).__name__}: {exc}",
+                                               "retry_in_s": delay}})
                 stop.wait(delay)
                 delay = min(delay * 2, 10.0)
             first = False

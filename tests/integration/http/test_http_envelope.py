@@ -317,7 +317,8 @@ def test_openapi_documents_every_route_with_ids_tags_and_schemas(api: Api) -> No
     for (_, path), op in operations.items():
         assert op["tags"], path
         success = next(code for code in op["responses"] if code.startswith("2"))
-        assert "schema" in op["responses"][success]["content"]["application/json"], path
+        media = "text/event-stream" if path.endswith("/events/stream") else "application/json"
+        assert "schema" in op["responses"][success]["content"][media], path
     for method, path in BODY_ROUTES:
         assert "schema" in operations[method, path]["requestBody"]["content"]["application/json"]
 

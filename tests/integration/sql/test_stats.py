@@ -25,7 +25,12 @@ from paygate_core.stats import StatsPeriod
 from paygate_core.testing import InMemoryStore
 from paygate_core.testing.contract import Builder, assert_identical, write
 
-from .rollup_checks import Rollups, expected_rollups, kept_rollups
+from .rollup_checks import (
+    Rollups,
+    expected_rollups,
+    kept_rollups,
+    write_on_an_earlier_schema,
+)
 
 # Two months and a bit from a month boundary, so every bucket size and edge is exercised.
 START = datetime(2026, 6, 1, tzinfo=UTC)
@@ -209,8 +214,8 @@ def test_migration_0007_counts_every_order_once_up_and_down(sqlite_url: str) -> 
 
     def orders(count: int) -> None:
         nonlocal written
-        write(sql, *[b.order(rng.choice(merchants), Money.of("2.00", "JPY"),
-                             created_at=_moment(rng)) for _ in range(count)])
+        write_on_an_earlier_schema(sql, *[b.order(rng.choice(merchants), Money.of("2.00", "JPY"),
+                                                  created_at=_moment(rng)) for _ in range(count)])
         written += count
 
     def migrate(revision: str, *, down: bool = False) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -35,7 +34,7 @@ from sqlalchemy import (
 
 from paygate_adapters.sql.context import Context
 from paygate_adapters.sql.rollup import GRAINS, ceil_to, floor_to
-from paygate_adapters.sql.stats_series import read_series
+from paygate_adapters.sql.stats_series import read_series, stats_of_rows
 from paygate_adapters.sql.tables import (
     COUNTERS,
     global_stats_rollup,
@@ -45,11 +44,10 @@ from paygate_adapters.sql.tables import (
     refunds,
     users,
 )
-from paygate_adapters.sql.types import UtcDateTime, minor_to_decimal
+from paygate_adapters.sql.types import UtcDateTime
 from paygate_core.accounts import Role
-from paygate_core.money import currency_of
 from paygate_core.payments import SUCCESSFUL, PaymentStatus
-from paygate_core.stats import CurrencyVolume, GlobalStats, PaymentStats, StatsPeriod
+from paygate_core.stats import GlobalStats, PaymentStats, StatsPeriod
 from paygate_core.stats_series import SeriesBucket, SeriesQuery
 from paygate_core.timestamps import as_utc
 
@@ -168,25 +166,6 @@ def _stats_query(merchant_id: UUID | None, period: StatsPeriod,
     return _statement(merchant_id is not None, shape), params
 
 
-def _to_stats(rows: list[Any]) -> PaymentStats:
-    totals = dict.fromkeys(COUNTERS, 0)
-    volume: list[CurrencyVolume] = []
-    for row in rows:
-        counts = {name: int(row._mapping[name] or 0) for name in COUNTERS}
-        for name, value in counts.items():
-            totals[name] += value
-        if counts["successful_payments"] or counts["refunds"]:
-            currency = currency_of(row.currency)
-            volume.append(CurrencyVolume(
-                currency, minor_to_decimal(Decimal(counts["paid_minor"]), currency),
-                minor_to_decimal(Decimal(counts["refunded_minor"]), currency)))
-    return PaymentStats(
-        total_orders=totals["orders"], successful_payments=totals["successful_payments"],
-        successful_refunds=totals["refunds"], canceled_payments=totals["failed_payments"],
-        total_payments=totals["payments"], volume=tuple(volume),
-    )
-
-
 class SqlStatsReader:
     def __init__(self, context: Context) -> None:
         self._c = context
@@ -195,7 +174,7 @@ class SqlStatsReader:
         self._c.flush_rollup()  # this unit of work's own writes count too
         query = _stats_query(merchant_id, period)
         rows = [] if query is None else list(self._c.connection.execute(*query))
-        return _to_stats(rows)
+        return stats_of_rows(rows)
 
     def merchant_stats(self, merchant_id: UUID, period: StatsPeriod) -> PaymentStats:
         return self._stats(merchant_id, period)

@@ -29,7 +29,7 @@ from paygate_core.stats import CurrencyVolume, PaymentStats
 from paygate_core.stats_series import SeriesBucket, SeriesQuery
 from paygate_core.timestamps import as_utc
 
-__all__ = ["read_series"]
+__all__ = ["read_series", "stats_of_rows"]
 
 
 @functools.cache
@@ -60,12 +60,13 @@ def read_series(connection: Connection, merchant_id: UUID | None, query: SeriesQ
     by_bucket: dict[datetime, list[Any]] = {}
     for row in rows:
         by_bucket.setdefault(as_utc(row.bucket), []).append(row)
-    return [SeriesBucket(start, _to_stats(bucket_rows))
+    return [SeriesBucket(start, stats_of_rows(bucket_rows))
             for start, bucket_rows in sorted(by_bucket.items())]
 
 
-def _to_stats(rows: list[Any]) -> PaymentStats:
-    """One bucket's figures from its rows per currency, as ``SqlStatsReader`` defines them."""
+def stats_of_rows(rows: list[Any]) -> PaymentStats:
+    """The figures of rollup rows summed per currency (one bucket's, or a whole range's for
+    ``SqlStatsReader``): counts added up, volume per currency with activity."""
     totals = dict.fromkeys(COUNTERS, 0)
     volume: list[CurrencyVolume] = []
     for row in rows:

@@ -17,13 +17,11 @@ import secrets
 from uuid import UUID
 
 from paygate_core.checkout import CheckoutTicket
-from paygate_core.gateway import Paygate
 from paygate_core.idempotency import IdempotentAnswer
 from paygate_core.payments import Payment
-from paygate_core.ports import IdempotencyRecord
-from paygate_http.idempotency import LEASE
 from paygate_http.runtime import runtime_of
 from paygate_http.web.merchant_common import AnyRequest
+from paygate_http.web.once import claim_key, release_key
 
 __all__ = ["NONCE_FIELD", "CheckoutClaim", "claim_checkout", "new_nonce", "release_checkout"]
 
@@ -57,21 +55,6 @@ def _payment_answer(payment: Payment) -> tuple[int, bytes]:
     return 303, str(payment.id).encode()
 
 
-def _claim(paygate: Paygate, merchant_id: UUID, key: str, fingerprint: str,
-           ) -> IdempotencyRecord | None:
-    with paygate.uow() as work:
-        record = work.idempotency.claim(merchant_id, key, fingerprint, paygate.clock.now(),
-                                        LEASE)
-        work.commit()
-    return record
-
-
-def _release(paygate: Paygate, merchant_id: UUID, key: str) -> None:
-    with paygate.uow() as work:
-        work.idempotency.release(merchant_id, key)
-        work.commit()
-
-
 async def claim_checkout(request: AnyRequest, ticket: CheckoutTicket,
                          nonce: str) -> CheckoutClaim | None:
     """The claim on this page's nonce; None for a nonce no checkout page gave out."""
@@ -81,7 +64,7 @@ async def claim_checkout(request: AnyRequest, ticket: CheckoutTicket,
     fingerprint = f"{_PREFIX}{ticket.order_id}"
     runtime = runtime_of(request)
     for _ in range(_WAIT_STEPS):
-        record = await runtime.offload_write(_claim, runtime.paygate, ticket.merchant_id, key,
+        record = await runtime.offload_write(claim_key, runtime.paygate, ticket.merchant_id, key,
                                              fingerprint)
         if record is None:
             return CheckoutClaim(ticket.merchant_id, key, owned=True)
@@ -96,4 +79,4 @@ async def claim_checkout(request: AnyRequest, ticket: CheckoutTicket,
 async def release_checkout(request: AnyRequest, claim: CheckoutClaim) -> None:
     """Give the nonce back after a refused submission (no payment was made under it)."""
     runtime = runtime_of(request)
-    await runtime.offload_write(_release, runtime.paygate, claim.merchant_id, claim.key)
+    await runtime.offload_write(release_key, runtime.paygate, claim.merchant_id, claim.key)

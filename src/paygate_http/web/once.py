@@ -23,7 +23,15 @@ from paygate_http.idempotency import LEASE
 from paygate_http.runtime import runtime_of
 from paygate_http.web.merchant_common import AnyRequest
 
-__all__ = ["ONCE_FIELD", "Claimed", "claim_once", "new_once_key", "release_once"]
+__all__ = [
+    "ONCE_FIELD",
+    "Claimed",
+    "claim_key",
+    "claim_once",
+    "new_once_key",
+    "release_key",
+    "release_once",
+]
 
 ONCE_FIELD = "once"
 _PREFIX = "dashboard:"
@@ -47,8 +55,9 @@ class Claimed:
         return IdempotentAnswer(self.key, lambda result: (303, render(result).encode()))
 
 
-def _claim(paygate: Paygate, merchant_id: UUID, key: str, fingerprint: str,
-           ) -> IdempotencyRecord | None:
+def claim_key(paygate: Paygate, merchant_id: UUID, key: str, fingerprint: str,
+              ) -> IdempotencyRecord | None:
+    """Claim a page's key in the API's idempotency store, in a transaction of its own."""
     with paygate.uow() as work:
         record = work.idempotency.claim(merchant_id, key, fingerprint, paygate.clock.now(),
                                         LEASE)
@@ -56,7 +65,7 @@ def _claim(paygate: Paygate, merchant_id: UUID, key: str, fingerprint: str,
     return record
 
 
-def _release(paygate: Paygate, merchant_id: UUID, key: str) -> None:
+def release_key(paygate: Paygate, merchant_id: UUID, key: str) -> None:
     with paygate.uow() as work:
         work.idempotency.release(merchant_id, key)
         work.commit()
@@ -71,7 +80,7 @@ async def claim_once(request: AnyRequest, merchant_id: UUID, raw_key: str,
     key = f"{_PREFIX}{raw_key[:200]}"
     digest = hashlib.sha256("|".join(map(str, form_values)).encode()).hexdigest()
     runtime = runtime_of(request)
-    record = await runtime.offload_write(_claim, runtime.paygate, merchant_id, key,
+    record = await runtime.offload_write(claim_key, runtime.paygate, merchant_id, key,
                                          _FINGERPRINT + digest)
     return Claimed(merchant_id, key) if record is None else None
 
@@ -79,4 +88,4 @@ async def claim_once(request: AnyRequest, merchant_id: UUID, raw_key: str,
 async def release_once(request: AnyRequest, claimed: Claimed) -> None:
     """Give the key back after a refused submission (nothing was done under it)."""
     runtime = runtime_of(request)
-    await runtime.offload_write(_release, runtime.paygate, claimed.merchant_id, claimed.key)
+    await runtime.offload_write(release_key, runtime.paygate, claimed.merchant_id, claimed.key)

@@ -5,8 +5,12 @@ from __future__ import annotations
 import importlib
 import sys
 
-HARNESSES = {"http": "bench.http_bench", "stats": "bench.stats_bench",
-             "webhooks": "bench.webhook_bench", "pages": "bench.page_bench"}
+HARNESSES = {
+    "http": "bench.http_bench",
+    "stats": "bench.stats_bench",
+    "webhooks": "bench.webhook_bench",
+    "pages": "bench.page_bench",
+}
 
 
 def main(argv: list[str]) -> int:

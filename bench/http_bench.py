@@ -87,8 +87,7 @@ POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BARE, NAIVE = "bare POST /echo", "naive durable POST /orders"
 ORDERS, PAYMENTS, STATS = "POST orders/", "POST payments/", "GET merchants/stats/"
 BEARER, API_KEY = "bearer", "API key"
-ROUTE_NAMES = {"bare": BARE, "naive": NAIVE, "orders": ORDERS, "payments": PAYMENTS,
-               "stats": STATS}
+ROUTE_NAMES = {"bare": BARE, "naive": NAIVE, "orders": ORDERS, "payments": PAYMENTS, "stats": STATS}
 AUTH_NAMES = {"bearer": BEARER, "api-key": API_KEY}
 BASELINE = " [baseline]"
 
@@ -152,8 +151,10 @@ class Deliveries:
             time.sleep(0.1)
         self.longest_wait = max(self.longest_wait, waited)
         if len(self.received) < self.expected:
-            progress(f"  webhooks: {self.expected - len(self.received)} still undelivered "
-                     f"after {timeout:.0f} s")
+            progress(
+                f"  webhooks: {self.expected - len(self.received)} still undelivered "
+                f"after {timeout:.0f} s"
+            )
 
 
 # --- measured routes -------------------------------------------------------------------------
@@ -188,32 +189,49 @@ class Credentials:
 def sign_up(url: str, webhook_url: str) -> Credentials:
     """Register a merchant and log in, as a client does."""
     email, password = f"bench-{uuid4().hex[:8]}@shop.example", "s3cret-pass"
-    registered = httpx.post(f"{url}{BASE}/auth/register/", timeout=30, json={
-        "email": email, "name": "Bench", "password": password, "webhook_url": webhook_url})
+    registered = httpx.post(
+        f"{url}{BASE}/auth/register/",
+        timeout=30,
+        json={"email": email, "name": "Bench", "password": password, "webhook_url": webhook_url},
+    )
     registered.raise_for_status()
-    login = httpx.post(f"{url}{BASE}/auth/token/", timeout=30,
-                       json={"email": email, "password": password})
+    login = httpx.post(
+        f"{url}{BASE}/auth/token/", timeout=30, json={"email": email, "password": password}
+    )
     login.raise_for_status()
     return Credentials(registered.json()["data"]["api_key"], login.json()["data"]["access"])
 
 
 def paygate_env(database_url: str, options: Options) -> dict[str, str]:
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_")}
-    env = {**inherited, "PAYGATE_DATABASE_URL": database_url, "PAYGATE_SECRET_KEY": SECRET,
-           "PAYGATE_API_RATE_LIMIT": "0", "PAYGATE_ACCESS_TOKEN_TTL": "86400",
-           "PAYGATE_WEBHOOK_ALLOW_PRIVATE": "true"}
+    env = {
+        **inherited,
+        "PAYGATE_DATABASE_URL": database_url,
+        "PAYGATE_SECRET_KEY": SECRET,
+        "PAYGATE_API_RATE_LIMIT": "0",
+        "PAYGATE_ACCESS_TOKEN_TTL": "86400",
+        "PAYGATE_WEBHOOK_ALLOW_PRIVATE": "true",
+    }
     if options.log_level:
         env["PAYGATE_LOG_LEVEL"] = options.log_level
     return env
 
 
 def _wrk(url: str, script: str, seconds: int, options: Options) -> WrkResult:
-    return run(url, script, connections=options.connections, threads=options.threads,
-               duration=seconds)
+    return run(
+        url, script, connections=options.connections, threads=options.threads, duration=seconds
+    )
 
 
-def paygate_measures(url: str, workers: int, who: Credentials, deliveries: Deliveries,
-                     options: Options, tmp: Path, suffix: str = "") -> list[Measure]:
+def paygate_measures(
+    url: str,
+    workers: int,
+    who: Credentials,
+    deliveries: Deliveries,
+    options: Options,
+    tmp: Path,
+    suffix: str = "",
+) -> list[Measure]:
     """The selected Paygate routes of one server; ``suffix`` tells the server apart."""
     measures = []
     # Orders are cheaper than payments: 1.5 x the turn's length of them is plenty.
@@ -221,8 +239,15 @@ def paygate_measures(url: str, workers: int, who: Credentials, deliveries: Deliv
     auths = options.auths
     for auth in auths if ORDERS in options.routes else ():
         headers = who.headers(auth)
-        measures.append(Measure(ORDERS + suffix, auth, workers, f"{url}{BASE}/orders/",
-                                post_script(ORDER_BODY, headers)))
+        measures.append(
+            Measure(
+                ORDERS + suffix,
+                auth,
+                workers,
+                f"{url}{BASE}/orders/",
+                post_script(ORDER_BODY, headers),
+            )
+        )
     for auth in auths if PAYMENTS in options.routes else ():
         headers = who.headers(auth)
         tag = f"{workers}-{auth.replace(' ', '-')}{suffix.strip(' []')}"
@@ -232,19 +257,34 @@ def paygate_measures(url: str, workers: int, who: Credentials, deliveries: Deliv
         def prepare(seed: str = seed) -> None:
             _wrk(f"{url}{BASE}/orders/", seed, seed_seconds, options)
 
-        measures.append(Measure(
-            PAYMENTS + suffix, auth, workers, f"{url}{BASE}/payments/",
-            payments_script(headers, CARD, ids, options.threads), prepare, deliveries.paid))
+        measures.append(
+            Measure(
+                PAYMENTS + suffix,
+                auth,
+                workers,
+                f"{url}{BASE}/payments/",
+                payments_script(headers, CARD, ids, options.threads),
+                prepare,
+                deliveries.paid,
+            )
+        )
     for auth in auths if STATS in options.routes else ():
-        measures.append(Measure(STATS + suffix, auth, workers, f"{url}{BASE}/merchants/stats/",
-                                get_script(who.headers(auth))))
+        measures.append(
+            Measure(
+                STATS + suffix,
+                auth,
+                workers,
+                f"{url}{BASE}/merchants/stats/",
+                get_script(who.headers(auth)),
+            )
+        )
     return measures
 
 
 def interleave(first: list[Measure], second: list[Measure]) -> list[Measure]:
     """One of ``first``, one of ``second``, and so on: each pair shares the machine's mood."""
     mixed = [m for pair in zip(first, second, strict=False) for m in pair]
-    return mixed + first[len(second):] + second[len(first):]
+    return mixed + first[len(second) :] + second[len(first) :]
 
 
 def take_turns(measures: list[Measure], deliveries: Deliveries, options: Options) -> None:
@@ -275,23 +315,32 @@ def bench_sqlite(options: Options, deliveries: Deliveries, tmp: Path) -> list[Me
             these = []
             if BARE in options.routes:
                 bare = stack.enter_context(servers.asgi_server("bench.bare_app", workers))
-                these.append(Measure(BARE, "-", workers, bare + "/echo",
-                                     post_script(ORDER_BODY, {})))
+                these.append(
+                    Measure(BARE, "-", workers, bare + "/echo", post_script(ORDER_BODY, {}))
+                )
             if NAIVE in options.routes:
-                naive = stack.enter_context(servers.asgi_server(
-                    "bench.naive_app", workers, {DATABASE_ENV: str(naive_db)}))
-                these.append(Measure(NAIVE, "-", workers, naive + "/orders",
-                                     post_script(ORDER_BODY, {})))
+                naive = stack.enter_context(
+                    servers.asgi_server("bench.naive_app", workers, {DATABASE_ENV: str(naive_db)})
+                )
+                these.append(
+                    Measure(NAIVE, "-", workers, naive + "/orders", post_script(ORDER_BODY, {}))
+                )
             url = stack.enter_context(servers.paygate_server(env, workers))
             who = sign_up(url, f"{deliveries.receiver}/hook")
             ours = paygate_measures(url, workers, who, deliveries, options, tmp)
             if options.baseline_src:
-                base_env = {**paygate_env(f"sqlite:///{tmp}/baseline-{workers}.db", options),
-                            "PYTHONPATH": options.baseline_src}
+                base_env = {
+                    **paygate_env(f"sqlite:///{tmp}/baseline-{workers}.db", options),
+                    "PYTHONPATH": options.baseline_src,
+                }
                 base_url = stack.enter_context(servers.paygate_server(base_env, workers))
                 base_who = sign_up(base_url, f"{deliveries.receiver}/hook")
-                ours = interleave(paygate_measures(base_url, workers, base_who, deliveries,
-                                                   options, tmp, BASELINE), ours)
+                ours = interleave(
+                    paygate_measures(
+                        base_url, workers, base_who, deliveries, options, tmp, BASELINE
+                    ),
+                    ours,
+                )
             these += ours
             take_turns(these, deliveries, options)
         measures += these
@@ -300,15 +349,26 @@ def bench_sqlite(options: Options, deliveries: Deliveries, tmp: Path) -> list[Me
 
 def bench_postgres(options: Options, deliveries: Deliveries) -> list[Measure]:
     """``POST orders/`` on 1 and on 2 workers side by side, one database, taking turns."""
-    with servers.postgres_database(options.postgres_admin_url,
-                                  "paygate_bench_http") as database_url, ExitStack() as stack:
+    with (
+        servers.postgres_database(options.postgres_admin_url, "paygate_bench_http") as database_url,
+        ExitStack() as stack,
+    ):
         env = paygate_env(database_url, options)
-        urls = {workers: stack.enter_context(servers.paygate_server(env, workers))
-                for workers in (1, 2)}
+        urls = {
+            workers: stack.enter_context(servers.paygate_server(env, workers)) for workers in (1, 2)
+        }
         who = sign_up(urls[1], f"{deliveries.receiver}/hook")
-        measures = [Measure(ORDERS, auth, workers, f"{url}{BASE}/orders/",
-                            post_script(ORDER_BODY, who.headers(auth)))
-                    for workers, url in urls.items() for auth in (BEARER, API_KEY)]
+        measures = [
+            Measure(
+                ORDERS,
+                auth,
+                workers,
+                f"{url}{BASE}/orders/",
+                post_script(ORDER_BODY, who.headers(auth)),
+            )
+            for workers, url in urls.items()
+            for auth in (BEARER, API_KEY)
+        ]
         take_turns(measures, deliveries, options)
     return measures
 
@@ -337,13 +397,17 @@ def _ok_rate(result: WrkResult) -> float:
 
 
 def results_table(measures: list[Measure]) -> list[str]:
-    lines = ["| Route | Auth | Workers | req/s | p50 ms | p99 ms | non-2xx |",
-             "|---|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| Route | Auth | Workers | req/s | p50 ms | p99 ms | non-2xx |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
     for measure in sorted(measures, key=lambda m: m.workers):
         result = measure.result()
-        lines.append(f"| {measure.route} | {measure.auth} | {measure.workers} | "
-                     f"{result.requests_per_second:,.0f} | {result.p50_ms:.1f} | "
-                     f"{result.p99_ms:.1f} | {result.non_2xx} |")
+        lines.append(
+            f"| {measure.route} | {measure.auth} | {measure.workers} | "
+            f"{result.requests_per_second:,.0f} | {result.p50_ms:.1f} | "
+            f"{result.p99_ms:.1f} | {result.non_2xx} |"
+        )
     return lines
 
 
@@ -357,8 +421,9 @@ class Check:
         return f"- {'met' if self.met else '**MISSED**'}: {self.text}: {self.value}"
 
 
-def sqlite_checks(measures: list[Measure], workers: tuple[int, ...]) -> tuple[list[str],
-                                                                               list[Check]]:
+def sqlite_checks(
+    measures: list[Measure], workers: tuple[int, ...]
+) -> tuple[list[str], list[Check]]:
     ratios = ["| Ratio | Workers | bearer | API key |", "|---|---:|---:|---:|"]
     checks = []
     for count in workers:
@@ -376,19 +441,30 @@ def sqlite_checks(measures: list[Measure], workers: tuple[int, ...]) -> tuple[li
             cells["bare"].append(f"{of_bare:.2f}")
             cells["naive"].append(f"{of_naive:.2f}")
             where = f"{count} worker{'s' if count > 1 else ''}, {auth}"
-            checks += [Check(f"orders/ ≥ {TARGET_OF_BARE} x bare ({where})",
-                             f"{of_bare:.2f}", of_bare >= TARGET_OF_BARE),
-                       Check(f"orders/ ≥ {TARGET_OF_NAIVE} x naive durable ({where})",
-                             f"{of_naive:.2f}", of_naive >= TARGET_OF_NAIVE)]
+            checks += [
+                Check(
+                    f"orders/ ≥ {TARGET_OF_BARE} x bare ({where})",
+                    f"{of_bare:.2f}",
+                    of_bare >= TARGET_OF_BARE,
+                ),
+                Check(
+                    f"orders/ ≥ {TARGET_OF_NAIVE} x naive durable ({where})",
+                    f"{of_naive:.2f}",
+                    of_naive >= TARGET_OF_NAIVE,
+                ),
+            ]
             if count == 2:
-                checks.append(Check(f"orders/ ≥ {TARGET_ORDERS_RPS:,.0f} req/s ({where})",
-                                    f"{_ok_rate(orders):,.0f}",
-                                    _ok_rate(orders) >= TARGET_ORDERS_RPS))
+                checks.append(
+                    Check(
+                        f"orders/ ≥ {TARGET_ORDERS_RPS:,.0f} req/s ({where})",
+                        f"{_ok_rate(orders):,.0f}",
+                        _ok_rate(orders) >= TARGET_ORDERS_RPS,
+                    )
+                )
         checks += _payments_checks(measures, count)
         if cells["bare"]:
             ratios.append(f"| orders/ ÷ bare | {count} | {' | '.join(cells['bare'])} |")
-            ratios.append(f"| orders/ ÷ naive durable | {count} | "
-                          f"{' | '.join(cells['naive'])} |")
+            ratios.append(f"| orders/ ÷ naive durable | {count} | {' | '.join(cells['naive'])} |")
     return ratios + _baseline_ratios(measures), checks
 
 
@@ -398,23 +474,33 @@ def _payments_checks(measures: list[Measure], count: int) -> list[Check]:
         if count != 2 or not _measured(measures, PAYMENTS, auth, count):
             continue
         payments = _ok_rate(_find(measures, PAYMENTS, auth, count))
-        checks.append(Check(f"payments/ ≥ {TARGET_PAYMENTS_RPS:,.0f} req/s ({count} workers, "
-                            f"{auth})", f"{payments:,.0f}", payments >= TARGET_PAYMENTS_RPS))
+        checks.append(
+            Check(
+                f"payments/ ≥ {TARGET_PAYMENTS_RPS:,.0f} req/s ({count} workers, {auth})",
+                f"{payments:,.0f}",
+                payments >= TARGET_PAYMENTS_RPS,
+            )
+        )
     return checks
 
 
 def _baseline_ratios(measures: list[Measure]) -> list[str]:
     """This tree ÷ ``--baseline-src`` per measured route: req/s and p99."""
-    lines = ["", "| This tree ÷ baseline | Auth | Workers | req/s | p99 |",
-             "|---|---|---:|---:|---:|"]
+    lines = [
+        "",
+        "| This tree ÷ baseline | Auth | Workers | req/s | p99 |",
+        "|---|---|---:|---:|---:|",
+    ]
     for measure in measures:
         if not _measured(measures, measure.route + BASELINE, measure.auth, measure.workers):
             continue
         ours = measure.result()
         base = _find(measures, measure.route + BASELINE, measure.auth, measure.workers)
-        lines.append(f"| {measure.route} | {measure.auth} | {measure.workers} | "
-                     f"{_ok_rate(ours) / max(_ok_rate(base), 1e-9):.2f} | "
-                     f"{ours.p99_ms / max(base.p99_ms, 1e-9):.2f} |")
+        lines.append(
+            f"| {measure.route} | {measure.auth} | {measure.workers} | "
+            f"{_ok_rate(ours) / max(_ok_rate(base), 1e-9):.2f} | "
+            f"{ours.p99_ms / max(base.p99_ms, 1e-9):.2f} |"
+        )
     return lines if len(lines) > 3 else []
 
 
@@ -425,8 +511,13 @@ def postgres_checks(measures: list[Measure]) -> tuple[list[str], list[Check]]:
         one, two = _find(measures, ORDERS, auth, 1), _find(measures, ORDERS, auth, 2)
         scaling = _ok_rate(two) / _ok_rate(one)
         cells.append(f"{scaling:.2f}")
-        checks.append(Check(f"orders/ 2 workers ≥ {TARGET_POSTGRES_SCALING} x 1 worker "
-                            f"({auth})", f"{scaling:.2f}", scaling >= TARGET_POSTGRES_SCALING))
+        checks.append(
+            Check(
+                f"orders/ 2 workers ≥ {TARGET_POSTGRES_SCALING} x 1 worker ({auth})",
+                f"{scaling:.2f}",
+                scaling >= TARGET_POSTGRES_SCALING,
+            )
+        )
     ratios.append(f"| orders/ 2 workers ÷ 1 worker | {' | '.join(cells)} |")
     return ratios, checks
 
@@ -437,35 +528,59 @@ def common_checks(measures: list[Measure]) -> list[Check]:
         if measure.route in (BARE, NAIVE) or measure.route.endswith(BASELINE):
             continue
         result = measure.result()
-        where = f"{measure.route} ({measure.workers} worker{'s' if measure.workers > 1 else ''},"\
-                f" {measure.auth})"
-        checks.append(Check(f"p99 < {TARGET_P99_MS:.0f} ms, {where}", f"{result.p99_ms:.1f} ms",
-                            result.p99_ms < TARGET_P99_MS))
+        where = (
+            f"{measure.route} ({measure.workers} worker{'s' if measure.workers > 1 else ''},"
+            f" {measure.auth})"
+        )
+        checks.append(
+            Check(
+                f"p99 < {TARGET_P99_MS:.0f} ms, {where}",
+                f"{result.p99_ms:.1f} ms",
+                result.p99_ms < TARGET_P99_MS,
+            )
+        )
         if result.non_2xx or result.errors:
-            checks.append(Check(f"every answer 2xx, {where}",
-                                f"{result.non_2xx} non-2xx {result.errors}".strip(), False))
+            checks.append(
+                Check(
+                    f"every answer 2xx, {where}",
+                    f"{result.non_2xx} non-2xx {result.errors}".strip(),
+                    False,
+                )
+            )
     return checks
 
 
-def report(measures: list[Measure], options: Options, deliveries: Deliveries,
-           load_at_start: str) -> bool:
+def report(
+    measures: list[Measure], options: Options, deliveries: Deliveries, load_at_start: str
+) -> bool:
     database = "PostgreSQL" if options.db == "postgres" else "SQLite"
-    lines = [f"wrk {options.connections} connections, {options.threads} threads; "
-             f"{options.rounds} alternating rounds of {options.seconds} s per route; "
-             f"{os.cpu_count()} CPUs; `paygate serve` on {database}, webhook dispatcher on, "
-             "`PAYGATE_API_RATE_LIMIT=0`.", "",
-             f"Load average (1, 5, 15 min) at start: {load_at_start}; at end: {_load()}.", "",
-             *results_table(measures), ""]
+    lines = [
+        f"wrk {options.connections} connections, {options.threads} threads; "
+        f"{options.rounds} alternating rounds of {options.seconds} s per route; "
+        f"{os.cpu_count()} CPUs; `paygate serve` on {database}, webhook dispatcher on, "
+        "`PAYGATE_API_RATE_LIMIT=0`.",
+        "",
+        f"Load average (1, 5, 15 min) at start: {load_at_start}; at end: {_load()}.",
+        "",
+        *results_table(measures),
+        "",
+    ]
     if options.db == "postgres":
         ratios, checks = postgres_checks(measures)
     else:
         ratios, checks = sqlite_checks(measures, options.workers)
     checks += common_checks(measures)
-    lines += [*ratios, "",
-              f"Webhooks: {deliveries.expected} payments, {len(deliveries.received)} "
-              f"delivered to the receiver; longest wait for the backlog before a turn "
-              f"{deliveries.longest_wait:.1f} s.", "", "Targets:", "",
-              *(check.line() for check in checks)]
+    lines += [
+        *ratios,
+        "",
+        f"Webhooks: {deliveries.expected} payments, {len(deliveries.received)} "
+        f"delivered to the receiver; longest wait for the backlog before a turn "
+        f"{deliveries.longest_wait:.1f} s.",
+        "",
+        "Targets:",
+        "",
+        *(check.line() for check in checks),
+    ]
     print("\n".join(lines), flush=True)
     return all(check.met for check in checks)
 
@@ -474,29 +589,51 @@ def report(measures: list[Measure], options: Options, deliveries: Deliveries,
 
 
 def parse_options(argv: list[str] | None) -> Options:
-    parser = argparse.ArgumentParser(prog="python -m bench http", description=__doc__.split(
-        "\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true",
-                        help=f"{QUICK.rounds} rounds of {QUICK.seconds} s, for a smoke test")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench http",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{QUICK.rounds} rounds of {QUICK.seconds} s, for a smoke test",
+    )
     parser.add_argument("--rounds", type=int, help=f"rounds (default {FULL.rounds})")
-    parser.add_argument("--seconds", type=int,
-                        help=f"seconds of each route's turn in a round (default "
-                             f"{FULL.seconds}; wrk takes whole seconds)")
-    parser.add_argument("--workers", help="comma-separated worker counts (default 1,2; "
-                                          "SQLite only)")
+    parser.add_argument(
+        "--seconds",
+        type=int,
+        help=f"seconds of each route's turn in a round (default "
+        f"{FULL.seconds}; wrk takes whole seconds)",
+    )
+    parser.add_argument(
+        "--workers", help="comma-separated worker counts (default 1,2; SQLite only)"
+    )
     parser.add_argument("--connections", type=int, default=FULL.connections)
     parser.add_argument("--threads", type=int, default=FULL.threads, help="wrk threads")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    parser.add_argument("--postgres-admin-url", default=POSTGRES_ADMIN_URL,
-                        help="where the throw-away database is created (--db postgres)")
-    parser.add_argument("--log-level", help="PAYGATE_LOG_LEVEL of the server (default: "
-                                            "the server's own)")
-    parser.add_argument("--routes", default=",".join(ROUTE_NAMES),
-                        help=f"comma-separated subset of {','.join(ROUTE_NAMES)} (SQLite)")
-    parser.add_argument("--auth", default=",".join(AUTH_NAMES),
-                        help=f"comma-separated subset of {','.join(AUTH_NAMES)}")
-    parser.add_argument("--baseline-src", help="also run paygate serve from the sources in "
-                                               "this directory, alternating (SQLite)")
+    parser.add_argument(
+        "--postgres-admin-url",
+        default=POSTGRES_ADMIN_URL,
+        help="where the throw-away database is created (--db postgres)",
+    )
+    parser.add_argument(
+        "--log-level", help="PAYGATE_LOG_LEVEL of the server (default: the server's own)"
+    )
+    parser.add_argument(
+        "--routes",
+        default=",".join(ROUTE_NAMES),
+        help=f"comma-separated subset of {','.join(ROUTE_NAMES)} (SQLite)",
+    )
+    parser.add_argument(
+        "--auth",
+        default=",".join(AUTH_NAMES),
+        help=f"comma-separated subset of {','.join(AUTH_NAMES)}",
+    )
+    parser.add_argument(
+        "--baseline-src",
+        help="also run paygate serve from the sources in this directory, alternating (SQLite)",
+    )
     args = parser.parse_args(argv)
     try:
         routes = tuple(ROUTE_NAMES[name] for name in args.routes.split(","))
@@ -505,14 +642,19 @@ def parse_options(argv: list[str] | None) -> Options:
         parser.error(f"unknown route or auth {exc}")
     base = QUICK if args.quick else FULL
     return attrs.evolve(
-        base, rounds=max(1, args.rounds or base.rounds),
+        base,
+        rounds=max(1, args.rounds or base.rounds),
         seconds=max(1, args.seconds or base.seconds),
-        workers=tuple(int(w) for w in args.workers.split(",")) if args.workers
-        else base.workers,
-        connections=args.connections, threads=args.threads, db=args.db,
-        postgres_admin_url=args.postgres_admin_url, log_level=args.log_level,
-        routes=routes, auths=auths,
-        baseline_src=str(Path(args.baseline_src).resolve()) if args.baseline_src else None)
+        workers=tuple(int(w) for w in args.workers.split(",")) if args.workers else base.workers,
+        connections=args.connections,
+        threads=args.threads,
+        db=args.db,
+        postgres_admin_url=args.postgres_admin_url,
+        log_level=args.log_level,
+        routes=routes,
+        auths=auths,
+        baseline_src=str(Path(args.baseline_src).resolve()) if args.baseline_src else None,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -520,8 +662,10 @@ def main(argv: list[str] | None = None) -> int:
     servers.stop_on_sigterm()
     load_at_start = _load()
     try:
-        with tempfile.TemporaryDirectory(prefix="paygate-bench-") as tmp, \
-                servers.webhook_receiver() as receiver:
+        with (
+            tempfile.TemporaryDirectory(prefix="paygate-bench-") as tmp,
+            servers.webhook_receiver() as receiver,
+        ):
             deliveries = Deliveries(receiver)
             if options.db == "postgres":
                 measures = bench_postgres(options, deliveries)

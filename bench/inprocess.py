@@ -35,16 +35,29 @@ SECRET = "bench-secret-key-0123456789abcdefghijklmnopq"
 ORDER_BODY = b'{"amount": "100.00", "currency": "INR", "receipt": "bench"}'
 
 
-async def call(app: Any, method: str, path: str, body: bytes,
-               headers: list[tuple[bytes, bytes]]) -> tuple[int, bytes]:
+async def call(
+    app: Any, method: str, path: str, body: bytes, headers: list[tuple[bytes, bytes]]
+) -> tuple[int, bytes]:
     """One request to the ASGI app: its status and body."""
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-             "method": method, "scheme": "http", "path": path, "raw_path": path.encode(),
-             "root_path": "", "query_string": b"", "client": ("127.0.0.1", 50000),
-             "server": ("127.0.0.1", 8000),
-             "headers": [(b"host", b"127.0.0.1:8000"),
-                         (b"content-type", b"application/json"),
-                         (b"content-length", str(len(body)).encode()), *headers]}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+        "headers": [
+            (b"host", b"127.0.0.1:8000"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            *headers,
+        ],
+    }
     sent = False
     status = 0
     chunks: list[bytes] = []
@@ -75,25 +88,42 @@ async def lifespan(app: Any) -> tuple[asyncio.Queue[Any], asyncio.Task[Any]]:
         if message["type"] == "lifespan.startup.complete":
             started.set()
 
-    task = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"},
-                                    "state": {}}, inbox.get, send))
+    task = asyncio.create_task(
+        app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, inbox.get, send)
+    )
     await inbox.put({"type": "lifespan.startup"})
     await started.wait()
     return inbox, task
 
 
-async def main(requests: int, concurrency: int, rounds: int, profile: str | None,
-               wrap: Callable[[Any], Any] = lambda app: app) -> list[float]:
+async def main(
+    requests: int,
+    concurrency: int,
+    rounds: int,
+    profile: str | None,
+    wrap: Callable[[Any], Any] = lambda app: app,
+) -> list[float]:
     """The CPU µs per request of each round (``wrap`` may put something around the app)."""
     with tempfile.TemporaryDirectory(prefix="paygate-inprocess-") as tmp:
-        settings = Settings(secret_key=SECRET, database_url=f"sqlite:///{tmp}/paygate.db",
-                            api_rate_limit=None, auth_rate_limit=None, bcrypt_rounds=4,
-                            log_level="WARNING")
+        settings = Settings(
+            secret_key=SECRET,
+            database_url=f"sqlite:///{tmp}/paygate.db",
+            api_rate_limit=None,
+            auth_rate_limit=None,
+            bcrypt_rounds=4,
+            log_level="WARNING",
+        )
         app = wrap(create_app(settings))
         inbox, task = await lifespan(app)
-        status, body = await call(app, "POST", f"{BASE}/auth/register/", msgspec.json.encode(
-            {"email": "bench@shop.example", "name": "Bench", "password": "bench-password-1"}),
-            [])
+        status, body = await call(
+            app,
+            "POST",
+            f"{BASE}/auth/register/",
+            msgspec.json.encode(
+                {"email": "bench@shop.example", "name": "Bench", "password": "bench-password-1"}
+            ),
+            [],
+        )
         assert status == 201, body
         key = msgspec.json.decode(body)["data"]["api_key"].encode()
         headers = [(b"x-api-key", key)]
@@ -126,9 +156,11 @@ async def main(requests: int, concurrency: int, rounds: int, profile: str | None
 
 
 def report(figures: list[float], requests: int, concurrency: int) -> str:
-    return (f"orders/ CPU per request (us): rounds {', '.join(f'{f:.0f}' for f in figures)};"
-            f" min {min(figures):.0f}, median {statistics.median(figures):.0f}"
-            f" ({requests} requests a round, {concurrency} at a time)")
+    return (
+        f"orders/ CPU per request (us): rounds {', '.join(f'{f:.0f}' for f in figures)};"
+        f" min {min(figures):.0f}, median {statistics.median(figures):.0f}"
+        f" ({requests} requests a round, {concurrency} at a time)"
+    )
 
 
 def run(argv: list[str]) -> None:
@@ -138,8 +170,14 @@ def run(argv: list[str]) -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", type=Path, default=None)
     args = parser.parse_args(argv)
-    figures = asyncio.run(main(args.requests, args.concurrency, args.rounds,
-                               str(args.profile) if args.profile else None))
+    figures = asyncio.run(
+        main(
+            args.requests,
+            args.concurrency,
+            args.rounds,
+            str(args.profile) if args.profile else None,
+        )
+    )
     print(report(figures, args.requests, args.concurrency))
 
 

@@ -59,13 +59,23 @@ def create_order(data: dict[str, Any]) -> dict[str, Any]:
             connection.execute(
                 "INSERT INTO orders (id, amount_minor, currency, receipt, status, created_at)"
                 " VALUES (?, ?, ?, ?, 'created', ?)",
-                (order_id, amount_minor, currency, receipt, now))
+                (order_id, amount_minor, currency, receipt, now),
+            )
     finally:
         connection.close()
-    return {"success": True, "message": "Order created successfully", "data": {
-        "order_id": order_id, "amount": f"{Decimal(amount_minor) / 100:.2f}",
-        "currency": currency, "status": "created", "receipt": receipt,
-        "created_at": now, "updated_at": now}}
+    return {
+        "success": True,
+        "message": "Order created successfully",
+        "data": {
+            "order_id": order_id,
+            "amount": f"{Decimal(amount_minor) / 100:.2f}",
+            "currency": currency,
+            "status": "created",
+            "receipt": receipt,
+            "created_at": now,
+            "updated_at": now,
+        },
+    }
 
 
 # No logging config: the bench imports this module for ``create_schema`` and Litestar would

@@ -83,13 +83,18 @@ def prepare_logins(engine: Engine) -> Login:
     hashed = BcryptPasswordHasher(rounds=4).hash(PASSWORD)
     with engine.begin() as connection:
         merchant_email = connection.execute(
-            select(users.c.email).join(merchants, merchants.c.user_id == users.c.id)
-            .where(merchants.c.id == biggest)).scalar_one()
+            select(users.c.email)
+            .join(merchants, merchants.c.user_id == users.c.id)
+            .where(merchants.c.id == biggest)
+        ).scalar_one()
         admin_email = connection.execute(
-            select(users.c.email).where(users.c.role == "admin").order_by(users.c.email)
-            .limit(1)).scalar_one()
-        connection.execute(update(users).where(users.c.email.in_(
-            [merchant_email, admin_email])).values(password_hash=hashed))
+            select(users.c.email).where(users.c.role == "admin").order_by(users.c.email).limit(1)
+        ).scalar_one()
+        connection.execute(
+            update(users)
+            .where(users.c.email.in_([merchant_email, admin_email]))
+            .values(password_hash=hashed)
+        )
     return Login(merchant_email, biggest, admin_email)
 
 
@@ -116,14 +121,18 @@ async def _log_in(client: AsyncTestClient[Litestar], email: str) -> None:
     match = _TOKEN.search(form.text)
     if match is None:
         raise SystemExit("the login page has no CSRF token")
-    answer = await client.post("/dashboard/login", follow_redirects=False, data={
-        "email": email, "password": PASSWORD, "csrf_token": match.group(1)})
+    answer = await client.post(
+        "/dashboard/login",
+        follow_redirects=False,
+        data={"email": email, "password": PASSWORD, "csrf_token": match.group(1)},
+    )
     if answer.status_code != 303:
         raise SystemExit(f"login as {email} answered {answer.status_code}")
 
 
-async def _time_page(client: AsyncTestClient[Litestar], path: str,
-                     requests: int) -> tuple[float, float, int]:
+async def _time_page(
+    client: AsyncTestClient[Litestar], path: str, requests: int
+) -> tuple[float, float, int]:
     """p50 and p99 in ms, and the number of answers other than 200."""
     await client.get(path)  # warm the templates, caches and the connection
     samples, failures = [], 0
@@ -136,11 +145,16 @@ async def _time_page(client: AsyncTestClient[Litestar], path: str,
     return statistics.median(samples), p99, failures
 
 
-async def run_pages(url: str, login: Login,
-                    requests: int) -> list[tuple[str, float, float, int]]:
-    settings = Settings(secret_key=SECRET, database_url=url, auth_rate_limit=None,
-                        api_rate_limit=None, cookie_secure=False,
-                        bcrypt_rounds=4, log_level="WARNING")
+async def run_pages(url: str, login: Login, requests: int) -> list[tuple[str, float, float, int]]:
+    settings = Settings(
+        secret_key=SECRET,
+        database_url=url,
+        auth_rate_limit=None,
+        api_rate_limit=None,
+        cookie_secure=False,
+        bcrypt_rounds=4,
+        log_level="WARNING",
+    )
     app = create_app(settings, clock=SeededYearClock())
     results = []
     async with AsyncTestClient(app=app) as client:
@@ -189,8 +203,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         login = prepare_logins(engine)
     finally:
         engine.dispose()
-    print(f"{engine.dialect.name}; clock at {START + SPAN:%Y-%m-%d}; biggest merchant "
-          f"{login.merchant_id}")
+    print(
+        f"{engine.dialect.name}; clock at {START + SPAN:%Y-%m-%d}; biggest merchant "
+        f"{login.merchant_id}"
+    )
     results = asyncio.run(run_pages(url, login, args.requests))
     return 0 if report(results, args.requests) else 1
 

@@ -27,8 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("PAYGATE_CHROMIUM", "/usr/bin/chromium")
 WIDTHS = (1280, 375)
-SHOTS = (("merchant", DEMO_MERCHANT_EMAIL, "/dashboard/merchant"),
-         ("admin", DEMO_ADMIN_EMAIL, "/dashboard/admin"))
+SHOTS = (
+    ("merchant", DEMO_MERCHANT_EMAIL, "/dashboard/merchant"),
+    ("admin", DEMO_ADMIN_EMAIL, "/dashboard/admin"),
+)
 
 
 def _free_port() -> int:
@@ -39,9 +41,13 @@ def _free_port() -> int:
 
 
 def _paygate(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "paygate_http.cli", *args], env=env,
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "paygate_http.cli", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def _wait_ready(base: str, server: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
@@ -64,12 +70,15 @@ def _shoot(base: str, out: Path) -> list[Path]:
     saved = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+        )
         for role, email, path in SHOTS:
             for width in WIDTHS:
-                context = browser.new_context(base_url=base,
-                                              viewport={"width": width, "height": 900})
+                context = browser.new_context(
+                    base_url=base, viewport={"width": width, "height": 900}
+                )
                 page = context.new_page()
                 page.goto("/dashboard/login")
                 page.get_by_label("Email").fill(email)
@@ -93,8 +102,10 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="paygate-shots-") as directory:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_")}
-        env.update(PAYGATE_DATABASE_URL=f"sqlite:///{directory}/paygate.db",
-                   PAYGATE_AUTH_RATE_LIMIT="1000/minute")
+        env.update(
+            PAYGATE_DATABASE_URL=f"sqlite:///{directory}/paygate.db",
+            PAYGATE_AUTH_RATE_LIMIT="1000/minute",
+        )
         started = time.perf_counter()
         if _paygate(["demo", "--seed-only"], env).wait(timeout=300) != 0:
             print("paygate demo --seed-only failed", file=sys.stderr)

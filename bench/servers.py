@@ -55,8 +55,14 @@ def stop_on_sigterm() -> None:
 @contextmanager
 def process_group(args: list[str], env: dict[str, str], probe: str) -> Iterator[None]:
     """Run ``args`` in a new session until the block ends; ``probe`` answers once it is up."""
-    process = subprocess.Popen(args, env=env, cwd=ROOT, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        args,
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         _wait_until_up(probe, process, args)
         yield
@@ -110,8 +116,16 @@ def paygate_server(env: dict[str, str], workers: int) -> Iterator[str]:
     """``paygate serve --workers N`` (dispatcher on, as users run it); yields its URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    args = [sys.executable, "-m", "paygate_http.cli", "serve", "--port", str(port),
-            "--workers", str(workers)]
+    args = [
+        sys.executable,
+        "-m",
+        "paygate_http.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     with process_group(args, env, url + "/health"):
         yield url
 
@@ -144,8 +158,19 @@ def webhook_receiver() -> Iterator[str]:
     """A local webhook receiver answering 200 at once; yields its base URL."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    args = [sys.executable, "-m", "uvicorn", "bench.webhook_bench:receiver_app", "--host",
-            "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    args = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.webhook_bench:receiver_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     with process_group(args, dict(os.environ), url + "/receipts"):
         yield url
 
@@ -156,8 +181,9 @@ def webhook_receiver() -> Iterator[str]:
 def _serve_worker(app: str, port: int, reuse_port: bool) -> None:
     from paygate_http.server import bind_socket, serve_app
 
-    serve_app(importlib.import_module(app).app,
-              bind_socket("127.0.0.1", port, reuse_port=reuse_port))
+    serve_app(
+        importlib.import_module(app).app, bind_socket("127.0.0.1", port, reuse_port=reuse_port)
+    )
 
 
 def serve(app: str, port: int, workers: int) -> None:
@@ -169,8 +195,9 @@ def serve(app: str, port: int, workers: int) -> None:
         return
     reserved = reserve_port("127.0.0.1", port)
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=_serve_worker, args=(app, port, True))
-                 for _ in range(workers)]
+    processes = [
+        context.Process(target=_serve_worker, args=(app, port, True)) for _ in range(workers)
+    ]
 
     def stop(signum: int, frame: FrameType | None) -> None:
         del signum, frame

@@ -53,8 +53,7 @@ START = datetime(2025, 1, 1, tzinfo=UTC)
 SPAN = timedelta(days=365)
 CURRENCIES = (("INR", 60), ("USD", 25), ("EUR", 10), ("JPY", 5))
 # (status, share): refunded ones get a full refund, "partial" a half refund and stay captured.
-OUTCOMES = (("authorized", 30), ("captured", 35), ("partial", 5), ("refunded", 5),
-            ("failed", 25))
+OUTCOMES = (("authorized", 30), ("captured", 35), ("partial", 5), ("refunded", 5), ("failed", 25))
 BATCH = 50_000
 SQLITE_DEFAULT = "sqlite:////tmp/paygate_bench.db"
 POSTGRES_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/paygate_bench"
@@ -67,13 +66,43 @@ class Batch:
     refunds: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-ORDER_COLUMNS = ("id", "merchant_id", "amount_minor", "currency", "status", "receipt",
-                 "notes", "created_at", "updated_at")
-PAYMENT_COLUMNS = ("id", "order_id", "merchant_id", "amount_minor", "amount_refunded_minor",
-                   "currency", "status", "failure_reason", "card_last4", "card_fingerprint",
-                   "created_at", "updated_at")
-REFUND_COLUMNS = ("id", "payment_id", "order_id", "merchant_id", "amount_minor", "currency",
-                  "status", "reason", "created_at", "updated_at")
+ORDER_COLUMNS = (
+    "id",
+    "merchant_id",
+    "amount_minor",
+    "currency",
+    "status",
+    "receipt",
+    "notes",
+    "created_at",
+    "updated_at",
+)
+PAYMENT_COLUMNS = (
+    "id",
+    "order_id",
+    "merchant_id",
+    "amount_minor",
+    "amount_refunded_minor",
+    "currency",
+    "status",
+    "failure_reason",
+    "card_last4",
+    "card_fingerprint",
+    "created_at",
+    "updated_at",
+)
+REFUND_COLUMNS = (
+    "id",
+    "payment_id",
+    "order_id",
+    "merchant_id",
+    "amount_minor",
+    "currency",
+    "status",
+    "reason",
+    "created_at",
+    "updated_at",
+)
 
 
 class Generator:
@@ -109,25 +138,60 @@ class Generator:
         created = START + timedelta(microseconds=rng.randrange(self.span_us))
         order_id = self.new_id()
         if not paid:
-            batch.orders.append((order_id, merchant_id, amount, currency, "created", None,
-                                 {}, created, created))
+            batch.orders.append(
+                (order_id, merchant_id, amount, currency, "created", None, {}, created, created)
+            )
             return
         outcome = rng.choices(OUTCOMES, cum_weights=self.outcome_weights)[0][0]
         paid_at = created + timedelta(seconds=rng.randrange(1, 600))
         refunded = {"refunded": amount, "partial": max(amount // 2, 1)}.get(outcome, 0)
         status = "captured" if outcome == "partial" else outcome
-        batch.orders.append((order_id, merchant_id, amount, currency,
-                             "failed" if outcome == "failed" else "paid", None, {},
-                             created, paid_at))
+        batch.orders.append(
+            (
+                order_id,
+                merchant_id,
+                amount,
+                currency,
+                "failed" if outcome == "failed" else "paid",
+                None,
+                {},
+                created,
+                paid_at,
+            )
+        )
         payment_id = self.new_id()
-        batch.payments.append((
-            payment_id, order_id, merchant_id, amount, refunded, currency, status,
-            "card_declined" if outcome == "failed" else None, "4242", "f" * 64,
-            paid_at, paid_at))
+        batch.payments.append(
+            (
+                payment_id,
+                order_id,
+                merchant_id,
+                amount,
+                refunded,
+                currency,
+                status,
+                "card_declined" if outcome == "failed" else None,
+                "4242",
+                "f" * 64,
+                paid_at,
+                paid_at,
+            )
+        )
         if refunded:
             refunded_at = paid_at + timedelta(microseconds=rng.randrange(7 * 86_400 * 10**6))
-            batch.refunds.append((self.new_id(), payment_id, order_id, merchant_id, refunded,
-                                  currency, "processed", None, refunded_at, refunded_at))
+            batch.refunds.append(
+                (
+                    self.new_id(),
+                    payment_id,
+                    order_id,
+                    merchant_id,
+                    refunded,
+                    currency,
+                    "processed",
+                    None,
+                    refunded_at,
+                    refunded_at,
+                )
+            )
 
 
 def _cumulative(weights: list[float]) -> list[float]:
@@ -141,21 +205,25 @@ def _cumulative(weights: list[float]) -> list[float]:
 # --- loading ---------------------------------------------------------------------------------
 
 
-def _load(engine: Engine, table: Table, columns: Sequence[str],
-          rows: list[tuple[Any, ...]]) -> None:
+def _load(
+    engine: Engine, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
     if not rows:
         return
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             driver = connection.connection.driver_connection
             assert isinstance(driver, psycopg.Connection)
-            with driver.cursor() as cursor, cursor.copy(
-                    f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            with (
+                driver.cursor() as cursor,
+                cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
+            ):
                 for row in rows:  # COPY takes JSON columns as their text
                     copy.write_row([json.dumps(v) if isinstance(v, dict) else v for v in row])
         else:
-            connection.execute(insert(table), [dict(zip(columns, row, strict=True))
-                                               for row in rows])
+            connection.execute(
+                insert(table), [dict(zip(columns, row, strict=True)) for row in rows]
+            )
 
 
 def _seed_accounts(engine: Engine, count: int, gen_seed: int) -> list[uuid.UUID]:
@@ -166,16 +234,33 @@ def _seed_accounts(engine: Engine, count: int, gen_seed: int) -> list[uuid.UUID]
     for i in range(count + 3):
         user_id = uuid.UUID(int=rng.getrandbits(128), version=4)
         role = "merchant" if i < count else "admin"
-        user_rows.append({"id": user_id, "email": f"user{i}@bench.example",
-                          "email_lower": f"user{i}@bench.example", "name": f"User {i}",
-                          "password_hash": "x", "role": role, "deleted": False,
-                          "deleted_at": None, "created_at": START, "updated_at": START})
+        user_rows.append(
+            {
+                "id": user_id,
+                "email": f"user{i}@bench.example",
+                "email_lower": f"user{i}@bench.example",
+                "name": f"User {i}",
+                "password_hash": "x",
+                "role": role,
+                "deleted": False,
+                "deleted_at": None,
+                "created_at": START,
+                "updated_at": START,
+            }
+        )
         if role == "merchant":
             merchant_ids.append(uuid.UUID(int=rng.getrandbits(128), version=4))
-            merchant_rows.append({"id": merchant_ids[-1],
-                                  "user_id": user_id, "webhook_url": None,
-                                  "api_key": f"pk_bench_{i}", "webhook_secret": "s",
-                                  "created_at": START, "updated_at": START})
+            merchant_rows.append(
+                {
+                    "id": merchant_ids[-1],
+                    "user_id": user_id,
+                    "webhook_url": None,
+                    "api_key": f"pk_bench_{i}",
+                    "webhook_secret": "s",
+                    "created_at": START,
+                    "updated_at": START,
+                }
+            )
     with engine.begin() as connection:
         connection.execute(insert(users), user_rows)
         connection.execute(insert(merchants), merchant_rows)
@@ -214,35 +299,47 @@ def _timed(call: Callable[[], object], calls: int) -> tuple[float, float]:
         started = time.perf_counter()
         call()
         samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples), statistics.quantiles(samples, n=20,
-                                                            method="inclusive")[-1]
+    return statistics.median(samples), statistics.quantiles(samples, n=20, method="inclusive")[-1]
 
 
 def _merchants_by_size(engine: Engine) -> list[uuid.UUID]:
     with engine.connect() as connection:
-        return [row[0] for row in connection.execute(
-            select(payments.c.merchant_id).group_by(payments.c.merchant_id)
-            .order_by(func.count().desc()))]
+        return [
+            row[0]
+            for row in connection.execute(
+                select(payments.c.merchant_id)
+                .group_by(payments.c.merchant_id)
+                .order_by(func.count().desc())
+            )
+        ]
 
 
 def spread_over_shards(engine: Engine, shards: int) -> None:
     """Give every rollup row ``shards - 1`` all-zero companions in the other shards: the most
     rows concurrent writers can leave in a bucket when ``shards`` of them commit at once
     (``rebuild_stats_rollup`` writes one row per bucket). The sums do not change."""
-    others = " UNION ALL ".join(f"SELECT '{digit}' AS shard"
-                                for digit in "0123456789abcdef"[1:shards])
+    others = " UNION ALL ".join(
+        f"SELECT '{digit}' AS shard" for digit in "0123456789abcdef"[1:shards]
+    )
     if not others:
         return
     zeros = ", ".join(["0"] * 7)
-    columns = ("orders, payments, successful_payments, failed_payments, refunds, "
-               "paid_minor, refunded_minor, created_at, updated_at")
+    columns = (
+        "orders, payments, successful_payments, failed_payments, refunds, "
+        "paid_minor, refunded_minor, created_at, updated_at"
+    )
     with engine.begin() as connection:
-        for table, key in (("merchant_stats_rollup", "merchant_id, grain, bucket, currency"),
-                           ("global_stats_rollup", "grain, bucket, currency")):
-            connection.execute(text(
-                f"INSERT INTO {table} ({key}, shard, {columns}) "
-                f"SELECT {key}, others.shard, {zeros}, created_at, updated_at "
-                f"FROM {table} CROSS JOIN ({others}) AS others WHERE {table}.shard = '0'"))
+        for table, key in (
+            ("merchant_stats_rollup", "merchant_id, grain, bucket, currency"),
+            ("global_stats_rollup", "grain, bucket, currency"),
+        ):
+            connection.execute(
+                text(
+                    f"INSERT INTO {table} ({key}, shard, {columns}) "
+                    f"SELECT {key}, others.shard, {zeros}, created_at, updated_at "
+                    f"FROM {table} CROSS JOIN ({others}) AS others WHERE {table}.shard = '0'"
+                )
+            )
     with engine.connect() as connection:
         connection.execute(text("ANALYZE"))
         connection.commit()
@@ -253,19 +350,23 @@ def run_timings(engine: Engine, calls: int) -> list[tuple[str, float, float]]:
     by_size = _merchants_by_size(engine)
     biggest, median_merchant = by_size[0], by_size[len(by_size) // 2]
     # Not aligned to hours or days: both edges fall back to the base tables.
-    unaligned = StatsPeriod(datetime(2025, 3, 14, 9, 26, 53, 589793, tzinfo=UTC),
-                            datetime(2025, 9, 2, 17, 45, 10, 123456, tzinfo=UTC))
+    unaligned = StatsPeriod(
+        datetime(2025, 3, 14, 9, 26, 53, 589793, tzinfo=UTC),
+        datetime(2025, 9, 2, 17, 45, 10, 123456, tzinfo=UTC),
+    )
     cases: list[tuple[str, Callable[[], object]]] = []
     for label, period in (("all time", StatsPeriod()), ("unaligned 172 days", unaligned)):
         for who, merchant_id in (("biggest", biggest), ("median", median_merchant)):
-            cases.append((f"merchant ({who}), {label}",
-                          partial(_merchant_stats, uow, merchant_id, period)))
+            cases.append(
+                (f"merchant ({who}), {label}", partial(_merchant_stats, uow, merchant_id, period))
+            )
         cases.append((f"global, {label}", partial(_global_stats, uow, period)))
     return [(label, *_timed(call, calls)) for label, call in cases]
 
 
-def _merchant_stats(uow: SqlUnitOfWorkFactory, merchant_id: uuid.UUID,
-                    period: StatsPeriod) -> object:
+def _merchant_stats(
+    uow: SqlUnitOfWorkFactory, merchant_id: uuid.UUID, period: StatsPeriod
+) -> object:
     with uow(read_only=True) as work:
         return work.stats.merchant_stats(merchant_id, period)
 
@@ -288,8 +389,7 @@ def _median_and_p99(call: Callable[[], object], calls: int) -> tuple[float, floa
         started = time.perf_counter()
         call()
         samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples), statistics.quantiles(samples, n=100,
-                                                            method="inclusive")[-1]
+    return statistics.median(samples), statistics.quantiles(samples, n=100, method="inclusive")[-1]
 
 
 def run_series_timings(engine: Engine, calls: int) -> list[tuple[str, float, float]]:
@@ -298,12 +398,19 @@ def run_series_timings(engine: Engine, calls: int) -> list[tuple[str, float, flo
     cases: list[tuple[str, Callable[[], object]]] = []
     for interval, count in ((Interval.DAY, 30), (Interval.HOUR, 48)):
         query = SeriesQuery(interval, SERIES_END - interval.step * count, SERIES_END)
-        for who, merchant_id in (("biggest", by_size[0]),
-                                 ("median", by_size[len(by_size) // 2])):
-            cases.append((f"series merchant ({who}), {count} {interval.value}s", partial(
-                stats_series.merchant_series, merchant_id, query, uow=uow)))
-        cases.append((f"series global, {count} {interval.value}s",
-                      partial(stats_series.global_series, query, uow=uow)))
+        for who, merchant_id in (("biggest", by_size[0]), ("median", by_size[len(by_size) // 2])):
+            cases.append(
+                (
+                    f"series merchant ({who}), {count} {interval.value}s",
+                    partial(stats_series.merchant_series, merchant_id, query, uow=uow),
+                )
+            )
+        cases.append(
+            (
+                f"series global, {count} {interval.value}s",
+                partial(stats_series.global_series, query, uow=uow),
+            )
+        )
     return [(label, *_median_and_p99(call, calls)) for label, call in cases]
 
 
@@ -318,17 +425,25 @@ def _fresh_database(url: str) -> None:
             Path(parsed.database + suffix).unlink(missing_ok=True)
         return
     name = parsed.database
-    with psycopg.connect(host=parsed.host, port=parsed.port or 5432, user=parsed.username,
-                         dbname="postgres", autocommit=True) as admin:
+    with psycopg.connect(
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
 
 
 def _row_counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as connection:
-        return {table.name: int(connection.execute(
-            select(func.count()).select_from(table)).scalar_one())
-            for table in (merchants, orders, payments, refunds)}
+        return {
+            table.name: int(
+                connection.execute(select(func.count()).select_from(table)).scalar_one()
+            )
+            for table in (merchants, orders, payments, refunds)
+        }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -339,11 +454,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--merchants", type=int, default=300)
     parser.add_argument("--calls", type=int, default=20)
     parser.add_argument("--reuse", action="store_true", help="time an already seeded database")
-    parser.add_argument("--shards", type=int, default=1, choices=range(1, 17),
-                        metavar="1-16", help="spread every rollup bucket over this many "
-                        "shards (rows), as that many concurrent writers would (default 1)")
-    parser.add_argument("--series", action="store_true",
-                        help="also time the series over time (median and p99)")
+    parser.add_argument(
+        "--shards",
+        type=int,
+        default=1,
+        choices=range(1, 17),
+        metavar="1-16",
+        help="spread every rollup bucket over this many "
+        "shards (rows), as that many concurrent writers would (default 1)",
+    )
+    parser.add_argument(
+        "--series", action="store_true", help="also time the series over time (median and p99)"
+    )
     parser.add_argument("--series-calls", type=int, default=500)
     args = parser.parse_args(argv)
     url = args.url or (SQLITE_DEFAULT if args.db == "sqlite" else POSTGRES_DEFAULT)
@@ -362,8 +484,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for label, median, p95 in run_timings(engine, args.calls):
             print(f"  {label:<40} {median:>9.2f} {p95:>8.2f}")
         if args.series:
-            print(f"\n{engine.dialect.name}: {args.series_calls} calls each"
-                  f"{'median ms':>23}   p99 ms")
+            print(
+                f"\n{engine.dialect.name}: {args.series_calls} calls each{'median ms':>23}   p99 ms"
+            )
             for label, median, p99 in run_series_timings(engine, args.series_calls):
                 print(f"  {label:<40} {median:>9.2f} {p99:>8.2f}")
     finally:

@@ -55,8 +55,11 @@ Scope = dict[str, Any]
 Message = dict[str, Any]
 
 
-async def receiver_app(scope: Scope, receive: Callable[[], Awaitable[Message]],
-                       send: Callable[[Message], Awaitable[None]]) -> None:
+async def receiver_app(
+    scope: Scope,
+    receive: Callable[[], Awaitable[Message]],
+    send: Callable[[Message], Awaitable[None]],
+) -> None:
     """POST /hook records (payment_id, arrival time); GET /receipts returns and clears them."""
     if scope["type"] != "http":
         return
@@ -72,8 +75,13 @@ async def receiver_app(scope: Scope, receive: Callable[[], Awaitable[Message]],
     else:
         answer = json.dumps(_receipts).encode()
         _receipts.clear()
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-length", str(len(answer)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-length", str(len(answer)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": answer})
 
 
@@ -84,9 +92,21 @@ def receiver_process() -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bench.webhook_bench:receiver_app", "--host",
-         "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
-        cwd=Path(__file__).resolve().parent.parent)
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.webhook_bench:receiver_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     base = f"http://localhost:{port}"
     try:
         for _ in range(100):
@@ -122,9 +142,14 @@ class Polling:
     shortest: float
 
     def dispatcher(self, uow: UnitOfWorkFactory) -> WebhookDispatcher:
-        return WebhookDispatcher(uow, SystemClock(), UUID4Ids(), allow_private=True,
-                                 poll_interval=self.longest,
-                                 min_poll_interval=self.shortest)
+        return WebhookDispatcher(
+            uow,
+            SystemClock(),
+            UUID4Ids(),
+            allow_private=True,
+            poll_interval=self.longest,
+            min_poll_interval=self.shortest,
+        )
 
 
 @contextmanager
@@ -175,9 +200,10 @@ def dispatchers(store: Store, workers: int, polling: Polling) -> Iterator[None]:
         return
     context = multiprocessing.get_context("spawn")
     ready, stop = context.Semaphore(0), context.Event()
-    processes = [context.Process(target=dispatcher_process,
-                                 args=(store.url, polling, ready, stop))
-                 for _ in range(workers)]
+    processes = [
+        context.Process(target=dispatcher_process, args=(store.url, polling, ready, stop))
+        for _ in range(workers)
+    ]
     for process in processes:
         process.start()
     for _ in processes:
@@ -192,14 +218,21 @@ def dispatchers(store: Store, workers: int, polling: Polling) -> Iterator[None]:
 
 def paygate(uow: UnitOfWorkFactory) -> Paygate:
     clock = SystemClock()
-    return Paygate(uow=uow, clock=clock, ids=UUID4Ids(), processor=SimulatedProcessor(),
-                   hasher=PlainPasswordHasher(), tokens=UnsignedTokenService(clock),
-                   card_key=b"bench")
+    return Paygate(
+        uow=uow,
+        clock=clock,
+        ids=UUID4Ids(),
+        processor=SimulatedProcessor(),
+        hasher=PlainPasswordHasher(),
+        tokens=UnsignedTokenService(clock),
+        card_key=b"bench",
+    )
 
 
 def merchant_of(app: Paygate, base: str) -> UUID:
-    return app.register_merchant(RegisterMerchant(
-        "bench@shop.example", "Bench", "bench-password", f"{base}/hook")).merchant.id
+    return app.register_merchant(
+        RegisterMerchant("bench@shop.example", "Bench", "bench-password", f"{base}/hook")
+    ).merchant.id
 
 
 def pay(app: Paygate, merchant_id: UUID) -> str:
@@ -220,8 +253,9 @@ def wait_for(base: str, expected: set[str], timeout: float) -> dict[str, float]:
 # --- measurements ---------------------------------------------------------------------------
 
 
-def throughput(kind: str, base: str, workers: int, events: int, polling: Polling,
-               postgres_url: str) -> str:
+def throughput(
+    kind: str, base: str, workers: int, events: int, polling: Polling, postgres_url: str
+) -> str:
     """Queue ``events`` first, then let the dispatchers drain them: events per second
     between the first and the last arrival (process start-up is not counted)."""
     with open_store(kind, postgres_url) as store:
@@ -233,12 +267,21 @@ def throughput(kind: str, base: str, workers: int, events: int, polling: Polling
             received = wait_for(base, expected, timeout=600)
     done = len(expected & received.keys())
     elapsed = max(received.values()) - min(received.values())
-    return (f"{kind:<8} throughput  {workers} {_unit(kind)}: {done}/{events} delivered in "
-            f"{elapsed:6.2f} s = {done / elapsed:6.0f} events/s")
+    return (
+        f"{kind:<8} throughput  {workers} {_unit(kind)}: {done}/{events} delivered in "
+        f"{elapsed:6.2f} s = {done / elapsed:6.0f} events/s"
+    )
 
 
-def latency(kind: str, base: str, workers: int, rate: float, seconds: float,
-            polling: Polling, postgres_url: str) -> str:
+def latency(
+    kind: str,
+    base: str,
+    workers: int,
+    rate: float,
+    seconds: float,
+    polling: Polling,
+    postgres_url: str,
+) -> str:
     """Commit payments at ``rate``/s while the dispatchers run; commit -> arrival delays."""
     with open_store(kind, postgres_url) as store:
         app = paygate(store.uow)
@@ -255,9 +298,11 @@ def latency(kind: str, base: str, workers: int, rate: float, seconds: float,
     delays = sorted((received[p] - t) * 1000 for p, t in committed.items() if p in received)
     p50 = statistics.median(delays)
     p99 = delays[min(len(delays) - 1, int(len(delays) * 0.99))]
-    return (f"{kind:<8} latency     {workers} {_unit(kind)}, {reached:5.1f} events/s, poll "
-            f"{polling.shortest:g}-{polling.longest:g} s: commit->delivery p50 {p50:6.1f} ms"
-            f"  p99 {p99:6.1f} ms  ({len(delays)}/{len(committed)} delivered)")
+    return (
+        f"{kind:<8} latency     {workers} {_unit(kind)}, {reached:5.1f} events/s, poll "
+        f"{polling.shortest:g}-{polling.longest:g} s: commit->delivery p50 {p50:6.1f} ms"
+        f"  p99 {p99:6.1f} ms  ({len(delays)}/{len(committed)} delivered)"
+    )
 
 
 def _unit(kind: str) -> str:
@@ -266,33 +311,51 @@ def _unit(kind: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--store", choices=["memory", "sqlite", "postgres", "both", "all"],
-                        default="both", help="both = memory and sqlite")
+    parser.add_argument(
+        "--store",
+        choices=["memory", "sqlite", "postgres", "both", "all"],
+        default="both",
+        help="both = memory and sqlite",
+    )
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--workers", default="1,4")
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--poll-interval", type=float, default=DEFAULT_POLL_INTERVAL,
-                        help="longest wait between claims of an idle dispatcher")
-    parser.add_argument("--min-poll-interval", type=float, default=DEFAULT_MIN_POLL_INTERVAL,
-                        help="wait after a claim that found work")
+    parser.add_argument(
+        "--poll-interval",
+        type=float,
+        default=DEFAULT_POLL_INTERVAL,
+        help="longest wait between claims of an idle dispatcher",
+    )
+    parser.add_argument(
+        "--min-poll-interval",
+        type=float,
+        default=DEFAULT_MIN_POLL_INTERVAL,
+        help="wait after a claim that found work",
+    )
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-latency", action="store_true")
     args = parser.parse_args()
     kinds = {"both": ["memory", "sqlite"], "all": ["memory", "sqlite", "postgres"]}.get(
-        args.store, [args.store])
+        args.store, [args.store]
+    )
     workers = [int(w) for w in args.workers.split(",")]
-    polling = Polling(longest=args.poll_interval,
-                      shortest=min(args.min_poll_interval, args.poll_interval))
+    polling = Polling(
+        longest=args.poll_interval, shortest=min(args.min_poll_interval, args.poll_interval)
+    )
     with receiver_process() as base:
         for kind in kinds:
             for count in workers if not args.skip_throughput else ():
-                print(throughput(kind, base, count, args.events, polling, args.postgres_url),
-                      flush=True)
+                print(
+                    throughput(kind, base, count, args.events, polling, args.postgres_url),
+                    flush=True,
+                )
             for count in workers if not args.skip_latency else ():
-                print(latency(kind, base, count, args.rate, args.seconds, polling,
-                              args.postgres_url), flush=True)
+                print(
+                    latency(kind, base, count, args.rate, args.seconds, polling, args.postgres_url),
+                    flush=True,
+                )
     return 0
 
 

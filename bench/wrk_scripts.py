@@ -13,14 +13,20 @@ def _lua_string(text: str) -> str:
 
 def _header_lines(headers: Headers) -> list[str]:
     # "[ [==[" with a space: "[[" would open a long string.
-    return [f"wrk.headers[ {_lua_string(name)} ] = {_lua_string(value)}"
-            for name, value in headers.items()]
+    return [
+        f"wrk.headers[ {_lua_string(name)} ] = {_lua_string(value)}"
+        for name, value in headers.items()
+    ]
 
 
 def post_script(body: str, headers: Headers) -> str:
     """The same JSON POST on every request."""
-    lines = ['wrk.method = "POST"', f"wrk.body = {_lua_string(body)}",
-             'wrk.headers["Content-Type"] = "application/json"', *_header_lines(headers)]
+    lines = [
+        'wrk.method = "POST"',
+        f"wrk.body = {_lua_string(body)}",
+        'wrk.headers["Content-Type"] = "application/json"',
+        *_header_lines(headers),
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -31,7 +37,9 @@ def get_script(headers: Headers) -> str:
 def seed_orders_script(body: str, headers: Headers, ids_file: Path) -> str:
     """``POST orders/`` as fast as the server takes it; the ids of the created orders are
     written to ``ids_file``, one a line, when wrk is done."""
-    return post_script(body, headers) + f"""
+    return (
+        post_script(body, headers)
+        + f"""
 local threads = {{}}
 function setup(thread)
   table.insert(threads, thread)
@@ -51,6 +59,7 @@ function done(summary, latency, requests)
   out:close()
 end
 """
+    )
 
 
 def payments_script(headers: Headers, card: str, ids_file: Path, threads: int) -> str:

@@ -26,9 +26,13 @@ class PaygateProcess:
 
     def __init__(self, args: list[str], env: dict[str, str]) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "paygate_http.cli", *args], env=env,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            text=True)
+            [sys.executable, "-m", "paygate_http.cli", *args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self._logs: list[dict[str, Any]] = []
         self._raw: list[str] = []
         self._lines: queue.Queue[dict[str, Any]] = queue.Queue()
@@ -80,8 +84,12 @@ class PaygateProcess:
 
     def delivered_event_ids(self) -> list[str]:
         """Event ids of the attempts this process logged as delivered."""
-        return [e["event_id"] for e in self.logs() if e.get("message") == "webhook attempt"
-                and e.get("delivery_status") == DeliveryStatus.DELIVERED.value]
+        return [
+            e["event_id"]
+            for e in self.logs()
+            if e.get("message") == "webhook attempt"
+            and e.get("delivery_status") == DeliveryStatus.DELIVERED.value
+        ]
 
     def kill(self) -> None:
         """SIGKILL, by PID: no chance to finish or record anything."""

@@ -24,10 +24,12 @@ PG_ADMIN_DB = os.environ.get("PAYGATE_TEST_PG_DB", "test")
 REDIS_HOST = os.environ.get("PAYGATE_TEST_REDIS_HOST", "127.0.0.1")
 REDIS_PORT = int(os.environ.get("PAYGATE_TEST_REDIS_PORT", "6379"))
 
-settings.register_profile("default", max_examples=30, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("ci", max_examples=200, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "default", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.load_profile("ci" if IN_CI else os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
@@ -52,8 +54,9 @@ def require_server(name: str, host: str, port: int) -> None:
 def _admin_execute(sql: str) -> None:
     import psycopg
 
-    with psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=PG_ADMIN_DB,
-                         autocommit=True) as conn:
+    with psycopg.connect(
+        host=PG_HOST, port=PG_PORT, user=PG_USER, dbname=PG_ADMIN_DB, autocommit=True
+    ) as conn:
         conn.execute(sql)
 
 

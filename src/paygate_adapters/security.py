@@ -94,10 +94,15 @@ class JwtTokenService:
     def decode(self, token: str, expected: TokenType) -> TokenClaims:
         try:
             payload = jwt.decode(
-                token, self._key, algorithms=[_ALGORITHM],
+                token,
+                self._key,
+                algorithms=[_ALGORITHM],
                 # Expiry is checked below against our clock; everything else PyJWT checks.
-                options={"require": list(_REQUIRED_CLAIMS), "verify_exp": False,
-                         "verify_iat": False},
+                options={
+                    "require": list(_REQUIRED_CLAIMS),
+                    "verify_exp": False,
+                    "verify_iat": False,
+                },
             )
             claims = _claims_from(payload)
         except (jwt.PyJWTError, ValueError, TypeError, KeyError, OverflowError):

@@ -140,8 +140,9 @@ def validate_password(raw: object) -> str:
     check_storable(raw, "password")
     if not MIN_PASSWORD_LENGTH <= len(raw) <= MAX_PASSWORD_LENGTH:
         raise ValidationFailed(
-            fields={"password": f"must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} "
-                                "characters"}
+            fields={
+                "password": f"must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"
+            }
         )
     return raw
 
@@ -171,8 +172,11 @@ def _webhook_url_problem(url: str, *, allow_private: bool) -> str | None:
         _ = parts.port
     except ValueError:
         return "must be an absolute http or https URL"
-    if (parts.scheme not in {"http", "https"} or not host
-            or any(c.isspace() or not c.isprintable() for c in url)):
+    if (
+        parts.scheme not in {"http", "https"}
+        or not host
+        or any(c.isspace() or not c.isprintable() for c in url)
+    ):
         return "must be an absolute http or https URL"
     address = parse_ip(host)
     if address is not None and not allow_private and is_blocked_address(address):

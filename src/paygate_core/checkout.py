@@ -75,8 +75,9 @@ def _mac(key: bytes, body: bytes) -> bytes:
     return hmac.new(key, body, hashlib.sha256).digest()[:_MAC_BYTES]
 
 
-def issue_checkout_token(key: bytes, order_id: UUID, merchant_id: UUID,
-                         created_at: datetime) -> str:
+def issue_checkout_token(
+    key: bytes, order_id: UUID, merchant_id: UUID, created_at: datetime
+) -> str:
     """The order's token (deterministic: the same order always has the same token)."""
     expires = int(checkout_expiry(created_at).timestamp())
     body = order_id.bytes + merchant_id.bytes + expires.to_bytes(8, "big")
@@ -114,8 +115,9 @@ def return_signature(webhook_secret: str, order_id: str, payment_id: str, status
     return hmac.new(webhook_secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
-def verify_return_signature(webhook_secret: str, order_id: str, payment_id: str, status: str,
-                            signature: str) -> bool:
+def verify_return_signature(
+    webhook_secret: str, order_id: str, payment_id: str, status: str, signature: str
+) -> bool:
     """True when ``signature`` signs the three values (constant time; never raises)."""
     try:
         expected = return_signature(webhook_secret, order_id, payment_id, status)

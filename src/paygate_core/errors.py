@@ -305,7 +305,8 @@ class StorageUnavailable(PaygateError):
 
     code = ErrorCode.SERVICE_UNAVAILABLE
 
-    def __init__(self, description: str = "The database is unavailable; retry shortly",
-                 retry_after: int = 1) -> None:
+    def __init__(
+        self, description: str = "The database is unavailable; retry shortly", retry_after: int = 1
+    ) -> None:
         super().__init__(description)
         self.retry_after = retry_after

@@ -56,30 +56,56 @@ class Paygate:
     # --- authentication ------------------------------------------------------------------
 
     def register_merchant(self, cmd: auth.RegisterMerchant) -> auth.MerchantRegistration:
-        return auth.register_merchant(cmd, uow=self.uow, clock=self.clock, ids=self.ids,
-                                      hasher=self.hasher, tokens=self.tokens,
-                                      lifetimes=self.lifetimes,
-                                      allow_private_webhooks=self.allow_private_webhooks)
+        return auth.register_merchant(
+            cmd,
+            uow=self.uow,
+            clock=self.clock,
+            ids=self.ids,
+            hasher=self.hasher,
+            tokens=self.tokens,
+            lifetimes=self.lifetimes,
+            allow_private_webhooks=self.allow_private_webhooks,
+        )
 
     def register_admin(self, cmd: auth.RegisterAdmin) -> auth.AdminRegistration:
-        return auth.register_admin(cmd, uow=self.uow, clock=self.clock, ids=self.ids,
-                                   hasher=self.hasher, tokens=self.tokens,
-                                   lifetimes=self.lifetimes)
+        return auth.register_admin(
+            cmd,
+            uow=self.uow,
+            clock=self.clock,
+            ids=self.ids,
+            hasher=self.hasher,
+            tokens=self.tokens,
+            lifetimes=self.lifetimes,
+        )
 
     def login(self, cmd: auth.Login) -> auth.LoginResult:
-        return auth.login(cmd, uow=self.uow, clock=self.clock, ids=self.ids,
-                          hasher=self.hasher, tokens=self.tokens, lifetimes=self.lifetimes)
+        return auth.login(
+            cmd,
+            uow=self.uow,
+            clock=self.clock,
+            ids=self.ids,
+            hasher=self.hasher,
+            tokens=self.tokens,
+            lifetimes=self.lifetimes,
+        )
 
     def refresh(self, token: str) -> AuthSession:
-        return auth.refresh(token, uow=self.uow, clock=self.clock, ids=self.ids,
-                            tokens=self.tokens, lifetimes=self.lifetimes)
+        return auth.refresh(
+            token,
+            uow=self.uow,
+            clock=self.clock,
+            ids=self.ids,
+            tokens=self.tokens,
+            lifetimes=self.lifetimes,
+        )
 
     def logout(self, principal: Principal, refresh_token: str | None) -> None:
         auth.logout(principal, refresh_token, uow=self.uow, tokens=self.tokens)
 
     def authenticate_bearer(self, token: str) -> Principal:
-        return auth.authenticate_bearer(token, uow=self.uow, tokens=self.tokens,
-                                        clock=self.clock, credentials=self.credentials)
+        return auth.authenticate_bearer(
+            token, uow=self.uow, tokens=self.tokens, clock=self.clock, credentials=self.credentials
+        )
 
     def authenticate_api_key(self, api_key: str) -> Principal:
         return auth.authenticate_api_key(api_key, uow=self.uow, credentials=self.credentials)
@@ -90,8 +116,9 @@ class Paygate:
         return accounts.get_merchant_account(merchant_id, uow=self.uow)
 
     def update_merchant(self, cmd: accounts.UpdateMerchant) -> MerchantAccount:
-        return accounts.update_merchant(cmd, uow=self.uow, clock=self.clock,
-                                        allow_private_webhooks=self.allow_private_webhooks)
+        return accounts.update_merchant(
+            cmd, uow=self.uow, clock=self.clock, allow_private_webhooks=self.allow_private_webhooks
+        )
 
     def rotate_api_key(self, merchant_id: UUID) -> str:
         return accounts.rotate_api_key(merchant_id, uow=self.uow, clock=self.clock)
@@ -99,15 +126,17 @@ class Paygate:
     def rotate_webhook_secret(self, merchant_id: UUID) -> str:
         return accounts.rotate_webhook_secret(merchant_id, uow=self.uow, clock=self.clock)
 
-    def list_users(self, page: PageRequest, *, role: Role | None = None,
-                   include_deleted: bool = False) -> Page[User]:
-        return accounts.list_users(page, role=role, include_deleted=include_deleted,
-                                   uow=self.uow)
+    def list_users(
+        self, page: PageRequest, *, role: Role | None = None, include_deleted: bool = False
+    ) -> Page[User]:
+        return accounts.list_users(page, role=role, include_deleted=include_deleted, uow=self.uow)
 
-    def list_merchants(self, page: PageRequest, *, include_deleted: bool = False,
-                       email: object = None) -> Page[MerchantSummary]:
-        return accounts.list_merchants(page, include_deleted=include_deleted, email=email,
-                                       uow=self.uow)
+    def list_merchants(
+        self, page: PageRequest, *, include_deleted: bool = False, email: object = None
+    ) -> Page[MerchantSummary]:
+        return accounts.list_merchants(
+            page, include_deleted=include_deleted, email=email, uow=self.uow
+        )
 
     def get_user(self, user_id: object) -> User:
         return accounts.get_user(user_id, uow=self.uow)
@@ -121,23 +150,40 @@ class Paygate:
     # --- payments --------------------------------------------------------------------------
 
     def create_order(self, cmd: payments.CreateOrder) -> Order:
-        return payments.create_order(cmd, uow=self.uow, clock=self.clock, ids=self.ids,
-                                     allow_private_urls=self.allow_private_webhooks)
+        return payments.create_order(
+            cmd,
+            uow=self.uow,
+            clock=self.clock,
+            ids=self.ids,
+            allow_private_urls=self.allow_private_webhooks,
+        )
 
     def get_order(self, merchant_id: UUID, order_id: object) -> payments.OrderDetails:
         return payments.get_order(merchant_id, order_id, uow=self.uow)
 
-    def list_orders(self, merchant_id: UUID, page: PageRequest, *, status: object = None,
-                    ) -> Page[Order]:
+    def list_orders(
+        self,
+        merchant_id: UUID,
+        page: PageRequest,
+        *,
+        status: object = None,
+    ) -> Page[Order]:
         return payments.list_orders(merchant_id, page, status=status, uow=self.uow)
 
     def pay_order(self, cmd: payments.PayOrder) -> Payment:
-        return payments.pay_order(cmd, uow=self.uow, clock=self.clock, ids=self.ids,
-                                  processor=self.processor, card_key=self.card_key)
+        return payments.pay_order(
+            cmd,
+            uow=self.uow,
+            clock=self.clock,
+            ids=self.ids,
+            processor=self.processor,
+            card_key=self.card_key,
+        )
 
     def capture_payment(self, merchant_id: UUID, payment_id: object) -> Payment:
-        return payments.capture_payment(merchant_id, payment_id, uow=self.uow,
-                                        clock=self.clock, ids=self.ids)
+        return payments.capture_payment(
+            merchant_id, payment_id, uow=self.uow, clock=self.clock, ids=self.ids
+        )
 
     def refund_payment(self, cmd: payments.RefundPayment) -> payments.RefundOutcome:
         return payments.refund_payment(cmd, uow=self.uow, clock=self.clock, ids=self.ids)
@@ -145,16 +191,28 @@ class Paygate:
     def get_payment(self, merchant_id: UUID, payment_id: object) -> payments.PaymentDetails:
         return payments.get_payment(merchant_id, payment_id, uow=self.uow)
 
-    def list_payments(self, merchant_id: UUID, page: PageRequest, *, status: object = None,
-                      order_id: object = None) -> Page[Payment]:
-        return payments.list_payments(merchant_id, page, status=status, order_id=order_id,
-                                      uow=self.uow)
+    def list_payments(
+        self,
+        merchant_id: UUID,
+        page: PageRequest,
+        *,
+        status: object = None,
+        order_id: object = None,
+    ) -> Page[Payment]:
+        return payments.list_payments(
+            merchant_id, page, status=status, order_id=order_id, uow=self.uow
+        )
 
     def get_refund(self, merchant_id: UUID, refund_id: object) -> Refund:
         return payments.get_refund(merchant_id, refund_id, uow=self.uow)
 
-    def list_refunds(self, merchant_id: UUID, page: PageRequest, *, payment_id: object = None,
-                     ) -> Page[Refund]:
+    def list_refunds(
+        self,
+        merchant_id: UUID,
+        page: PageRequest,
+        *,
+        payment_id: object = None,
+    ) -> Page[Refund]:
         return payments.list_refunds(merchant_id, page, payment_id=payment_id, uow=self.uow)
 
     # --- hosted checkout -------------------------------------------------------------------
@@ -162,18 +220,27 @@ class Paygate:
     def open_checkout(self, ticket: CheckoutTicket) -> checkout.CheckoutView:
         return checkout.open_checkout(ticket, uow=self.uow)
 
-    def checkout_payment(self, ticket: CheckoutTicket, payment_id: object,
-                         ) -> tuple[checkout.CheckoutView, Payment]:
+    def checkout_payment(
+        self,
+        ticket: CheckoutTicket,
+        payment_id: object,
+    ) -> tuple[checkout.CheckoutView, Payment]:
         return checkout.checkout_payment(ticket, payment_id, uow=self.uow)
 
     # --- statistics ------------------------------------------------------------------------
 
-    def merchant_stats(self, merchant_id: UUID, period: StatsPeriod = ALL_TIME,
-                       ) -> PaymentStats:
+    def merchant_stats(
+        self,
+        merchant_id: UUID,
+        period: StatsPeriod = ALL_TIME,
+    ) -> PaymentStats:
         return stats.merchant_stats(merchant_id, period, uow=self.uow)
 
-    def merchant_stats_for_admin(self, merchant_id: object, period: StatsPeriod = ALL_TIME,
-                                 ) -> stats.MerchantStatsReport:
+    def merchant_stats_for_admin(
+        self,
+        merchant_id: object,
+        period: StatsPeriod = ALL_TIME,
+    ) -> stats.MerchantStatsReport:
         return stats.merchant_stats_for_admin(merchant_id, period, uow=self.uow)
 
     def global_stats(self, period: StatsPeriod = ALL_TIME) -> GlobalStats:
@@ -181,21 +248,28 @@ class Paygate:
 
     # --- statistics over time ----------------------------------------------------------------
 
-    def series_query(self, interval: object = None, start: object = None, end: object = None,
-                     ) -> SeriesQuery:
+    def series_query(
+        self,
+        interval: object = None,
+        start: object = None,
+        end: object = None,
+    ) -> SeriesQuery:
         """The API's ``interval``/``from``/``to`` as a query; defaults end at the current
         bucket's end by this clock (see ``SeriesQuery.parse``)."""
         return SeriesQuery.parse(interval, start, end, now=self.clock.now())
 
     def merchant_series(self, merchant_id: UUID, query: SeriesQuery | None = None) -> Series:
         """``query`` None: the last 30 days, per day."""
-        return series_cases.merchant_series(merchant_id, query or self.series_query(),
-                                            uow=self.uow)
+        return series_cases.merchant_series(merchant_id, query or self.series_query(), uow=self.uow)
 
-    def merchant_series_for_admin(self, merchant_id: object, query: SeriesQuery | None = None,
-                                  ) -> series_cases.MerchantSeriesReport:
+    def merchant_series_for_admin(
+        self,
+        merchant_id: object,
+        query: SeriesQuery | None = None,
+    ) -> series_cases.MerchantSeriesReport:
         return series_cases.merchant_series_for_admin(
-            merchant_id, query or self.series_query(), uow=self.uow)
+            merchant_id, query or self.series_query(), uow=self.uow
+        )
 
     def global_series(self, query: SeriesQuery | None = None) -> Series:
         return series_cases.global_series(query or self.series_query(), uow=self.uow)
@@ -205,11 +279,17 @@ class Paygate:
     def list_webhook_events(self, merchant_id: UUID, page: PageRequest) -> Page[WebhookEvent]:
         return webhooks.list_events(merchant_id, page, uow=self.uow)
 
-    def list_webhook_attempts(self, merchant_id: UUID, page: PageRequest, *,
-                              event_id: object = None, payment_id: object = None,
-                              ) -> Page[WebhookAttempt]:
-        return webhooks.list_attempts(merchant_id, page, event_id=event_id,
-                                      payment_id=payment_id, uow=self.uow)
+    def list_webhook_attempts(
+        self,
+        merchant_id: UUID,
+        page: PageRequest,
+        *,
+        event_id: object = None,
+        payment_id: object = None,
+    ) -> Page[WebhookAttempt]:
+        return webhooks.list_attempts(
+            merchant_id, page, event_id=event_id, payment_id=payment_id, uow=self.uow
+        )
 
     def resend_webhook_event(self, merchant_id: UUID, event_id: object) -> WebhookEvent:
         return webhooks.resend_event(merchant_id, event_id, uow=self.uow, clock=self.clock)

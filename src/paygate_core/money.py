@@ -65,9 +65,24 @@ CURRENCIES: Mapping[str, Currency] = MappingProxyType(
     {
         code: Currency(code, units)
         for code, units in (
-            ("INR", 2), ("USD", 2), ("EUR", 2), ("GBP", 2), ("JPY", 0), ("AUD", 2),
-            ("CAD", 2), ("SGD", 2), ("AED", 2), ("CHF", 2), ("NZD", 2), ("HKD", 2),
-            ("SEK", 2), ("NOK", 2), ("DKK", 2), ("KRW", 0), ("BHD", 3), ("KWD", 3),
+            ("INR", 2),
+            ("USD", 2),
+            ("EUR", 2),
+            ("GBP", 2),
+            ("JPY", 0),
+            ("AUD", 2),
+            ("CAD", 2),
+            ("SGD", 2),
+            ("AED", 2),
+            ("CHF", 2),
+            ("NZD", 2),
+            ("HKD", 2),
+            ("SEK", 2),
+            ("NOK", 2),
+            ("DKK", 2),
+            ("KRW", 0),
+            ("BHD", 3),
+            ("KWD", 3),
         )
     }
 )
@@ -174,8 +189,10 @@ def parse_amount(raw: object, currency: Currency, *, field: str = "amount") -> M
     # which is more often a units mistake by the client than a harmless zero.
     if _written_decimals(value) > currency.minor_units:
         raise InvalidAmount(
-            fields={field: f"must have at most {currency.minor_units} decimal places for "
-                           f"{currency.code}"}
+            fields={
+                field: f"must have at most {currency.minor_units} decimal places for "
+                f"{currency.code}"
+            }
         )
     if value > currency.max_amount:
         raise InvalidAmount(fields={field: f"must be at most {currency.max_amount}"})

@@ -133,8 +133,11 @@ def _return_url_problem(url: str, *, allow_private: bool) -> str | None:
         _ = parts.port
     except ValueError:
         return f"must be {expected}"
-    if (parts.scheme not in schemes or not host
-            or any(c.isspace() or not c.isprintable() for c in url)):
+    if (
+        parts.scheme not in schemes
+        or not host
+        or any(c.isspace() or not c.isprintable() for c in url)
+    ):
         return f"must be {expected}"
     address = parse_ip(host)
     if address is not None and not allow_private and is_blocked_address(address):

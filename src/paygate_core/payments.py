@@ -87,8 +87,10 @@ class Payment:
             raise InvalidRefundAmount(fields={"amount": "must be in the payment's currency"})
         if amount.is_zero() or amount > self.refundable_balance:
             raise InvalidRefundAmount(
-                fields={"amount": f"must be between 0 and the refundable balance "
-                                  f"{self.refundable_balance.format()}"}
+                fields={
+                    "amount": f"must be between 0 and the refundable balance "
+                    f"{self.refundable_balance.format()}"
+                }
             )
         self.amount_refunded = self.amount_refunded + amount
         self.updated_at = now

@@ -162,8 +162,9 @@ class MerchantRepository(Protocol):
         needs on every request, in one read."""
         ...
 
-    def list(self, page: PageRequest, *, include_deleted: bool = False,
-             email_prefix: str | None = None) -> Page[MerchantSummary]:
+    def list(
+        self, page: PageRequest, *, include_deleted: bool = False, email_prefix: str | None = None
+    ) -> Page[MerchantSummary]:
         """Newest first; ``email_prefix`` (lower case): only merchants whose user's email
         starts with it (an indexed range of ``users.email_lower``, not a scan)."""
         ...
@@ -291,8 +292,12 @@ class EventFeed(Protocol):
     """A merchant's committed events for live streams (``use_cases.live_events``): each read
     is its own short transaction, outside any unit of work, and sees only what committed."""
 
-    def after(self, merchant_id: UUID, position: EventPosition, limit: int,
-              ) -> Sequence[WebhookEvent]:
+    def after(
+        self,
+        merchant_id: UUID,
+        position: EventPosition,
+        limit: int,
+    ) -> Sequence[WebhookEvent]:
         """Up to ``limit`` of the merchant's events whose ``(created_at, id)`` comes after
         ``position``, in that order (an index range: ``(merchant_id, created_at, id)``)."""
         ...
@@ -369,8 +374,11 @@ class StatsReader(Protocol):
 
     def global_stats(self, period: StatsPeriod) -> GlobalStats: ...
 
-    def merchant_series(self, merchant_id: UUID, query: SeriesQuery,
-                        ) -> Sequence[SeriesBucket]:
+    def merchant_series(
+        self,
+        merchant_id: UUID,
+        query: SeriesQuery,
+    ) -> Sequence[SeriesBucket]:
         """The buckets of ``query``'s range with activity, by the totals' definitions (any
         order; the use case fills in the empty ones)."""
         ...
@@ -409,7 +417,6 @@ class UnitOfWork(Protocol):
 
     @property
     def stats(self) -> StatsReader: ...
-
 
     def __enter__(self) -> Self: ...
 

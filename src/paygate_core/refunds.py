@@ -53,8 +53,9 @@ def refund_amount(payment: Payment, raw: object) -> Money:
         raise InvalidRefundAmount(fields=exc.fields) from None
     if amount > payment.refundable_balance:
         raise InvalidRefundAmount(
-            fields={"amount": f"exceeds the refundable balance "
-                              f"{payment.refundable_balance.format()}"}
+            fields={
+                "amount": f"exceeds the refundable balance {payment.refundable_balance.format()}"
+            }
         )
     return amount
 

@@ -27,8 +27,7 @@ import hashlib
 import hmac
 import time
 
-__all__ = ["DEFAULT_TOLERANCE", "SCHEME", "compute_signature", "sign_payload",
-           "verify_signature"]
+__all__ = ["DEFAULT_TOLERANCE", "SCHEME", "compute_signature", "sign_payload", "verify_signature"]
 
 SCHEME = "v1"
 DEFAULT_TOLERANCE = 300
@@ -47,8 +46,14 @@ def sign_payload(secret: str, body: bytes, timestamp: int) -> str:
     return f"t={timestamp},{SCHEME}={compute_signature(secret, body, timestamp)}"
 
 
-def verify_signature(secret: str, header: str, body: bytes, *,
-                     tolerance: int = DEFAULT_TOLERANCE, now: int | None = None) -> bool:
+def verify_signature(
+    secret: str,
+    header: str,
+    body: bytes,
+    *,
+    tolerance: int = DEFAULT_TOLERANCE,
+    now: int | None = None,
+) -> bool:
     """True when ``header`` signs ``body`` under ``secret`` within ``tolerance`` seconds.
 
     ``now`` defaults to the current Unix time. Signatures are compared in constant time;

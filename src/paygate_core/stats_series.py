@@ -84,15 +84,18 @@ class SeriesQuery:
     end: datetime
 
     def __attrs_post_init__(self) -> None:
-        if self.interval.floor(self.start) != self.start or \
-                self.interval.floor(self.end) != self.end:
+        if (
+            self.interval.floor(self.start) != self.start
+            or self.interval.floor(self.end) != self.end
+        ):
             raise ValueError("a series range starts and ends on bucket boundaries")
         if self.start > self.end:
             raise ValueError("a series range does not end before it starts")
 
     @classmethod
-    def parse(cls, interval: object = None, start: object = None, end: object = None, *,
-              now: datetime) -> SeriesQuery:
+    def parse(
+        cls, interval: object = None, start: object = None, end: object = None, *, now: datetime
+    ) -> SeriesQuery:
         """The query of the API's ``interval``, ``from`` and ``to`` (ISO date or datetime,
         as the totals take them). Without ``to``: the end of the bucket holding ``now``;
         without ``from``: 30 days (``day``) or 48 hours (``hour``) before ``to``. Ends off
@@ -100,10 +103,18 @@ class SeriesQuery:
         ``from`` after ``to``, or more than ``MAX_BUCKETS`` buckets."""
         kind = Interval.parse(interval)
         given = StatsPeriod.parse(start, end)  # formats, and from <= to when both are given
-        last = _bound("to", lambda: kind.ceil(given.end) if given.end is not None
-                      else kind.floor(now) + kind.step)
-        first = _bound("from", lambda: kind.floor(given.start) if given.start is not None
-                       else last - kind.step * kind.default_buckets)
+        last = _bound(
+            "to",
+            lambda: kind.ceil(given.end) if given.end is not None else kind.floor(now) + kind.step,
+        )
+        first = _bound(
+            "from",
+            lambda: (
+                kind.floor(given.start)
+                if given.start is not None
+                else last - kind.step * kind.default_buckets
+            ),
+        )
         if given.start is not None and given.start > last:
             raise InvalidStatsQuery(fields={"from": "must not be after 'to'"})
         if given.start is not None and given.start == given.end:
@@ -120,9 +131,12 @@ class SeriesQuery:
         """The query, or ``InvalidStatsQuery`` when it holds more than ``MAX_BUCKETS``."""
         count = (end - start) // interval.step
         if count > MAX_BUCKETS:
-            raise InvalidStatsQuery(fields={
-                "from": f"the range holds {count:,} {interval.value} buckets, "
-                        f"at most {MAX_BUCKETS:,} are allowed"})
+            raise InvalidStatsQuery(
+                fields={
+                    "from": f"the range holds {count:,} {interval.value} buckets, "
+                    f"at most {MAX_BUCKETS:,} are allowed"
+                }
+            )
         return cls(interval, start, end)
 
     @property
@@ -172,8 +186,7 @@ def zero_filled(query: SeriesQuery, active: Iterable[SeriesBucket]) -> Series:
     """The series of ``query`` from the buckets with activity (any order; buckets outside
     the range are a storage adapter's mistake and refused)."""
     found = {bucket.start: bucket.stats for bucket in active}
-    buckets = tuple(SeriesBucket(start, found.pop(start, EMPTY_STATS))
-                    for start in query.starts())
+    buckets = tuple(SeriesBucket(start, found.pop(start, EMPTY_STATS)) for start in query.starts())
     if found:
         raise ValueError(f"buckets outside the series range: {sorted(found)}")
     return Series(query, buckets)
@@ -192,8 +205,9 @@ def add_stats(parts: Iterable[PaymentStats]) -> PaymentStats:
         payments += part.total_payments
         for item in part.volume:
             paid[item.currency] = paid.get(item.currency, Decimal(0)) + item.paid_amount
-            refunded[item.currency] = (refunded.get(item.currency, Decimal(0))
-                                       + item.refunded_amount)
-    volume = tuple(CurrencyVolume(currency, paid[currency], refunded[currency])
-                   for currency in sorted(paid, key=lambda c: c.code))
+            refunded[item.currency] = refunded.get(item.currency, Decimal(0)) + item.refunded_amount
+    volume = tuple(
+        CurrencyVolume(currency, paid[currency], refunded[currency])
+        for currency in sorted(paid, key=lambda c: c.code)
+    )
     return PaymentStats(orders, successful, refunds, canceled, payments, volume)

@@ -40,6 +40,11 @@ def uuid7(unix_ms: int | None = None, random_bits: bytes | None = None) -> uuid.
     """A version-7 UUID: 48 bits of Unix time in milliseconds, then 74 random bits."""
     ms = time.time_ns() // 1_000_000 if unix_ms is None else unix_ms
     rand = int.from_bytes(os.urandom(10) if random_bits is None else random_bits, "big")
-    value = ((ms & _MS_MASK) << 80 | 0x7 << 76 | (rand >> 68 & 0xFFF) << 64
-             | 0b10 << 62 | rand & _RAND_B_MASK)
+    value = (
+        (ms & _MS_MASK) << 80
+        | 0x7 << 76
+        | (rand >> 68 & 0xFFF) << 64
+        | 0b10 << 62
+        | rand & _RAND_B_MASK
+    )
     return uuid.UUID(int=value)

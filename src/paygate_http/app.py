@@ -48,12 +48,16 @@ API_BASE_PATH = "/paygate/api/v1"
 API_VERSION = "1.0.0"
 
 
-def create_app(settings: Settings, *, paygate: Paygate | None = None,
-               ready_check: Callable[[], bool] | None = None,
-               rate_limit_store: RateLimitStore | None = None,
-               offload: Offload | None = None,
-               offload_write: Offload | None = None,
-               clock: Clock | None = None) -> Litestar:
+def create_app(
+    settings: Settings,
+    *,
+    paygate: Paygate | None = None,
+    ready_check: Callable[[], bool] | None = None,
+    rate_limit_store: RateLimitStore | None = None,
+    offload: Offload | None = None,
+    offload_write: Offload | None = None,
+    clock: Clock | None = None,
+) -> Litestar:
     """The ASGI application. ``paygate`` replaces the SQL wiring (e.g. in-memory adapters),
     ``ready_check`` the database probe of ``/ready``, ``rate_limit_store`` the store chosen
     from the settings (Redis when ``PAYGATE_REDIS_URL`` is set, else in-process),
@@ -74,9 +78,14 @@ def create_app(settings: Settings, *, paygate: Paygate | None = None,
         on_shutdown.append(database.close)
     store = rate_limit_store or _rate_limit_store(settings)
     on_shutdown.append(store.close)
-    runtime = Runtime(paygate=paygate, settings=settings, rate_limits=store,
-                      ready=ready_check or (lambda: True), offload=offload or run_in_thread,
-                      offload_write=offload_write or offload or run_in_thread)
+    runtime = Runtime(
+        paygate=paygate,
+        settings=settings,
+        rate_limits=store,
+        ready=ready_check or (lambda: True),
+        offload=offload or run_in_thread,
+        offload_write=offload_write or offload or run_in_thread,
+    )
     api = Router(path=API_BASE_PATH, route_handlers=list(API_CONTROLLERS))
     access_log = AccessLog()
     from paygate_http.wiring import build_live_events
@@ -87,8 +96,13 @@ def create_app(settings: Settings, *, paygate: Paygate | None = None,
         state[LIVE_EVENTS_STATE_KEY] = live_events
         on_shutdown.insert(0, live_events.stop)
     return Litestar(
-        route_handlers=[api, *SERVICE_CONTROLLERS, dashboard_router(),
-                        dashboard_static_router(), checkout_router()],
+        route_handlers=[
+            api,
+            *SERVICE_CONTROLLERS,
+            dashboard_router(),
+            dashboard_static_router(),
+            checkout_router(),
+        ],
         template_config=dashboard_templates(),
         middleware=[access_log.middleware],
         before_send=[access_log.before_send],
@@ -113,8 +127,10 @@ def _dashboard(settings: Settings, paygate: Paygate) -> Dashboard:
     """The dashboard pages' sessions (stored with ``paygate``'s data) and CSRF key."""
     from paygate_http.wiring import build_dashboard_sessions, derive_key
 
-    return Dashboard(sessions=build_dashboard_sessions(settings, paygate),
-                     csrf_key=derive_key(settings.secret_key, "dashboard-csrf"))
+    return Dashboard(
+        sessions=build_dashboard_sessions(settings, paygate),
+        csrf_key=derive_key(settings.secret_key, "dashboard-csrf"),
+    )
 
 
 def _rate_limit_store(settings: Settings) -> RateLimitStore:
@@ -130,8 +146,13 @@ def _cors(settings: Settings) -> CORSConfig | None:
         allow_origins=list(settings.cors_origins),
         allow_credentials=True,
         allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "X-API-Key", "Idempotency-Key",
-                       "X-Request-ID"],
+        allow_headers=[
+            "Authorization",
+            "Content-Type",
+            "X-API-Key",
+            "Idempotency-Key",
+            "X-Request-ID",
+        ],
         expose_headers=["Retry-After", "X-Request-ID", "Idempotent-Replayed"],
         max_age=600,
     )
@@ -142,18 +163,27 @@ def _openapi() -> OpenAPIConfig:
         title="Paygate API",
         version=API_VERSION,
         description="A payment gateway: merchants, orders, payments, refunds and webhooks. "
-                    "Every answer uses the envelope {success, message, data} or "
-                    "{success: false, exception: {code, message, description, meta}}.",
+        "Every answer uses the envelope {success, message, data} or "
+        "{success: false, exception: {code, message, description, meta}}.",
         path=DOCS_PATH,
         openapi_router=docs_router(),  # Swagger UI's assets, JSON 404s (docs_ui)
         render_plugins=[SwaggerUIPage()],
-        components=Components(security_schemes={
-            "BearerAuth": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT",
-                                         description="Access token from auth/token/"),
-            "ApiKeyAuth": SecurityScheme(type="apiKey", name="X-API-Key",
-                                         security_scheme_in="header",
-                                         description="A merchant's API key"),
-        }),
+        components=Components(
+            security_schemes={
+                "BearerAuth": SecurityScheme(
+                    type="http",
+                    scheme="bearer",
+                    bearer_format="JWT",
+                    description="Access token from auth/token/",
+                ),
+                "ApiKeyAuth": SecurityScheme(
+                    type="apiKey",
+                    name="X-API-Key",
+                    security_scheme_in="header",
+                    description="A merchant's API key",
+                ),
+            }
+        ),
         tags=[
             Tag(name="Auth", description="Registration, login, token refresh, logout"),
             Tag(name="Merchants", description="The merchant's own profile and credentials"),

@@ -65,8 +65,11 @@ async def authenticate_scope(scope: Scope, runtime: Runtime) -> Principal:
     principal = await _resolve(scope, runtime)
     rate = runtime.settings.api_rate_limit
     if rate is not None:
-        subject = f"merchant:{principal.merchant.id}" if principal.merchant \
+        subject = (
+            f"merchant:{principal.merchant.id}"
+            if principal.merchant
             else f"user:{principal.user.id}"
+        )
         await _enforce(runtime, f"api:{subject}", rate)
     state[_PRINCIPAL_KEY] = principal
     return principal
@@ -105,8 +108,10 @@ async def _enforce(runtime: Runtime, key: str, rate: RateLimit | None) -> None:
         raise RateLimited(retry_after)
 
 
-async def provide_principal(request: Request[Any, Any, Any], paygate: SkipValidation[Paygate],
-                            ) -> Principal:
+async def provide_principal(
+    request: Request[Any, Any, Any],
+    paygate: SkipValidation[Paygate],
+) -> Principal:
     """The ``principal`` dependency (authenticates when no guard did yet).
 
     It names ``paygate`` only so that Litestar resolves the two one after the other: two
@@ -134,9 +139,11 @@ async def bearer_only(connection: Connection, _: BaseRouteHandler) -> None:
 def client_ip_of(connection: Connection) -> str:
     """The socket peer, or the client named by a trusted proxy's ``X-Forwarded-For``."""
     client = connection.scope.get("client")
-    return client_ip(client[0] if client else None,
-                     connection.headers.getall("x-forwarded-for", []),
-                     runtime_of(connection).settings.trusted_proxies)
+    return client_ip(
+        client[0] if client else None,
+        connection.headers.getall("x-forwarded-for", []),
+        runtime_of(connection).settings.trusted_proxies,
+    )
 
 
 def ip_rate_limited(bucket: str) -> Guard:
@@ -144,8 +151,9 @@ def ip_rate_limited(bucket: str) -> Guard:
 
     async def guard(connection: Connection, _: BaseRouteHandler) -> None:
         runtime = runtime_of(connection)
-        await _enforce(runtime, f"auth:{bucket}:{client_ip_of(connection)}",
-                       runtime.settings.auth_rate_limit)
+        await _enforce(
+            runtime, f"auth:{bucket}:{client_ip_of(connection)}", runtime.settings.auth_rate_limit
+        )
 
     guard.__name__ = f"ip_rate_limited_{bucket}"
     return guard

@@ -28,8 +28,7 @@ _PURPOSE = "checkout-token"
 @functools.lru_cache(maxsize=4)
 def checkout_key(secret_key: str) -> bytes:
     """The token key: HMAC-SHA256 of the purpose under the secret key (as ``derive_key``)."""
-    return hmac.new(secret_key.encode("utf-8"), _PURPOSE.encode("utf-8"),
-                    hashlib.sha256).digest()
+    return hmac.new(secret_key.encode("utf-8"), _PURPOSE.encode("utf-8"), hashlib.sha256).digest()
 
 
 @attrs.frozen

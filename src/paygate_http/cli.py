@@ -64,34 +64,50 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the API server")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=_positive, default=1,
-                       help="server processes sharing the port (default 1)")
-    serve.add_argument("--no-dispatcher", action="store_true",
-                       help="do not deliver webhooks from this process")
+    serve.add_argument(
+        "--workers", type=_positive, default=1, help="server processes sharing the port (default 1)"
+    )
+    serve.add_argument(
+        "--no-dispatcher", action="store_true", help="do not deliver webhooks from this process"
+    )
     commands.add_parser("worker", help="run the webhook dispatcher alone")
     commands.add_parser("migrate", help="bring the database schema up to date")
     admin = commands.add_parser("create-admin", help="create an admin user")
     admin.add_argument("--email", required=True)
     admin.add_argument("--name", required=True)
-    admin.add_argument("--password-stdin", action="store_true",
-                       help="read the password from the first line of standard input "
-                            f"(else from {ADMIN_PASSWORD_VARIABLE}, else a terminal prompt)")
+    admin.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input "
+        f"(else from {ADMIN_PASSWORD_VARIABLE}, else a terminal prompt)",
+    )
     _demo_parser(commands)
     return parser
 
 
 def _demo_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = commands.add_parser(
-        "demo", help="a demo merchant and admin with a month of payments, then serve the "
-                     "dashboard with a new payment every few seconds")
-    demo.add_argument("--seed-only", action="store_true",
-                      help="make the accounts and the month of payments, then stop")
-    demo.add_argument("--orders", type=_positive, default=3000,
-                      help="orders to seed (default 3000)")
-    demo.add_argument("--days", type=_positive, default=30,
-                      help="days back the orders spread over (default 30)")
-    demo.add_argument("--every", type=_seconds, default=3.0,
-                      help="seconds between live payments while serving (default 3)")
+        "demo",
+        help="a demo merchant and admin with a month of payments, then serve the "
+        "dashboard with a new payment every few seconds",
+    )
+    demo.add_argument(
+        "--seed-only",
+        action="store_true",
+        help="make the accounts and the month of payments, then stop",
+    )
+    demo.add_argument(
+        "--orders", type=_positive, default=3000, help="orders to seed (default 3000)"
+    )
+    demo.add_argument(
+        "--days", type=_positive, default=30, help="days back the orders spread over (default 30)"
+    )
+    demo.add_argument(
+        "--every",
+        type=_seconds,
+        default=3.0,
+        help="seconds between live payments while serving (default 3)",
+    )
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8000)
 
@@ -145,14 +161,18 @@ def _settings() -> Settings | None:
         _fail(f"configuration error: {exc}")
         return None
     except OSError as exc:  # the development secret key file beside the database
-        _fail(f"configuration error: cannot keep the development secret key in "
-              f"{exc.filename}: {exc.strerror} (set PAYGATE_SECRET_KEY or fix "
-              "PAYGATE_DATABASE_URL)")
+        _fail(
+            f"configuration error: cannot keep the development secret key in "
+            f"{exc.filename}: {exc.strerror} (set PAYGATE_SECRET_KEY or fix "
+            "PAYGATE_DATABASE_URL)"
+        )
         return None
     problem = _database_url_problem(settings.database_url)
     if problem is not None:
-        _fail(f"configuration error: PAYGATE_DATABASE_URL: {problem} (use sqlite:///path "
-              "or postgresql+psycopg://user:pass@host/db)")
+        _fail(
+            f"configuration error: PAYGATE_DATABASE_URL: {problem} (use sqlite:///path "
+            "or postgresql+psycopg://user:pass@host/db)"
+        )
         return None
     return settings
 
@@ -228,7 +248,8 @@ def _create_admin(settings: Settings, email: str, name: str, from_stdin: bool) -
     database = open_database(settings, migrate=False)
     try:
         registration = build_paygate(settings, database.uow).register_admin(
-            RegisterAdmin(email=email, name=name, password=password))
+            RegisterAdmin(email=email, name=name, password=password)
+        )
     except PaygateError as exc:
         _fail(f"{exc.message}: {exc.description}")
         return 1
@@ -252,7 +273,8 @@ def _admin_password(from_stdin: bool) -> str:
     if sys.stdin is None or not sys.stdin.isatty():
         raise _NoPassword(
             "create-admin: no terminal to ask for the password; pipe it in with "
-            f"--password-stdin or set {ADMIN_PASSWORD_VARIABLE}")
+            f"--password-stdin or set {ADMIN_PASSWORD_VARIABLE}"
+        )
     return _password_from_prompt()
 
 
@@ -319,11 +341,17 @@ def _serve(settings: Settings, host: str, port: int, workers: int, dispatch: boo
         database.close()
         print(f"paygate: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
         return 1
-    dispatcher = build_dispatcher(settings, database.uow).start_in_thread() if dispatch \
-        else None
-    _log.info("listening", extra={"fields": {
-        "url": f"http://{host}:{sock.getsockname()[1]}", "workers": workers,
-        "dispatcher": dispatch}})
+    dispatcher = build_dispatcher(settings, database.uow).start_in_thread() if dispatch else None
+    _log.info(
+        "listening",
+        extra={
+            "fields": {
+                "url": f"http://{host}:{sock.getsockname()[1]}",
+                "workers": workers,
+                "dispatcher": dispatch,
+            }
+        },
+    )
     try:
         if workers == 1:
             run_server(settings, sock)

@@ -16,8 +16,12 @@ REFRESH_COOKIE_PATH = "/paygate/api/v1/auth/"
 
 
 def _attributes(settings: Settings, max_age: int) -> str:
-    parts = [f"Max-Age={max_age}", f"Path={REFRESH_COOKIE_PATH}", "HttpOnly",
-             f"SameSite={settings.cookie_samesite.value}"]
+    parts = [
+        f"Max-Age={max_age}",
+        f"Path={REFRESH_COOKIE_PATH}",
+        "HttpOnly",
+        f"SameSite={settings.cookie_samesite.value}",
+    ]
     if max_age == 0:
         parts.insert(1, "Expires=Thu, 01 Jan 1970 00:00:00 GMT")
     if settings.cookie_secure:

@@ -125,24 +125,31 @@ class SeedReport:
         return self.payments + self.captures + self.refunds
 
     def __add__(self, other: SeedReport) -> SeedReport:
-        return SeedReport(self.orders + other.orders,
-                          self.successful_payments + other.successful_payments,
-                          self.failed_payments + other.failed_payments,
-                          self.captures + other.captures, self.refunds + other.refunds,
-                          self.seconds + other.seconds)
+        return SeedReport(
+            self.orders + other.orders,
+            self.successful_payments + other.successful_payments,
+            self.failed_payments + other.failed_payments,
+            self.captures + other.captures,
+            self.refunds + other.refunds,
+            self.seconds + other.seconds,
+        )
 
 
 def ensure_accounts(paygate: Paygate) -> DemoAccounts:
     """The demo merchant and admin, registered now or (a second run) found by logging in
     with the fixed password; ``PaygateError`` when an email is taken with another one."""
     try:
-        paygate.register_admin(RegisterAdmin(email=DEMO_ADMIN_EMAIL, name=DEMO_ADMIN_NAME,
-                                             password=DEMO_PASSWORD))
+        paygate.register_admin(
+            RegisterAdmin(email=DEMO_ADMIN_EMAIL, name=DEMO_ADMIN_NAME, password=DEMO_PASSWORD)
+        )
     except EmailAlreadyRegistered:
         _log_in(paygate, DEMO_ADMIN_EMAIL)
     try:
-        registration = paygate.register_merchant(RegisterMerchant(
-            email=DEMO_MERCHANT_EMAIL, name=DEMO_MERCHANT_NAME, password=DEMO_PASSWORD))
+        registration = paygate.register_merchant(
+            RegisterMerchant(
+                email=DEMO_MERCHANT_EMAIL, name=DEMO_MERCHANT_NAME, password=DEMO_PASSWORD
+            )
+        )
     except EmailAlreadyRegistered:
         merchant = _log_in(paygate, DEMO_MERCHANT_EMAIL).merchant
         assert merchant is not None  # a merchant's login carries its merchant
@@ -221,32 +228,54 @@ def stories(count: int, days: int, now: datetime, seed_value: int = 7) -> list[_
         capture = timedelta(hours=rng.uniform(0.5, 8)) if rng.random() < 0.45 else None
         refund = timedelta(hours=rng.uniform(2, 96)) if rng.random() < 0.1 else None
         share = Decimal(rng.choice(("0.25", "0.5"))) if rng.random() < 0.4 else None
-        made.append(_Story(
-            at=_moment(rng, now, days), amount=amount, currency=currency,
-            receipt=f"demo_{n + 1:05d}", cards=_cards(rng), capture_after=capture,
-            refund_after=refund, refund_share=share, reason=rng.choice(_REASONS)))
+        made.append(
+            _Story(
+                at=_moment(rng, now, days),
+                amount=amount,
+                currency=currency,
+                receipt=f"demo_{n + 1:05d}",
+                cards=_cards(rng),
+                capture_after=capture,
+                refund_after=refund,
+                refund_share=share,
+                reason=rng.choice(_REASONS),
+            )
+        )
     return sorted(made, key=lambda story: story.at)
 
 
 # --- playing them through the use cases -----------------------------------------------------
 
 
-def _play(paygate: Paygate, clock: DemoClock, merchant_id: UUID, story: _Story,
-          now: datetime) -> SeedReport:
+def _play(
+    paygate: Paygate, clock: DemoClock, merchant_id: UUID, story: _Story, now: datetime
+) -> SeedReport:
     """One order's life, each step at its moment (steps not yet due by ``now`` are left
     out: an order of ten minutes ago is not refunded tomorrow)."""
     moment = story.at
     clock.at(moment)
-    order = paygate.create_order(CreateOrder(merchant_id=merchant_id, amount=story.amount,
-                                             currency=story.currency.code,
-                                             receipt=story.receipt))
+    order = paygate.create_order(
+        CreateOrder(
+            merchant_id=merchant_id,
+            amount=story.amount,
+            currency=story.currency.code,
+            receipt=story.receipt,
+        )
+    )
     report = SeedReport(orders=1)
     payment: Payment | None = None
     for card in story.cards:
         moment += timedelta(seconds=40)
         clock.at(moment)
-        payment = paygate.pay_order(PayOrder(merchant_id=merchant_id, order_id=order.id,
-                                             card_number=card, expiry=_EXPIRY, cvv="123"))
+        payment = paygate.pay_order(
+            PayOrder(
+                merchant_id=merchant_id,
+                order_id=order.id,
+                card_number=card,
+                expiry=_EXPIRY,
+                cvv="123",
+            )
+        )
         if payment.status is PaymentStatus.FAILED:
             report += SeedReport(failed_payments=1)
         else:
@@ -261,17 +290,31 @@ def _play(paygate: Paygate, clock: DemoClock, merchant_id: UUID, story: _Story,
         report += SeedReport(captures=1)
     if story.refund_after is not None and moment + story.refund_after < now:
         clock.at(moment + story.refund_after)
-        amount = None if story.refund_share is None else \
-            (story.amount * story.refund_share).quantize(story.currency.quantum)
-        paygate.refund_payment(RefundPayment(merchant_id=merchant_id, payment_id=payment.id,
-                                             amount=amount, reason=story.reason))
+        amount = (
+            None
+            if story.refund_share is None
+            else (story.amount * story.refund_share).quantize(story.currency.quantum)
+        )
+        paygate.refund_payment(
+            RefundPayment(
+                merchant_id=merchant_id, payment_id=payment.id, amount=amount, reason=story.reason
+            )
+        )
         report += SeedReport(refunds=1)
     return report
 
 
-def seed(paygate: Paygate, clock: DemoClock, merchant_id: UUID, *, orders: int, days: int,
-         batch: Callable[[], AbstractContextManager[object]] | None = None,
-         threads: int = 1, now: datetime | None = None) -> SeedReport:
+def seed(
+    paygate: Paygate,
+    clock: DemoClock,
+    merchant_id: UUID,
+    *,
+    orders: int,
+    days: int,
+    batch: Callable[[], AbstractContextManager[object]] | None = None,
+    threads: int = 1,
+    now: datetime | None = None,
+) -> SeedReport:
     """Play ``orders`` stories of the last ``days`` days through ``paygate`` (whose clock
     must be ``clock``). ``batch``: a context manager in which ``BATCH`` orders share one
     transaction (SQLite's group commit); else ``threads`` writers side by side."""
@@ -294,7 +337,7 @@ def seed(paygate: Paygate, clock: DemoClock, merchant_id: UUID, *, orders: int, 
 
 def _chunks(items: Sequence[_Story], size: int) -> Iterator[Sequence[_Story]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 # --- live payments while the dashboard is served --------------------------------------------
@@ -304,15 +347,19 @@ class LivePayments:
     """A thread paying a new order every ``every`` seconds (now, through the same use
     cases), sometimes refunding the one before, until ``stop``."""
 
-    def __init__(self, paygate: Paygate, merchant_id: UUID, every: float,
-                 on_error: Callable[[PaygateError], None] | None = None) -> None:
+    def __init__(
+        self,
+        paygate: Paygate,
+        merchant_id: UUID,
+        every: float,
+        on_error: Callable[[PaygateError], None] | None = None,
+    ) -> None:
         self._paygate = paygate
         self._merchant_id = merchant_id
         self._every = every
         self._on_error = on_error
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="paygate-demo-live",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name="paygate-demo-live", daemon=True)
         self._rng = random.Random()  # noqa: S311 - demo data
         self.made = 0
 
@@ -335,17 +382,34 @@ class LivePayments:
 
     def pay_one(self, previous: Payment | None = None) -> Payment:
         amount, currency = _amount(self._rng)
-        order = self._paygate.create_order(CreateOrder(
-            merchant_id=self._merchant_id, amount=amount, currency=currency.code,
-            receipt=f"live_{self.made + 1:05d}"))
+        order = self._paygate.create_order(
+            CreateOrder(
+                merchant_id=self._merchant_id,
+                amount=amount,
+                currency=currency.code,
+                receipt=f"live_{self.made + 1:05d}",
+            )
+        )
         card = _SUCCEEDS if self._rng.random() < 0.85 else self._rng.choice(_DECLINES)
-        payment = self._paygate.pay_order(PayOrder(
-            merchant_id=self._merchant_id, order_id=order.id, card_number=card,
-            expiry=_EXPIRY, cvv="123"))
-        if previous is not None and previous.status is PaymentStatus.AUTHORIZED \
-                and self._rng.random() < 0.15:
-            self._paygate.refund_payment(RefundPayment(
-                merchant_id=self._merchant_id, payment_id=previous.id, reason="Customer request"))
+        payment = self._paygate.pay_order(
+            PayOrder(
+                merchant_id=self._merchant_id,
+                order_id=order.id,
+                card_number=card,
+                expiry=_EXPIRY,
+                cvv="123",
+            )
+        )
+        if (
+            previous is not None
+            and previous.status is PaymentStatus.AUTHORIZED
+            and self._rng.random() < 0.15
+        ):
+            self._paygate.refund_payment(
+                RefundPayment(
+                    merchant_id=self._merchant_id, payment_id=previous.id, reason="Customer request"
+                )
+            )
         self.made += 1
         return payment
 
@@ -353,8 +417,9 @@ class LivePayments:
 # --- the command: accounts, seeding and live payments over the configured database ---------
 
 
-def prepare(settings: Settings, *, orders: int, days: int, url: str,
-            out: TextIO | None = None) -> DemoAccounts:
+def prepare(
+    settings: Settings, *, orders: int, days: int, url: str, out: TextIO | None = None
+) -> DemoAccounts:
     """The accounts and (once) the seeded month over ``settings.database_url``, whose schema
     is up to date; prints what was made, the logins and where the dashboard is (to ``out``,
     standard output by default)."""
@@ -367,16 +432,28 @@ def prepare(settings: Settings, *, orders: int, days: int, url: str,
         paygate = build_paygate(settings, database.uow, clock=clock)
         accounts = ensure_accounts(paygate)
         if has_orders(paygate, accounts.merchant_id):
-            print("Demo data is there already (the demo merchant has orders): not seeded "
-                  "again.", file=out)
+            print(
+                "Demo data is there already (the demo merchant has orders): not seeded again.",
+                file=out,
+            )
         else:
-            report = seed(paygate, clock, accounts.merchant_id, orders=orders, days=days,
-                          batch=_group_commit(database), threads=THREADS)
+            report = seed(
+                paygate,
+                clock,
+                accounts.merchant_id,
+                orders=orders,
+                days=days,
+                batch=_group_commit(database),
+                threads=THREADS,
+            )
             print(_seeded(report, days), file=out)
     finally:
         database.close()
-    print(f"Dashboard: {url}\n  Merchant: {DEMO_MERCHANT_EMAIL} / {DEMO_PASSWORD}\n"
-          f"  Admin:    {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}", file=out)
+    print(
+        f"Dashboard: {url}\n  Merchant: {DEMO_MERCHANT_EMAIL} / {DEMO_PASSWORD}\n"
+        f"  Admin:    {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}",
+        file=out,
+    )
     return accounts
 
 
@@ -390,11 +467,13 @@ def _group_commit(database: Database) -> Callable[[], AbstractContextManager[obj
 
 
 def _seeded(report: SeedReport, days: int) -> str:
-    return (f"Seeded {report.orders:,} orders over the last {days} days in "
-            f"{report.seconds:.1f} s: {report.payments:,} payments "
-            f"({report.successful_payments:,} successful, {report.failed_payments:,} failed), "
-            f"{report.captures:,} captures, {report.refunds:,} refunds, {report.events:,} "
-            "webhook events (skipped: the demo merchant has no webhook URL).")
+    return (
+        f"Seeded {report.orders:,} orders over the last {days} days in "
+        f"{report.seconds:.1f} s: {report.payments:,} payments "
+        f"({report.successful_payments:,} successful, {report.failed_payments:,} failed), "
+        f"{report.captures:,} captures, {report.refunds:,} refunds, {report.events:,} "
+        "webhook events (skipped: the demo merchant has no webhook URL)."
+    )
 
 
 @contextmanager
@@ -403,8 +482,9 @@ def live_payments(settings: Settings, merchant_id: UUID, every: float) -> Iterat
     from paygate_http.wiring import build_paygate, open_database
 
     database = open_database(settings, migrate=False)
-    live = LivePayments(build_paygate(settings, database.uow), merchant_id, every,
-                        on_error=_log_live_error).start()
+    live = LivePayments(
+        build_paygate(settings, database.uow), merchant_id, every, on_error=_log_live_error
+    ).start()
     try:
         yield
     finally:

@@ -74,14 +74,16 @@ class DocsAsset(NamedTuple):
     media_type: str
 
 
-DOCS_ASSETS: Mapping[str, DocsAsset] = MappingProxyType({
-    "swagger-ui-bundle.js": DocsAsset(SWAGGER_UI_PACKAGE, "swagger-ui-bundle.js", _JS),
-    "swagger-ui.css": DocsAsset(SWAGGER_UI_PACKAGE, "swagger-ui.css", _CSS),
-    "swagger-ui-page.css": DocsAsset(SWAGGER_UI_PACKAGE, "index.css", _CSS),
-    "favicon-32x32.png": DocsAsset(SWAGGER_UI_PACKAGE, "favicon-32x32.png", _PNG),
-    "favicon-16x16.png": DocsAsset(SWAGGER_UI_PACKAGE, "favicon-16x16.png", _PNG),
-    "paygate-docs.js": DocsAsset(None, "docs_ui.js", _JS),
-})
+DOCS_ASSETS: Mapping[str, DocsAsset] = MappingProxyType(
+    {
+        "swagger-ui-bundle.js": DocsAsset(SWAGGER_UI_PACKAGE, "swagger-ui-bundle.js", _JS),
+        "swagger-ui.css": DocsAsset(SWAGGER_UI_PACKAGE, "swagger-ui.css", _CSS),
+        "swagger-ui-page.css": DocsAsset(SWAGGER_UI_PACKAGE, "index.css", _CSS),
+        "favicon-32x32.png": DocsAsset(SWAGGER_UI_PACKAGE, "favicon-32x32.png", _PNG),
+        "favicon-16x16.png": DocsAsset(SWAGGER_UI_PACKAGE, "favicon-16x16.png", _PNG),
+        "paygate-docs.js": DocsAsset(None, "docs_ui.js", _JS),
+    }
+)
 """Every file the docs page may load, by its name under ``/schema/assets/``."""
 
 
@@ -102,15 +104,23 @@ def docs_asset_path(asset: DocsAsset) -> Path:
     return _swagger_ui_static_dir() / asset.file_name
 
 
-@get("/assets/{file_name:str}", name=DOCS_ASSET_ROUTE, sync_to_thread=False,
-     cache_control=CacheControlHeader(public=True, max_age=3600))
+@get(
+    "/assets/{file_name:str}",
+    name=DOCS_ASSET_ROUTE,
+    sync_to_thread=False,
+    cache_control=CacheControlHeader(public=True, max_age=3600),
+)
 def docs_asset(file_name: FromPath[str]) -> File:
     """One of ``DOCS_ASSETS``; any other name is the JSON 404 (9001)."""
     asset = DOCS_ASSETS.get(file_name)
     if asset is None:
         raise NotFoundException
-    return File(docs_asset_path(asset), media_type=asset.media_type, filename=file_name,
-                content_disposition_type="inline")
+    return File(
+        docs_asset_path(asset),
+        media_type=asset.media_type,
+        filename=file_name,
+        content_disposition_type="inline",
+    )
 
 
 def _json_not_found(request: Request[Any, Any, Any]) -> None:
@@ -123,9 +133,15 @@ def _json_not_found(request: Request[Any, Any, Any]) -> None:
 def docs_router() -> Router:
     """The router Litestar fills with the docs pages and the OpenAPI document
     (``OpenAPIConfig.openapi_router``), holding the assets route."""
-    return Router(DOCS_PATH, route_handlers=[docs_asset], include_in_schema=False,
-                  before_request=_json_not_found, response_headers=list(DOCS_HEADERS),
-                  dto=None, return_dto=None)
+    return Router(
+        DOCS_PATH,
+        route_handlers=[docs_asset],
+        include_in_schema=False,
+        before_request=_json_not_found,
+        response_headers=list(DOCS_HEADERS),
+        dto=None,
+        return_dto=None,
+    )
 
 
 class SwaggerUIPage(OpenAPIRenderPlugin):

@@ -72,36 +72,38 @@ READ_TIMED_OUT = "paygate.read_timed_out"
 """Set in ``scope["state"]`` by ``read_deadline`` when it answered 408 for the request: the
 app's own answer (which goes nowhere) is then 408 too, for the access log."""
 
-STATUS_BY_CODE: Mapping[ErrorCode, int] = MappingProxyType({
-    ErrorCode.LOGIN_FAILED: 401,
-    ErrorCode.NOT_AUTHENTICATED: 401,
-    ErrorCode.FORBIDDEN: 403,
-    ErrorCode.VALIDATION_FAILED: 422,
-    ErrorCode.EMAIL_ALREADY_REGISTERED: 409,
-    ErrorCode.RATE_LIMITED: 429,
-    ErrorCode.IDEMPOTENCY_CONFLICT: 422,
-    ErrorCode.ORDER_NOT_FOUND: 404,
-    ErrorCode.ORDER_ALREADY_PAID: 409,
-    ErrorCode.INVALID_CARD: 422,
-    ErrorCode.PAYMENT_NOT_FOUND: 404,
-    ErrorCode.PAYMENT_STATE_CONFLICT: 409,
-    ErrorCode.INVALID_REFUND_AMOUNT: 422,
-    ErrorCode.INVALID_AMOUNT: 422,
-    ErrorCode.PROCESSOR_UNAVAILABLE: 503,
-    ErrorCode.USER_NOT_FOUND: 404,
-    ErrorCode.USER_STATE_CONFLICT: 409,
-    ErrorCode.WEBHOOK_EVENT_NOT_FOUND: 404,
-    ErrorCode.MERCHANT_NOT_FOUND: 404,
-    ErrorCode.INVALID_STATS_QUERY: 422,
-    ErrorCode.REFUND_NOT_FOUND: 404,
-    ErrorCode.INTERNAL_ERROR: 500,
-    ErrorCode.NO_SUCH_ROUTE: 404,
-    ErrorCode.METHOD_NOT_ALLOWED: 405,
-    ErrorCode.BODY_TOO_LARGE: 413,
-    ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
-    ErrorCode.SERVICE_UNAVAILABLE: 503,
-    ErrorCode.REQUEST_TIMEOUT: 408,
-})
+STATUS_BY_CODE: Mapping[ErrorCode, int] = MappingProxyType(
+    {
+        ErrorCode.LOGIN_FAILED: 401,
+        ErrorCode.NOT_AUTHENTICATED: 401,
+        ErrorCode.FORBIDDEN: 403,
+        ErrorCode.VALIDATION_FAILED: 422,
+        ErrorCode.EMAIL_ALREADY_REGISTERED: 409,
+        ErrorCode.RATE_LIMITED: 429,
+        ErrorCode.IDEMPOTENCY_CONFLICT: 422,
+        ErrorCode.ORDER_NOT_FOUND: 404,
+        ErrorCode.ORDER_ALREADY_PAID: 409,
+        ErrorCode.INVALID_CARD: 422,
+        ErrorCode.PAYMENT_NOT_FOUND: 404,
+        ErrorCode.PAYMENT_STATE_CONFLICT: 409,
+        ErrorCode.INVALID_REFUND_AMOUNT: 422,
+        ErrorCode.INVALID_AMOUNT: 422,
+        ErrorCode.PROCESSOR_UNAVAILABLE: 503,
+        ErrorCode.USER_NOT_FOUND: 404,
+        ErrorCode.USER_STATE_CONFLICT: 409,
+        ErrorCode.WEBHOOK_EVENT_NOT_FOUND: 404,
+        ErrorCode.MERCHANT_NOT_FOUND: 404,
+        ErrorCode.INVALID_STATS_QUERY: 422,
+        ErrorCode.REFUND_NOT_FOUND: 404,
+        ErrorCode.INTERNAL_ERROR: 500,
+        ErrorCode.NO_SUCH_ROUTE: 404,
+        ErrorCode.METHOD_NOT_ALLOWED: 405,
+        ErrorCode.BODY_TOO_LARGE: 413,
+        ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
+        ErrorCode.SERVICE_UNAVAILABLE: 503,
+        ErrorCode.REQUEST_TIMEOUT: 408,
+    }
+)
 
 
 class MalformedRequest(ValidationFailed):
@@ -137,10 +139,12 @@ class InternalError(PaygateError):
 
 
 # Codes the contract answers with a second status, by error class (checked in this order).
-STATUS_OVERRIDES: Mapping[type[PaygateError], int] = MappingProxyType({
-    IdempotencyRequestInFlight: 409,
-    MalformedRequest: 400,
-})
+STATUS_OVERRIDES: Mapping[type[PaygateError], int] = MappingProxyType(
+    {
+        IdempotencyRequestInFlight: 409,
+        MalformedRequest: 400,
+    }
+)
 
 
 def status_for(error: PaygateError) -> int:
@@ -154,15 +158,25 @@ def error_envelope(error: PaygateError) -> ErrorEnvelope:
     meta = None
     if error.code is ErrorCode.VALIDATION_FAILED:
         meta = ErrorMeta(fields=dict(error.fields))
-    return ErrorEnvelope(exception=ErrorDetail(
-        code=int(error.code), message=error.message, description=error.description, meta=meta,
-    ))
+    return ErrorEnvelope(
+        exception=ErrorDetail(
+            code=int(error.code),
+            message=error.message,
+            description=error.description,
+            meta=meta,
+        )
+    )
 
 
-def error_response(error: PaygateError, headers: Mapping[str, str] | None = None,
-                   ) -> Response[ErrorEnvelope]:
-    return Response(error_envelope(error), status_code=status_for(error),
-                    headers={**(headers or {}), **error_headers(error)})
+def error_response(
+    error: PaygateError,
+    headers: Mapping[str, str] | None = None,
+) -> Response[ErrorEnvelope]:
+    return Response(
+        error_envelope(error),
+        status_code=status_for(error),
+        headers={**(headers or {}), **error_headers(error)},
+    )
 
 
 def error_headers(error: PaygateError) -> dict[str, str]:
@@ -183,17 +197,30 @@ def as_paygate_error(exc: Exception, request_id: str) -> PaygateError:
     code for a ``PaygateError``, else 500 9000 quoting the request id."""
     if isinstance(exc, StorageUnavailable):  # the database's condition, not a bug: one line
         cause = exc.__cause__
-        _log.warning("database unavailable", extra={"fields": {
-            "request_id": request_id, "code": int(exc.code),
-            "error": str(cause).partition("\n")[0] if cause else exc.description}})
+        _log.warning(
+            "database unavailable",
+            extra={
+                "fields": {
+                    "request_id": request_id,
+                    "code": int(exc.code),
+                    "error": str(cause).partition("\n")[0] if cause else exc.description,
+                }
+            },
+        )
         return exc
     if isinstance(exc, PaygateError):
         if status_for(exc) >= 500:
-            _log.error("request failed", exc_info=exc, extra={"fields": {
-                "request_id": request_id, "code": int(exc.code)}})
+            _log.error(
+                "request failed",
+                exc_info=exc,
+                extra={"fields": {"request_id": request_id, "code": int(exc.code)}},
+            )
         return exc
-    _log.error("unexpected error", exc_info=exc, extra={"fields": {
-        "request_id": request_id, "error_type": type(exc).__name__}})
+    _log.error(
+        "unexpected error",
+        exc_info=exc,
+        extra={"fields": {"request_id": request_id, "error_type": type(exc).__name__}},
+    )
     return InternalError(f"An unexpected error occurred; quote request id {request_id}")
 
 
@@ -225,28 +252,39 @@ def _litestar_fields(extra: Any) -> dict[str, str]:
     return fields or {"request": "is invalid"}
 
 
-def _handle_paygate_error(request: Request[Any, Any, Any], exc: PaygateError,
-                          ) -> Response[ErrorEnvelope]:
+def _handle_paygate_error(
+    request: Request[Any, Any, Any],
+    exc: PaygateError,
+) -> Response[ErrorEnvelope]:
     return error_response(as_paygate_error(exc, request_id_of(request.scope)))
 
 
-def _handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException,
-                           ) -> Response[ErrorEnvelope]:
+def _handle_http_exception(
+    request: Request[Any, Any, Any],
+    exc: HTTPException,
+) -> Response[ErrorEnvelope]:
     headers = {"Allow": exc.headers["allow"]} if exc.headers and "allow" in exc.headers else None
     error = _from_http_exception(exc)
     if exc.detail == CLIENT_GONE:  # no answer can reach it: one line, no traceback
         if request.scope.get("state", {}).get(READ_TIMED_OUT):
             error = RequestTimeout("The request was not received in full in time")
-        _log.info("client gone before its request was read", extra={"fields": {
-            "request_id": request_id_of(request.scope), "code": int(error.code)}})
+        _log.info(
+            "client gone before its request was read",
+            extra={"fields": {"request_id": request_id_of(request.scope), "code": int(error.code)}},
+        )
     elif status_for(error) >= 500:
-        _log.error("request failed", exc_info=exc, extra={"fields": {
-            "request_id": request_id_of(request.scope), "code": int(error.code)}})
+        _log.error(
+            "request failed",
+            exc_info=exc,
+            extra={"fields": {"request_id": request_id_of(request.scope), "code": int(error.code)}},
+        )
     return error_response(error, headers)
 
 
-def _handle_unexpected(request: Request[Any, Any, Any], exc: Exception,
-                       ) -> Response[ErrorEnvelope]:
+def _handle_unexpected(
+    request: Request[Any, Any, Any],
+    exc: Exception,
+) -> Response[ErrorEnvelope]:
     return error_response(as_paygate_error(exc, request_id_of(request.scope)))
 
 

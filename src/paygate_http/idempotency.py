@@ -165,14 +165,22 @@ def request_fingerprint(method: str, path: str, body: bytes, keys: FingerprintKe
     """``hmac:`` and the hex HMAC-SHA256 under ``keys.request`` of method, path (trailing
     slash ignored) and the canonical body with its card details reduced (``_card_reduced``)."""
     try:
-        content = (b"json:" + canonical_json(_card_reduced(decode_json_object(body), keys.card))
-                   .encode("ascii")) if body else b"empty:"
+        content = (
+            (
+                b"json:"
+                + canonical_json(_card_reduced(decode_json_object(body), keys.card)).encode("ascii")
+            )
+            if body
+            else b"empty:"
+        )
     except (PaygateError, RecursionError):
         content = b"raw:" + body
     # JSON-framed so no path can run into the body.
     head = canonical_json([method.upper(), path.rstrip("/") or "/"]).encode("ascii")
-    return FINGERPRINT_PREFIX + hmac.new(keys.request, head + b"\n" + content,
-                                         hashlib.sha256).hexdigest()
+    return (
+        FINGERPRINT_PREFIX
+        + hmac.new(keys.request, head + b"\n" + content, hashlib.sha256).hexdigest()
+    )
 
 
 def _card_reduced(body: dict[str, object], card_key: bytes) -> dict[str, object]:
@@ -189,20 +197,22 @@ def _card_reduced(body: dict[str, object], card_key: bytes) -> dict[str, object]
         if digits is not None and digits.isascii():
             reduced["card_fingerprint"] = card_fingerprint(digits, card_key)
         else:  # not a number the core accepts: still keyed, never kept as sent
-            reduced["card_number_fingerprint"] = card_fingerprint(canonical_json(number),
-                                                                  card_key)
+            reduced["card_number_fingerprint"] = card_fingerprint(canonical_json(number), card_key)
     return {**body, "card_details": reduced}
 
 
 # --- the store, one committed unit of work per call ------------------------------------------
 
 
-def _claim(paygate: Paygate, merchant_id: UUID, key: str, fingerprint: str,
-           ) -> IdempotencyRecord | None:
+def _claim(
+    paygate: Paygate,
+    merchant_id: UUID,
+    key: str,
+    fingerprint: str,
+) -> IdempotencyRecord | None:
     _PENDING_RELEASES.release_first(paygate, merchant_id, key)
     with paygate.uow() as work:
-        record = work.idempotency.claim(merchant_id, key, fingerprint, paygate.clock.now(),
-                                        LEASE)
+        record = work.idempotency.claim(merchant_id, key, fingerprint, paygate.clock.now(), LEASE)
         work.commit()
     return record
 
@@ -236,8 +246,9 @@ class _PendingReleases:
         with self._lock:
             self._keys[(merchant_id, key)] = (paygate, time.monotonic())
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._retry, daemon=True,
-                                                name="paygate-idempotency-release")
+                self._thread = threading.Thread(
+                    target=self._retry, daemon=True, name="paygate-idempotency-release"
+                )
                 self._thread.start()
 
     def release_first(self, paygate: Paygate, merchant_id: UUID, key: str) -> None:
@@ -296,8 +307,9 @@ class _Janitor:
         if now - self.last < self.interval:
             return
         self.last = now
-        self.thread = threading.Thread(target=self._purge, args=(paygate,), daemon=True,
-                                       name="paygate-idempotency-purge")
+        self.thread = threading.Thread(
+            target=self._purge, args=(paygate,), daemon=True, name="paygate-idempotency-purge"
+        )
         self.thread.start()
 
     def _purge(self, paygate: Paygate) -> None:
@@ -340,21 +352,25 @@ class _Claim:
             await self.release()
             return
         try:
-            await self.runtime.offload_write(_complete, self.runtime.paygate, self.merchant_id,
-                                       self.key, status, body)
+            await self.runtime.offload_write(
+                _complete, self.runtime.paygate, self.merchant_id, self.key, status, body
+            )
         except StorageUnavailable:  # not kept: released once the database is back
             _PENDING_RELEASES.add(self.runtime.paygate, self.merchant_id, self.key)
         except Exception:
             # The work is done; the answer must still go out. The key stays unfinished
             # (409 1007) until LEASE runs out: ADR 0005 discusses this window.
-            _log.exception("idempotency record could not be completed", extra={
-                "fields": {"merchant_id": str(self.merchant_id), "status": status}})
+            _log.exception(
+                "idempotency record could not be completed",
+                extra={"fields": {"merchant_id": str(self.merchant_id), "status": status}},
+            )
 
     async def release(self) -> None:
         with CancelScope(shield=True):
             try:
-                await self.runtime.offload_write(_release, self.runtime.paygate,
-                                                 self.merchant_id, self.key)
+                await self.runtime.offload_write(
+                    _release, self.runtime.paygate, self.merchant_id, self.key
+                )
             except StorageUnavailable:  # the answer still goes out; released later
                 _PENDING_RELEASES.add(self.runtime.paygate, self.merchant_id, self.key)
 
@@ -366,8 +382,9 @@ class IdempotencyMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        raw_keys = [value for name, value in scope.get("headers", ())
-                    if name.lower() == b"idempotency-key"]
+        raw_keys = [
+            value for name, value in scope.get("headers", ()) if name.lower() == b"idempotency-key"
+        ]
         if scope["type"] != ScopeType.HTTP or not raw_keys:
             await self.app(scope, receive, send)
             return
@@ -381,18 +398,25 @@ class IdempotencyMiddleware:
         if body:  # a body not sent as JSON is 415 9004 before the key is claimed
             require_json(scope["headers"])
         runtime = runtime_of(connection)
-        fingerprint = request_fingerprint(scope["method"], scope["path"], body,
-                                          fingerprint_keys(runtime))
+        fingerprint = request_fingerprint(
+            scope["method"], scope["path"], body, fingerprint_keys(runtime)
+        )
         record = await runtime.offload_write(_claim, runtime.paygate, merchant.id, key, fingerprint)
         if record is not None:
             await _answer_from(record, fingerprint, send)
             return
-        await self._run_owned(scope, _replaying(body, receive), send,
-                              _Claim(runtime, merchant.id, key))
+        await self._run_owned(
+            scope, _replaying(body, receive), send, _Claim(runtime, merchant.id, key)
+        )
         _janitor(connection).maybe_purge(runtime.paygate)
 
-    async def _run_owned(self, scope: Scope, receive: Receive, send: Send, claim: _Claim,
-                         ) -> None:
+    async def _run_owned(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        claim: _Claim,
+    ) -> None:
         """Run the route as the key's owner; store or release before answering."""
         answer = _BufferedAnswer()
         scope.setdefault("state", {})[_CLAIM_STATE_KEY] = claim
@@ -406,8 +430,9 @@ class IdempotencyMiddleware:
         await answer.forward(send)
 
 
-def answer_for(connection: ASGIConnection[Any, Any, Any, Any],
-               render: Callable[[R], tuple[int, bytes]]) -> IdempotentAnswer[R] | None:
+def answer_for(
+    connection: ASGIConnection[Any, Any, Any, Any], render: Callable[[R], tuple[int, bytes]]
+) -> IdempotentAnswer[R] | None:
     """For a route's command: the key this request owns and how its use case renders the
     answer to store with its change; None without an owned key.
 
@@ -426,8 +451,11 @@ def answer_for(connection: ASGIConnection[Any, Any, Any, Any],
     return IdempotentAnswer(claim.key, render_and_note)
 
 
-def answer_to_send(connection: ASGIConnection[Any, Any, Any, Any],
-                   render: Callable[[R], tuple[int, bytes]], result: R) -> tuple[int, bytes]:
+def answer_to_send(
+    connection: ASGIConnection[Any, Any, Any, Any],
+    render: Callable[[R], tuple[int, bytes]],
+    result: R,
+) -> tuple[int, bytes]:
     """The answer the use case stored with its change (``answer_for``), byte for byte, or
     ``render(result)`` when the request has no key."""
     claim = _claim_of(connection)
@@ -447,19 +475,24 @@ async def _answer_from(record: IdempotencyRecord, fingerprint: str, send: Send) 
     if record.status_code is None or record.response_body is None:
         raise IdempotencyRequestInFlight()
     body = record.response_body
-    await send({"type": "http.response.start", "status": record.status_code, "headers": [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode("ascii")),
-        (REPLAYED_HEADER.lower().encode("ascii"), b"true"),
-    ]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": record.status_code,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode("ascii")),
+                (REPLAYED_HEADER.lower().encode("ascii"), b"true"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 async def _read_body(scope: HTTPScope, receive: Receive) -> bytes:
     """The whole request body, refusing more than ``MAX_BODY_BYTES`` (413 9003)."""
     for name, value in scope.get("headers", ()):
-        if name.lower() == b"content-length" and value.isdigit() \
-                and int(value) > MAX_BODY_BYTES:
+        if name.lower() == b"content-length" and value.isdigit() and int(value) > MAX_BODY_BYTES:
             raise BodyTooLarge("The request body exceeds 64 KiB")
     chunks: list[bytes] = []
     size = 0

@@ -125,14 +125,16 @@ def _text(raw: bytes) -> str:
 
 def _parse(text: str) -> object:
     try:
-        return json.loads(text, parse_float=_number, parse_constant=_constant,
-                          object_pairs_hook=_unique_keys)
+        return json.loads(
+            text, parse_float=_number, parse_constant=_constant, object_pairs_hook=_unique_keys
+        )
     except _DuplicateKey as exc:
         raise _malformed(f"has a duplicate key {_shown(str(exc))}") from None
     except json.JSONDecodeError as exc:
         reason = exc.msg[:1].lower() + exc.msg[1:]
-        raise _malformed(f"is not valid JSON: {reason} (line {exc.lineno}, column "
-                         f"{exc.colno})") from None
+        raise _malformed(
+            f"is not valid JSON: {reason} (line {exc.lineno}, column {exc.colno})"
+        ) from None
     except RecursionError:
         raise _too_deep() from None
     except ValueError:  # an integer literal beyond int's digit limit (4300 by default)
@@ -149,8 +151,7 @@ def _malformed(reason: str) -> MalformedJson:
 
 
 def _too_deep() -> MalformedJson:
-    return _malformed(f"is nested too deeply (at most {MAX_DEPTH} levels of objects and "
-                      "arrays)")
+    return _malformed(f"is nested too deeply (at most {MAX_DEPTH} levels of objects and arrays)")
 
 
 def _check_values(value: object, path: str, depth: int) -> None:
@@ -159,16 +160,16 @@ def _check_values(value: object, path: str, depth: int) -> None:
     here as a 1004 naming the field."""
     if isinstance(value, str):
         if not is_valid_unicode(value):
-            raise ValidationFailed(fields={path or "body": "must be valid Unicode "
-                                                           "(no lone surrogates)"})
+            raise ValidationFailed(
+                fields={path or "body": "must be valid Unicode (no lone surrogates)"}
+            )
     elif isinstance(value, dict | list):
         if depth > MAX_DEPTH:
             raise _too_deep()
         if isinstance(value, dict):
             for key, item in value.items():
                 if not is_valid_unicode(key):
-                    raise ValidationFailed(fields={path or "body":
-                                                   "keys must be valid Unicode"})
+                    raise ValidationFailed(fields={path or "body": "keys must be valid Unicode"})
                 _check_values(item, f"{path}.{key}" if path else key, depth + 1)
         else:
             for index, item in enumerate(value):
@@ -193,10 +194,12 @@ def require_json(headers: Iterable[tuple[bytes, bytes]]) -> None:
         if name == b"content-type":
             content_types.append(value)
         elif name == b"content-encoding" and value.strip().lower() != b"identity":
-            raise UnsupportedMediaType(f"Content-Encoding {_quoted(value)} is not supported: "
-                                       "send the body uncompressed")
-    if len(content_types) == 1 and (content_types[0] == b"application/json"
-                                    or _is_json(content_types[0].decode("latin-1"))):
+            raise UnsupportedMediaType(
+                f"Content-Encoding {_quoted(value)} is not supported: send the body uncompressed"
+            )
+    if len(content_types) == 1 and (
+        content_types[0] == b"application/json" or _is_json(content_types[0].decode("latin-1"))
+    ):
         return
     raise UnsupportedMediaType(_unsupported(content_types))
 
@@ -220,8 +223,9 @@ def _unsupported(content_types: list[bytes]) -> str:
     media = content_types[0].decode("latin-1").partition(";")[0]
     if _JSON_MEDIA.fullmatch(media.strip().lower()) is not None:
         return "A JSON body must be UTF-8: send charset=utf-8 or no charset"
-    return (f"Content-Type {_quoted(content_types[0])} is not JSON: send "
-            "Content-Type: application/json")
+    return (
+        f"Content-Type {_quoted(content_types[0])} is not JSON: send Content-Type: application/json"
+    )
 
 
 def _quoted(value: bytes) -> str:
@@ -257,8 +261,9 @@ async def read_body(request: Request[Any, Any, Any]) -> bytes:
             try:
                 announced = int(value)
             except ValueError:
-                raise ClientException(f"Invalid content-length: {value.decode('latin-1')!r}",
-                                      ) from None
+                raise ClientException(
+                    f"Invalid content-length: {value.decode('latin-1')!r}",
+                ) from None
             if announced > MAX_BODY_BYTES:
                 raise RequestEntityTooLarge
             break
@@ -325,11 +330,13 @@ class JsonBody(AbstractDTO[T]):
         return False  # never used for responses
 
     @classmethod
-    def create_for_field_definition(cls, field_definition: FieldDefinition, handler_id: str,
-                                    backend_cls: Any = None) -> None:
+    def create_for_field_definition(
+        cls, field_definition: FieldDefinition, handler_id: str, backend_cls: Any = None
+    ) -> None:
         return None  # no transfer models: decode_bytes does all the work
 
     @classmethod
-    def create_openapi_schema(cls, field_definition: FieldDefinition, handler_id: str,
-                              schema_creator: SchemaCreator) -> Reference | Schema:
+    def create_openapi_schema(
+        cls, field_definition: FieldDefinition, handler_id: str, schema_creator: SchemaCreator
+    ) -> Reference | Schema:
         return schema_creator.for_field_definition(FieldDefinition.from_annotation(cls.doc_type))

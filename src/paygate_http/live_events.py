@@ -77,8 +77,7 @@ def webhook_body(event: PaymentEvent) -> str:
 
 
 def event_message(event: PaymentEvent, data: str) -> ServerSentEventMessage:
-    return ServerSentEventMessage(id=str(event.id), event=event.type.value, data=data,
-                                  sep="\n")
+    return ServerSentEventMessage(id=str(event.id), event=event.type.value, data=data, sep="\n")
 
 
 def keep_alive_message() -> ServerSentEventMessage:
@@ -140,8 +139,7 @@ class LiveEvents:
         the streams on SIGTERM/SIGINT."""
         self._loop = asyncio.get_running_loop()
         target = self._run_watch if self.watch is not None else self._poll_everything
-        self._thread = threading.Thread(target=target, name="paygate-live-events",
-                                        daemon=True)
+        self._thread = threading.Thread(target=target, name="paygate-live-events", daemon=True)
         self._thread.start()
         if threading.current_thread() is threading.main_thread():
             for signum in (signal.SIGTERM, signal.SIGINT):
@@ -178,8 +176,11 @@ class LiveEvents:
                 loop.call_soon_threadsafe(self._wake_now, merchant_id)
 
     def _wake_now(self, merchant_id: UUID | None) -> None:
-        groups = self._streams.values() if merchant_id is None \
+        groups = (
+            self._streams.values()
+            if merchant_id is None
             else [self._streams.get(merchant_id, set())]
+        )
         for group in groups:
             for woken in group:
                 woken.set()
@@ -201,16 +202,23 @@ class LiveEvents:
         self.slots.take(merchant_id)
         return _Lease(self.slots, merchant_id)
 
-    async def open(self, lease: _Lease, *, last_event_id: str | None, offload: Offload,
-                   still_allowed: Callable[[], Awaitable[bool]],
-                   encode: Encode = _as_webhook) -> AsyncIterator[ServerSentEventMessage]:
+    async def open(
+        self,
+        lease: _Lease,
+        *,
+        last_event_id: str | None,
+        offload: Offload,
+        still_allowed: Callable[[], Awaitable[bool]],
+        encode: Encode = _as_webhook,
+    ) -> AsyncIterator[ServerSentEventMessage]:
         """The stream's messages, over ``lease`` (given back when the stream ends)."""
         woken = asyncio.Event()
         woken.set()  # read once at the start: the replay, or what committed meanwhile
         self._streams.setdefault(lease.merchant_id, set()).add(woken)
         try:
-            tail = await offload(open_tail, self.feed, self.uow, self.clock,
-                                 lease.merchant_id, last_event_id)
+            tail = await offload(
+                open_tail, self.feed, self.uow, self.clock, lease.merchant_id, last_event_id
+            )
         except BaseException:
             self._leave(lease, woken)
             raise
@@ -272,11 +280,15 @@ def _chain_signal(signum: int, first: Callable[[], None]) -> None:
     signal.signal(signum, handle)
 
 
-async def stream_response(connection: ASGIConnection[Any, Any, Any, Any], merchant_id: UUID,
-                          *, last_event_id: str | None,
-                          still_allowed: Callable[[], Awaitable[bool]],
-                          encode: Encode = _as_webhook,
-                          headers: Mapping[str, str] | None = None) -> ServerSentEvent:
+async def stream_response(
+    connection: ASGIConnection[Any, Any, Any, Any],
+    merchant_id: UUID,
+    *,
+    last_event_id: str | None,
+    still_allowed: Callable[[], Awaitable[bool]],
+    encode: Encode = _as_webhook,
+    headers: Mapping[str, str] | None = None,
+) -> ServerSentEvent:
     """The merchant's live stream as the answer to ``connection``: one of its slots taken
     (else ``StreamLimitReached``), its reads run the way this application runs reading use
     cases (``runtime.offload``)."""
@@ -284,7 +296,11 @@ async def stream_response(connection: ASGIConnection[Any, Any, Any, Any], mercha
     if not isinstance(live, LiveEvents):
         raise StorageUnavailable("Live events are not available here", retry_after=60)
     lease = live.reserve(merchant_id)
-    messages = await live.open(lease, last_event_id=last_event_id,
-                               offload=runtime_of(connection).offload,
-                               still_allowed=still_allowed, encode=encode)
+    messages = await live.open(
+        lease,
+        last_event_id=last_event_id,
+        offload=runtime_of(connection).offload,
+        still_allowed=still_allowed,
+        encode=encode,
+    )
     return ServerSentEvent(messages, headers=dict(headers or {}))

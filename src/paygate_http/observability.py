@@ -228,8 +228,10 @@ class AccessLog:
             if record is None:  # no route took it: the record lives as long as the answer
                 record = scope["state"][_UNROUTED_KEY] = RequestLog(scope, self._lines)
             record.status = start["status"]
-            start["headers"] = [*start.get("headers", ()),
-                                (_REQUEST_ID_NAME, record.request_id.encode())]
+            start["headers"] = [
+                *start.get("headers", ()),
+                (_REQUEST_ID_NAME, record.request_id.encode()),
+            ]
         elif kind == "http.response.body" and not message.get("more_body", False):
             unrouted = scope["state"].pop(_UNROUTED_KEY, None)
             if unrouted is not None:
@@ -292,5 +294,3 @@ class AccessLines:
             pending, self._pending = self._pending, []
         for fields in pending:
             _access_log.info("request", extra={"fields": fields})
-
-

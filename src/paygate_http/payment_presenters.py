@@ -56,14 +56,19 @@ PaymentT = TypeVar("PaymentT", bound=PaymentData)
 RefundT = TypeVar("RefundT", bound=RefundData)
 
 
-def _order_as(cls: type[OrderT], value: Order, links: CheckoutLinks | None,
-              **extra: Any) -> OrderT:
+def _order_as(cls: type[OrderT], value: Order, links: CheckoutLinks | None, **extra: Any) -> OrderT:
     return cls(
-        order_id=str(value.id), amount=value.amount.format(),
-        currency=value.amount.currency.code, status=value.status, receipt=value.receipt,
-        notes=dict(value.notes), created_at=format_timestamp(value.created_at),
-        updated_at=format_timestamp(value.updated_at), return_url=value.return_url,
-        checkout_url=None if links is None else links.url_for(value), **extra,
+        order_id=str(value.id),
+        amount=value.amount.format(),
+        currency=value.amount.currency.code,
+        status=value.status,
+        receipt=value.receipt,
+        notes=dict(value.notes),
+        created_at=format_timestamp(value.created_at),
+        updated_at=format_timestamp(value.updated_at),
+        return_url=value.return_url,
+        checkout_url=None if links is None else links.url_for(value),
+        **extra,
     )
 
 
@@ -75,19 +80,26 @@ def order(value: Order, links: CheckoutLinks | None) -> OrderData:
 
 def order_detail(details: OrderDetails, links: CheckoutLinks | None) -> OrderDetailData:
     """The order's fields, then ``payments`` (newest first)."""
-    return _order_as(OrderDetailData, details.order, links,
-                     payments=[payment(item) for item in details.payments])
+    return _order_as(
+        OrderDetailData, details.order, links, payments=[payment(item) for item in details.payments]
+    )
 
 
 def _payment_as(cls: type[PaymentT], value: Payment, **extra: Any) -> PaymentT:
     order_id = str(value.order_id)
     return cls(
-        payment_id=str(value.id), order=order_id, order_id=order_id,
-        amount=value.amount.format(), currency=value.amount.currency.code, status=value.status,
-        failure_reason=value.failure_reason, amount_refunded=value.amount_refunded.format(),
+        payment_id=str(value.id),
+        order=order_id,
+        order_id=order_id,
+        amount=value.amount.format(),
+        currency=value.amount.currency.code,
+        status=value.status,
+        failure_reason=value.failure_reason,
+        amount_refunded=value.amount_refunded.format(),
         card=CardData(last4=value.card_last4, fingerprint=value.card_fingerprint),
         created_at=format_timestamp(value.created_at),
-        updated_at=format_timestamp(value.updated_at), **extra,
+        updated_at=format_timestamp(value.updated_at),
+        **extra,
     )
 
 
@@ -97,16 +109,22 @@ def payment(value: Payment) -> PaymentData:
 
 def payment_detail(details: PaymentDetails) -> PaymentDetailData:
     """The payment's fields, then ``refunds`` (newest first)."""
-    return _payment_as(PaymentDetailData, details.payment,
-                       refunds=[refund(item) for item in details.refunds])
+    return _payment_as(
+        PaymentDetailData, details.payment, refunds=[refund(item) for item in details.refunds]
+    )
 
 
 def _refund_as(cls: type[RefundT], value: Refund, **extra: Any) -> RefundT:
     return cls(
-        refund_id=str(value.id), payment_id=str(value.payment_id),
-        order_id=str(value.order_id), amount=value.amount.format(),
-        currency=value.amount.currency.code, status=value.status, reason=value.reason,
-        created_at=format_timestamp(value.created_at), **extra,
+        refund_id=str(value.id),
+        payment_id=str(value.payment_id),
+        order_id=str(value.order_id),
+        amount=value.amount.format(),
+        currency=value.amount.currency.code,
+        status=value.status,
+        reason=value.reason,
+        created_at=format_timestamp(value.created_at),
+        **extra,
     )
 
 
@@ -116,8 +134,11 @@ def refund(value: Refund) -> RefundData:
 
 def refund_detail(value: Refund, of_payment: Payment) -> RefundDetailData:
     """A refund with ``payment: {payment_id, status, amount_refunded}`` as given."""
-    summary = PaymentSummary(payment_id=str(of_payment.id), status=of_payment.status,
-                             amount_refunded=of_payment.amount_refunded.format())
+    summary = PaymentSummary(
+        payment_id=str(of_payment.id),
+        status=of_payment.status,
+        amount_refunded=of_payment.amount_refunded.format(),
+    )
     return _refund_as(RefundDetailData, value, payment=summary)
 
 
@@ -141,9 +162,12 @@ def _volumes(stats: PaymentStats) -> list[VolumeData]:
 
 def merchant_stats(stats: PaymentStats) -> MerchantStatsData:
     return MerchantStatsData(
-        total_orders=stats.total_orders, successful_payments=stats.successful_payments,
-        successful_refunds=stats.successful_refunds, canceled_payments=stats.canceled_payments,
-        total_payments=stats.total_payments, success_rate=stats.success_rate,
+        total_orders=stats.total_orders,
+        successful_payments=stats.successful_payments,
+        successful_refunds=stats.successful_refunds,
+        canceled_payments=stats.canceled_payments,
+        total_payments=stats.total_payments,
+        success_rate=stats.success_rate,
         volume=_volumes(stats),
     )
 
@@ -151,11 +175,15 @@ def merchant_stats(stats: PaymentStats) -> MerchantStatsData:
 def admin_merchant_stats(report: MerchantStatsReport) -> AdminMerchantStatsData:
     stats = report.stats
     return AdminMerchantStatsData(
-        merchant_id=str(report.account.merchant.id), email=report.account.user.email,
+        merchant_id=str(report.account.merchant.id),
+        email=report.account.user.email,
         name=report.account.user.name,
-        total_orders=stats.total_orders, successful_payments=stats.successful_payments,
-        successful_refunds=stats.successful_refunds, canceled_payments=stats.canceled_payments,
-        total_payments=stats.total_payments, success_rate=stats.success_rate,
+        total_orders=stats.total_orders,
+        successful_payments=stats.successful_payments,
+        successful_refunds=stats.successful_refunds,
+        canceled_payments=stats.canceled_payments,
+        total_payments=stats.total_payments,
+        success_rate=stats.success_rate,
         volume=_volumes(stats),
     )
 
@@ -163,31 +191,42 @@ def admin_merchant_stats(report: MerchantStatsReport) -> AdminMerchantStatsData:
 def global_stats(stats: GlobalStats) -> GlobalStatsData:
     figures = stats.payments
     return GlobalStatsData(
-        total_merchants=stats.total_merchants, total_admins=stats.total_admins,
+        total_merchants=stats.total_merchants,
+        total_admins=stats.total_admins,
         total_orders=figures.total_orders,
         total_successful_payments=figures.successful_payments,
         total_successful_refunds=figures.successful_refunds,
         total_canceled_payments=figures.canceled_payments,
-        total_payments=figures.total_payments, success_rate=figures.success_rate,
+        total_payments=figures.total_payments,
+        success_rate=figures.success_rate,
         volume=_volumes(figures),
     )
 
 
 def webhook_event(value: WebhookEvent) -> WebhookEventItem:
     return WebhookEventItem(
-        event_id=str(value.id), event=value.event.type, payment_id=str(value.event.payment_id),
+        event_id=str(value.id),
+        event=value.event.type,
+        payment_id=str(value.event.payment_id),
         delivery_status=value.delivery_status,
-        attempts=value.attempts, created_at=format_timestamp(value.created_at),
-        last_attempt_at=format_timestamp(value.last_attempt_at)
-        if value.last_attempt_at else None,
+        attempts=value.attempts,
+        created_at=format_timestamp(value.created_at),
+        last_attempt_at=format_timestamp(value.last_attempt_at) if value.last_attempt_at else None,
     )
 
 
 def webhook_log(value: WebhookAttempt) -> WebhookLogItem:
     return WebhookLogItem(
-        log_id=str(value.id), event_id=str(value.event_id),
-        event=value.event_type, payment_id=str(value.payment_id), attempt=value.attempt,
-        url=value.url, status=value.status,
-        http_status=value.http_status, response_body=value.response_body, error=value.error,
-        duration_ms=value.duration_ms, created_at=format_timestamp(value.created_at),
+        log_id=str(value.id),
+        event_id=str(value.event_id),
+        event=value.event_type,
+        payment_id=str(value.payment_id),
+        attempt=value.attempt,
+        url=value.url,
+        status=value.status,
+        http_status=value.http_status,
+        response_body=value.response_body,
+        error=value.error,
+        duration_ms=value.duration_ms,
+        created_at=format_timestamp(value.created_at),
     )

@@ -44,22 +44,36 @@ __all__ = [
     "WebhookLogItem",
 ]
 
-Amount = Annotated[str, Meta(examples=["100.00"], pattern=r"^[0-9]+(\.[0-9]+)?$",
-                             description="Decimal string with the currency's minor-unit "
-                                         "digits (JPY \"100\")")]
-NetAmount = Annotated[str, Meta(examples=["3700.00"], pattern=r"^-?[0-9]+(\.[0-9]+)?$",
-                                description="paid_amount - refunded_amount; negative when a "
-                                            "period's refunds exceed its payments")]
-Currency = Annotated[str, Meta(examples=["INR"], pattern=r"^[A-Z]{3}$",
-                               description="ISO 4217 code, uppercase")]
+Amount = Annotated[
+    str,
+    Meta(
+        examples=["100.00"],
+        pattern=r"^[0-9]+(\.[0-9]+)?$",
+        description='Decimal string with the currency\'s minor-unit digits (JPY "100")',
+    ),
+]
+NetAmount = Annotated[
+    str,
+    Meta(
+        examples=["3700.00"],
+        pattern=r"^-?[0-9]+(\.[0-9]+)?$",
+        description="paid_amount - refunded_amount; negative when a "
+        "period's refunds exceed its payments",
+    ),
+]
+Currency = Annotated[
+    str, Meta(examples=["INR"], pattern=r"^[A-Z]{3}$", description="ISO 4217 code, uppercase")
+]
 Count = Annotated[int, Meta(ge=0, examples=[40])]
 
 
 # --- requests (documentation only) -------------------------------------------------------
 
 _MAX_AMOUNT = 99999999.99
-_AMOUNT_RULES = ("A JSON number or a plain decimal string; positive, at most 99,999,999.99, "
-                 "no more decimals than the currency allows, no exponent, NaN or Infinity")
+_AMOUNT_RULES = (
+    "A JSON number or a plain decimal string; positive, at most 99,999,999.99, "
+    "no more decimals than the currency allows, no exponent, NaN or Infinity"
+)
 
 
 def _amount_pattern(minor_units: int) -> str:
@@ -68,9 +82,11 @@ def _amount_pattern(minor_units: int) -> str:
     whole = "[1-9][0-9]{0,7}"
     if minor_units == 0:
         return f"^{whole}$"
-    fraction = "|".join(f"{'0' * zeros}[1-9]" + (f"[0-9]{{0,{rest}}}" if rest else "")
-                        for zeros in range(minor_units)
-                        for rest in [minor_units - zeros - 1])
+    fraction = "|".join(
+        f"{'0' * zeros}[1-9]" + (f"[0-9]{{0,{rest}}}" if rest else "")
+        for zeros in range(minor_units)
+        for rest in [minor_units - zeros - 1]
+    )
     cents = f"{whole}(\\.[0-9]{{1,2}})?"
     if minor_units > 2:
         cents += f"|[1-9][0-9]{{0,6}}\\.[0-9]{{{minor_units}}}"
@@ -80,9 +96,15 @@ def _amount_pattern(minor_units: int) -> str:
 def _amount_choices(minor_units: int) -> list[dict[str, object]]:
     """A decimal string, or a JSON number with at most ``minor_units`` decimals."""
     number: dict[str, object] = (
-        {"type": "integer", "minimum": 1, "maximum": int(_MAX_AMOUNT)} if minor_units == 0
-        else {"type": "number", "exclusiveMinimum": 0, "maximum": _MAX_AMOUNT,
-              "multipleOf": 10 ** -minor_units})
+        {"type": "integer", "minimum": 1, "maximum": int(_MAX_AMOUNT)}
+        if minor_units == 0
+        else {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": _MAX_AMOUNT,
+            "multipleOf": 10**-minor_units,
+        }
+    )
     return [{"type": "string", "pattern": _amount_pattern(minor_units)}, number]
 
 
@@ -101,31 +123,49 @@ def _currency_schema(minor_units: int, *, optional: bool) -> dict[str, object]:
     codes = _codes(minor_units)
     choices: list[dict[str, object]] = [
         {"type": "string", "enum": codes},
-        {"type": "string", "pattern": _any_case(codes)}]
+        {"type": "string", "pattern": _any_case(codes)},
+    ]
     if optional:
         choices.append({"type": "null"})
     return {"type": None, "one_of": None, "any_of": choices}
 
 
 def _amount(minor_units: int, example: str) -> object:
-    return Annotated[str, Meta(
-        examples=[example], description=_AMOUNT_RULES,
-        extra_json_schema=doc(type=None, any_of=_amount_choices(minor_units)))]
+    return Annotated[
+        str,
+        Meta(
+            examples=[example],
+            description=_AMOUNT_RULES,
+            extra_json_schema=doc(type=None, any_of=_amount_choices(minor_units)),
+        ),
+    ]
 
 
 def _currency(minor_units: int, example: str, *, optional: bool) -> object:
-    return Annotated[str, Meta(
-        examples=[example], description="ISO 4217 code, any case; returned uppercase" + (
-            " (absent or null: INR)" if optional else ""),
-        extra_json_schema=doc(**_currency_schema(minor_units, optional=optional)))]
+    return Annotated[
+        str,
+        Meta(
+            examples=[example],
+            description="ISO 4217 code, any case; returned uppercase"
+            + (" (absent or null: INR)" if optional else ""),
+            extra_json_schema=doc(**_currency_schema(minor_units, optional=optional)),
+        ),
+    ]
 
 
 Receipt = Annotated[str, Meta(max_length=40, pattern=NO_NUL, examples=["inv-42"])]
-Notes = Annotated[dict[str, str], Meta(
-    examples=[{"k": "v"}], description="At most 15 string pairs of at most 256 characters",
-    extra_json_schema=doc(
-        max_properties=15, property_names={"maxLength": 256, "pattern": NO_NUL},
-        additional_properties={"type": "string", "maxLength": 256, "pattern": NO_NUL}))]
+Notes = Annotated[
+    dict[str, str],
+    Meta(
+        examples=[{"k": "v"}],
+        description="At most 15 string pairs of at most 256 characters",
+        extra_json_schema=doc(
+            max_properties=15,
+            property_names={"maxLength": 256, "pattern": NO_NUL},
+            additional_properties={"type": "string", "maxLength": 256, "pattern": NO_NUL},
+        ),
+    ),
+]
 CentsAmount = _amount(2, "100.00")
 WholeAmount = _amount(0, "1500")
 MillsAmount = _amount(3, "12.345")
@@ -134,15 +174,24 @@ WholeCurrency = _currency(0, "JPY", optional=False)
 MillsCurrency = _currency(3, "KWD", optional=False)
 
 
-ReturnUrlInput = Annotated[str, Meta(
-    examples=["https://shop.example/thanks"], max_length=2048,
-    description="Where hosted checkout sends the shopper after paying: an absolute https URL "
-                "(http only where private destinations are allowed)")]
+ReturnUrlInput = Annotated[
+    str,
+    Meta(
+        examples=["https://shop.example/thanks"],
+        max_length=2048,
+        description="Where hosted checkout sends the shopper after paying: an absolute https URL "
+        "(http only where private destinations are allowed)",
+    ),
+]
 ReturnUrl = Annotated[str | None, Meta(examples=["https://shop.example/thanks"])]
-CheckoutUrl = Annotated[str | None, Meta(
-    examples=["https://pay.example/checkout/AZAAAAAAcAC..."],
-    description="The hosted checkout page of this order: works until the order is paid or 7 "
-                "days after it was created")]
+CheckoutUrl = Annotated[
+    str | None,
+    Meta(
+        examples=["https://pay.example/checkout/AZAAAAAAcAC..."],
+        description="The hosted checkout page of this order: works until the order is paid or 7 "
+        "days after it was created",
+    ),
+]
 
 
 class CreateOrderInCents(Struct):
@@ -178,11 +227,17 @@ class CreateOrderInMills(Struct):
 CreateOrderRequest = CreateOrderInCents | CreateOrderInWholeUnits | CreateOrderInMills
 """The amount's decimals follow the currency: one variant per number of minor units."""
 
-CardNumber = Annotated[str, Meta(
-    examples=["4242 4242 4242 4242"], pattern=r"^[ -]*([0-9][ -]*){12,19}$",
-    description="12 to 19 digits; spaces and hyphens ignored. Never stored or returned.")]
-Cvv = Annotated[str, Meta(examples=["123"], pattern="^[0-9]{3,4}$",
-                          description="3 or 4 digits. Never stored.")]
+CardNumber = Annotated[
+    str,
+    Meta(
+        examples=["4242 4242 4242 4242"],
+        pattern=r"^[ -]*([0-9][ -]*){12,19}$",
+        description="12 to 19 digits; spaces and hyphens ignored. Never stored or returned.",
+    ),
+]
+Cvv = Annotated[
+    str, Meta(examples=["123"], pattern="^[0-9]{3,4}$", description="3 or 4 digits. Never stored.")
+]
 
 
 def _expiry_pattern(today: date) -> str:
@@ -193,15 +248,22 @@ def _expiry_pattern(today: date) -> str:
     decade, unit = divmod(first % 100, 10)
     short = f"{decade}[{unit}-9]|[{decade + 1}-9][0-9]" if decade < 9 else f"9[{unit}-9]"
     century = first // 100
-    long = f"{century}({short})|{century // 10}[{century % 10 + 1}-9][0-9]{{2}}|" \
-           f"[{century // 10 + 1}-9][0-9]{{3}}"
+    long = (
+        f"{century}({short})|{century // 10}[{century % 10 + 1}-9][0-9]{{2}}|"
+        f"[{century // 10 + 1}-9][0-9]{{3}}"
+    )
     return f"^(0[1-9]|1[0-2])/({short}|{long})$"
 
 
-Expiry = Annotated[str, Meta(
-    examples=["12/30"], pattern=_expiry_pattern(datetime.now(UTC).date()),
-    description="MM/YY or MM/YYYY, valid through the last day of that month (UTC); an "
-                "expired card is 422 1010")]
+Expiry = Annotated[
+    str,
+    Meta(
+        examples=["12/30"],
+        pattern=_expiry_pattern(datetime.now(UTC).date()),
+        description="MM/YY or MM/YYYY, valid through the last day of that month (UTC); an "
+        "expired card is 422 1010",
+    ),
+]
 
 
 class CardDetailsRequest(Struct):
@@ -215,21 +277,28 @@ class PayOrderRequest(Struct):
     card_details: CardDetailsRequest
 
 
-RefundAmount = Annotated[str, Meta(
-    examples=["40.00"],
-    description="Default (absent or null): the whole refundable balance. " + _AMOUNT_RULES
-                + " of the payment (the schema admits 3 decimals, what the payment's currency "
-                  "allows is enforced as 422 1013, like an amount above the refundable "
-                  "balance)",
-    extra_json_schema=doc(type=None, one_of=None,
-                          any_of=[*_amount_choices(3), {"type": "null"}]))]
+RefundAmount = Annotated[
+    str,
+    Meta(
+        examples=["40.00"],
+        description="Default (absent or null): the whole refundable balance. "
+        + _AMOUNT_RULES
+        + " of the payment (the schema admits 3 decimals, what the payment's currency "
+        "allows is enforced as 422 1013, like an amount above the refundable "
+        "balance)",
+        extra_json_schema=doc(
+            type=None, one_of=None, any_of=[*_amount_choices(3), {"type": "null"}]
+        ),
+    ),
+]
 
 
 class CreateRefundRequest(Struct):
     payment_id: Uuid
     amount: RefundAmount | None = None
-    reason: Annotated[str, Meta(max_length=255, pattern=NO_NUL,
-                                examples=["customer request"])] | None = None
+    reason: (
+        Annotated[str, Meta(max_length=255, pattern=NO_NUL, examples=["customer request"])] | None
+    ) = None
 
 
 # --- orders, payments, refunds ---------------------------------------------------------------
@@ -237,16 +306,25 @@ class CreateRefundRequest(Struct):
 
 class CardData(Struct):
     last4: Annotated[str, Meta(examples=["4242"], pattern=r"^[0-9]{4}$")]
-    fingerprint: Annotated[str, Meta(examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822"
-                                               "cd15d6c15b0f00a08"],
-                                     pattern=r"^[0-9a-f]{64}$",
-                                     description="HMAC-SHA256 of the card number")]
+    fingerprint: Annotated[
+        str,
+        Meta(
+            examples=["9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"],
+            pattern=r"^[0-9a-f]{64}$",
+            description="HMAC-SHA256 of the card number",
+        ),
+    ]
 
 
 class PaymentData(Struct):
     payment_id: Uuid
-    order: Annotated[str, Meta(examples=["5b7f3c1e-8a2d-4c6b-9e0f-1a2b3c4d5e6f"],
-                               description="The order's id (same as order_id)")]
+    order: Annotated[
+        str,
+        Meta(
+            examples=["5b7f3c1e-8a2d-4c6b-9e0f-1a2b3c4d5e6f"],
+            description="The order's id (same as order_id)",
+        ),
+    ]
     order_id: Uuid
     amount: Amount
     currency: Currency
@@ -312,8 +390,9 @@ class VolumeData(Struct):
     net_amount: NetAmount
 
 
-SuccessRate = Annotated[float, Meta(ge=0, le=1, examples=[0.8],
-                                    description="successful / total payments (0 if none)")]
+SuccessRate = Annotated[
+    float, Meta(ge=0, le=1, examples=[0.8], description="successful / total payments (0 if none)")
+]
 
 
 class MerchantStatsData(Struct):
@@ -373,8 +452,9 @@ class WebhookLogItem(Struct):
     url: Annotated[str, Meta(examples=["https://shop.example/hooks"])]
     status: WebhookAttemptStatus
     http_status: Annotated[int | None, Meta(examples=[200])]
-    response_body: Annotated[str | None, Meta(examples=['{"ok": true}'],
-                                              description="The first KiB of the answer")]
+    response_body: Annotated[
+        str | None, Meta(examples=['{"ok": true}'], description="The first KiB of the answer")
+    ]
     error: Annotated[str | None, Meta(examples=[None])]
     duration_ms: Annotated[int, Meta(ge=0, examples=[42])]
     created_at: Timestamp

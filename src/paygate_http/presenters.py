@@ -76,21 +76,42 @@ class EncodedJson(Response[bytes]):
     def __init__(self, status_code: int, body: bytes) -> None:
         super().__init__(body, status_code=status_code, media_type=MediaType.JSON)
 
-    def to_asgi_response(self, app: Litestar | None, request: Request[Any, Any, Any], *,
-                         background: BackgroundTask | BackgroundTasks | None = None,
-                         cookies: Iterable[Cookie] | None = None,
-                         encoded_headers: Iterable[tuple[bytes, bytes]] | None = None,
-                         headers: dict[str, str] | None = None, is_head_response: bool = False,
-                         media_type: MediaType | str | None = None,
-                         status_code: int | None = None,
-                         type_encoders: TypeEncodersMap | None = None) -> ASGIResponse:
-        if (background or cookies or encoded_headers or headers or is_head_response
-                or self.background or self.cookies or self.headers):
+    def to_asgi_response(
+        self,
+        app: Litestar | None,
+        request: Request[Any, Any, Any],
+        *,
+        background: BackgroundTask | BackgroundTasks | None = None,
+        cookies: Iterable[Cookie] | None = None,
+        encoded_headers: Iterable[tuple[bytes, bytes]] | None = None,
+        headers: dict[str, str] | None = None,
+        is_head_response: bool = False,
+        media_type: MediaType | str | None = None,
+        status_code: int | None = None,
+        type_encoders: TypeEncodersMap | None = None,
+    ) -> ASGIResponse:
+        if (
+            background
+            or cookies
+            or encoded_headers
+            or headers
+            or is_head_response
+            or self.background
+            or self.cookies
+            or self.headers
+        ):
             return super().to_asgi_response(
-                app, request, background=background, cookies=cookies,
-                encoded_headers=encoded_headers, headers=headers,
-                is_head_response=is_head_response, media_type=media_type,
-                status_code=status_code, type_encoders=type_encoders)
+                app,
+                request,
+                background=background,
+                cookies=cookies,
+                encoded_headers=encoded_headers,
+                headers=headers,
+                is_head_response=is_head_response,
+                media_type=media_type,
+                status_code=status_code,
+                type_encoders=type_encoders,
+            )
         return _EncodedJsonAnswer(cast("int", self.status_code), self.content)
 
 
@@ -104,12 +125,19 @@ class _EncodedJsonAnswer(ASGIResponse):
         self.is_head_response = False
 
     def encode_headers(self) -> list[tuple[bytes, bytes]]:
-        return [(b"content-type", b"application/json"),
-                (b"content-length", str(len(self.body)).encode())]
+        return [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(self.body)).encode()),
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": self.status_code,
-                    "headers": self.encode_headers()})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": self.status_code,
+                "headers": self.encode_headers(),
+            }
+        )
         await send({"type": "http.response.body", "body": self.body, "more_body": False})
 
 
@@ -124,23 +152,38 @@ def success(message: str, data: T) -> Success[T]:
 
 def page(result: Page[K], present: Callable[[K], T]) -> PageData[T]:
     """A list page: ``{items, has_more, next_cursor}``."""
-    return PageData(items=[present(item) for item in result.items],
-                    has_more=result.has_more, next_cursor=result.next_cursor)
+    return PageData(
+        items=[present(item) for item in result.items],
+        has_more=result.has_more,
+        next_cursor=result.next_cursor,
+    )
 
 
 def merchant_registration(result: MerchantRegistration) -> MerchantRegistrationData:
     user, merchant = result.user, result.merchant
     return MerchantRegistrationData(
-        access=result.session.access, api_key=merchant.api_key, email=user.email,
-        name=user.name, role=_role(user), user_id=str(user.id), merchant_id=str(merchant.id),
-        webhook_url=merchant.webhook_url, webhook_secret=merchant.webhook_secret,
+        access=result.session.access,
+        api_key=merchant.api_key,
+        email=user.email,
+        name=user.name,
+        role=_role(user),
+        user_id=str(user.id),
+        merchant_id=str(merchant.id),
+        webhook_url=merchant.webhook_url,
+        webhook_secret=merchant.webhook_secret,
     )
 
 
 def admin_registration(result: AdminRegistration) -> AdminRegistrationData:
     user = result.user
-    return AdminRegistrationData(access=result.access, api_key=None, email=user.email,
-                                 name=user.name, role="admin", user_id=str(user.id))
+    return AdminRegistrationData(
+        access=result.access,
+        api_key=None,
+        email=user.email,
+        name=user.name,
+        role="admin",
+        user_id=str(user.id),
+    )
 
 
 def login_data(result: LoginResult) -> LoginData:
@@ -148,28 +191,37 @@ def login_data(result: LoginResult) -> LoginData:
     return LoginData(
         access=result.session.access,
         api_key=merchant.api_key if merchant else None,
-        email=user.email, name=user.name, role=_role(user), user_id=str(user.id),
+        email=user.email,
+        name=user.name,
+        role=_role(user),
+        user_id=str(user.id),
         merchant_id=str(merchant.id) if merchant else UNSET,
     )
 
 
 def access_data(session: AuthSession, *, include_refresh: bool) -> AccessData:
-    return AccessData(access=session.access,
-                      refresh=session.refresh if include_refresh else UNSET)
+    return AccessData(access=session.access, refresh=session.refresh if include_refresh else UNSET)
 
 
 def merchant_profile(account: MerchantAccount) -> MerchantProfile:
     merchant, user = account.merchant, account.user
     return MerchantProfile(
-        merchant_id=str(merchant.id), user_id=str(user.id), email=user.email, name=user.name,
-        webhook_url=merchant.webhook_url, api_key=merchant.api_key,
+        merchant_id=str(merchant.id),
+        user_id=str(user.id),
+        email=user.email,
+        name=user.name,
+        webhook_url=merchant.webhook_url,
+        api_key=merchant.api_key,
         created_at=format_timestamp(merchant.created_at),
     )
 
 
 def user_item(user: User) -> UserItem:
     return UserItem(
-        user_id=str(user.id), email=user.email, name=user.name, role=_role(user),
+        user_id=str(user.id),
+        email=user.email,
+        name=user.name,
+        role=_role(user),
         deleted=user.deleted,
         deleted_at=format_timestamp(user.deleted_at) if user.deleted_at else None,
         created_at=format_timestamp(user.created_at),
@@ -180,9 +232,14 @@ def merchant_item(summary: MerchantSummary) -> MerchantItem:
     merchant: Merchant = summary.account.merchant
     user = summary.account.user
     return MerchantItem(
-        merchant_id=str(merchant.id), user_id=str(user.id), email=user.email, name=user.name,
-        webhook_url=merchant.webhook_url, created_at=format_timestamp(merchant.created_at),
-        deleted=user.deleted, total_orders=summary.total_orders,
+        merchant_id=str(merchant.id),
+        user_id=str(user.id),
+        email=user.email,
+        name=user.name,
+        webhook_url=merchant.webhook_url,
+        created_at=format_timestamp(merchant.created_at),
+        deleted=user.deleted,
+        total_orders=summary.total_orders,
         total_payments=summary.total_payments,
     )
 

@@ -133,11 +133,14 @@ class RedisRateLimitStore:
         from redis.exceptions import RedisError
 
         try:
-            count, ttl_ms = await self._script(keys=[f"{self._prefix}ratelimit:{key}"],
-                                               args=[rate.period * 1000])
+            count, ttl_ms = await self._script(
+                keys=[f"{self._prefix}ratelimit:{key}"], args=[rate.period * 1000]
+            )
         except (RedisError, OSError):
-            _log.error("rate limit store unavailable; request allowed",
-                       extra={"fields": {"key_kind": key.split(":", 1)[0]}})
+            _log.error(
+                "rate limit store unavailable; request allowed",
+                extra={"fields": {"key_kind": key.split(":", 1)[0]}},
+            )
             return None
         if int(count) <= rate.requests:
             return None
@@ -147,8 +150,7 @@ class RedisRateLimitStore:
         await self._redis.aclose()
 
 
-def client_ip(peer: str | None, forwarded_for: Sequence[str],
-              trusted: Iterable[IPNetwork]) -> str:
+def client_ip(peer: str | None, forwarded_for: Sequence[str], trusted: Iterable[IPNetwork]) -> str:
     """The client address: the socket peer, unless that is a trusted proxy.
 
     Behind trusted proxies, ``X-Forwarded-For`` (every header line, comma-separated) is read

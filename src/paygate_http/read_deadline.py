@@ -43,8 +43,11 @@ _log = logging.getLogger("paygate.server")
 
 def read_deadline_protocol(timeout: float) -> type[asyncio.Protocol]:
     """uvicorn's ``http`` protocol class with a read deadline of ``timeout`` seconds."""
-    return type("ReadDeadlineProtocol", (_ReadDeadlineProtocol,),
-                {"timeout": timeout, "body": timeout_answer(timeout)})
+    return type(
+        "ReadDeadlineProtocol",
+        (_ReadDeadlineProtocol,),
+        {"timeout": timeout, "body": timeout_answer(timeout)},
+    )
 
 
 def timeout_answer(timeout: float) -> bytes:
@@ -127,12 +130,21 @@ class _ReadDeadlineProtocol(HttpToolsProtocol):
             cycle.scope.setdefault("state", {})[READ_TIMED_OUT] = True
             cycle.disconnected = True
             cycle.message_event.set()
-        _log.info("request read timed out", extra={"fields": {
-            "client": f"{self.client[0]}:{self.client[1]}" if self.client else None,
-            "headers_received": self._headers_done}})
+        _log.info(
+            "request read timed out",
+            extra={
+                "fields": {
+                    "client": f"{self.client[0]}:{self.client[1]}" if self.client else None,
+                    "headers_received": self._headers_done,
+                }
+            },
+        )
         head = [STATUS_LINE[408]]
-        head.extend(name + b": " + value + b"\r\n"
-                    for name, value in self.server_state.default_headers)
-        head.append(b"content-type: application/json\r\ncontent-length: %d\r\n"
-                    b"connection: close\r\n\r\n" % len(self.body))
+        head.extend(
+            name + b": " + value + b"\r\n" for name, value in self.server_state.default_headers
+        )
+        head.append(
+            b"content-type: application/json\r\ncontent-length: %d\r\n"
+            b"connection: close\r\n\r\n" % len(self.body)
+        )
         self.transport.write(b"".join(head) + self.body)

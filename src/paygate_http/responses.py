@@ -77,21 +77,38 @@ __all__ = [
 
 def _page(name: str, item: type[Any]) -> type[msgspec.Struct]:
     """``PageData[item]`` as a Struct named ``name``."""
-    return msgspec.defstruct(name, [
-        ("items", list[item]),  # type: ignore[valid-type]
-        ("has_more", Annotated[bool, Meta(examples=[False])]),
-        ("next_cursor", Annotated[str | None, Meta(
-            examples=[None], description="Pass as cursor for the next page; null on the last")]),
-    ], module=__name__)
+    return msgspec.defstruct(
+        name,
+        [
+            ("items", list[item]),  # type: ignore[valid-type]
+            ("has_more", Annotated[bool, Meta(examples=[False])]),
+            (
+                "next_cursor",
+                Annotated[
+                    str | None,
+                    Meta(
+                        examples=[None],
+                        description="Pass as cursor for the next page; null on the last",
+                    ),
+                ],
+            ),
+        ],
+        module=__name__,
+    )
 
 
 def _envelope(name: str, data: Any, message: str) -> type[msgspec.Struct]:
     """``Success[data]`` as a Struct named ``name``, with this route's message."""
-    return msgspec.defstruct(name, [
-        ("success", Annotated[bool, Meta(examples=[True])], True),
-        ("message", Annotated[str, Meta(examples=[message])]),
-        ("data", data),
-    ], kw_only=True, module=__name__)
+    return msgspec.defstruct(
+        name,
+        [
+            ("success", Annotated[bool, Meta(examples=[True])], True),
+            ("message", Annotated[str, Meta(examples=[message])]),
+            ("data", data),
+        ],
+        kw_only=True,
+        module=__name__,
+    )
 
 
 if TYPE_CHECKING:
@@ -127,57 +144,79 @@ if TYPE_CHECKING:
 else:
     _STATS = "Statistics retrieved successfully"
     MerchantRegistrationResponse = _envelope(
-        "MerchantRegistrationResponse", MerchantRegistrationData,
-        "Merchant registered successfully")
+        "MerchantRegistrationResponse", MerchantRegistrationData, "Merchant registered successfully"
+    )
     AdminRegistrationResponse = _envelope(
-        "AdminRegistrationResponse", AdminRegistrationData, "Admin registered successfully")
+        "AdminRegistrationResponse", AdminRegistrationData, "Admin registered successfully"
+    )
     LoginResponse = _envelope("LoginResponse", LoginData, "Login successful")
     RefreshResponse = _envelope("RefreshResponse", AccessData, "Token refreshed successfully")
     LogoutResponse = _envelope("LogoutResponse", EmptyData, "Logout successful")
     MerchantProfileResponse = _envelope(
-        "MerchantProfileResponse", MerchantProfile, "Merchant profile retrieved successfully")
+        "MerchantProfileResponse", MerchantProfile, "Merchant profile retrieved successfully"
+    )
     MerchantProfileUpdateResponse = _envelope(
-        "MerchantProfileUpdateResponse", MerchantProfile,
-        "Merchant profile updated successfully")
+        "MerchantProfileUpdateResponse", MerchantProfile, "Merchant profile updated successfully"
+    )
     ApiKeyResponse = _envelope("ApiKeyResponse", ApiKeyData, "API key rotated successfully")
-    WebhookSecretResponse = _envelope("WebhookSecretResponse", WebhookSecretData,
-                                      "Webhook secret rotated successfully")
-    UserPageResponse = _envelope("UserPageResponse", _page("UserPage", UserItem),
-                                 "Users retrieved successfully")
+    WebhookSecretResponse = _envelope(
+        "WebhookSecretResponse", WebhookSecretData, "Webhook secret rotated successfully"
+    )
+    UserPageResponse = _envelope(
+        "UserPageResponse", _page("UserPage", UserItem), "Users retrieved successfully"
+    )
     UserDeletedResponse = _envelope("UserDeletedResponse", UserItem, "User deleted successfully")
-    UserRestoredResponse = _envelope("UserRestoredResponse", UserItem,
-                                     "User restored successfully")
-    MerchantPageResponse = _envelope("MerchantPageResponse", _page("MerchantPage", MerchantItem),
-                                     "Merchants retrieved successfully")
-    OrderCreatedResponse = _envelope("OrderCreatedResponse", OrderData,
-                                     "Order created successfully")
-    OrderPageResponse = _envelope("OrderPageResponse", _page("OrderPage", OrderData),
-                                  "Orders retrieved successfully")
-    OrderDetailResponse = _envelope("OrderDetailResponse", OrderDetailData,
-                                    "Order retrieved successfully")
-    PaymentProcessedResponse = _envelope("PaymentProcessedResponse", PaymentData,
-                                         "Payment processed successfully")
-    PaymentPageResponse = _envelope("PaymentPageResponse", _page("PaymentPage", PaymentData),
-                                    "Payments retrieved successfully")
-    PaymentDetailResponse = _envelope("PaymentDetailResponse", PaymentDetailData,
-                                      "Payment retrieved successfully")
-    PaymentCapturedResponse = _envelope("PaymentCapturedResponse", PaymentData,
-                                        "Payment captured successfully")
-    RefundProcessedResponse = _envelope("RefundProcessedResponse", RefundDetailData,
-                                        "Refund processed successfully")
-    RefundPageResponse = _envelope("RefundPageResponse", _page("RefundPage", RefundData),
-                                   "Refunds retrieved successfully")
-    RefundDetailResponse = _envelope("RefundDetailResponse", RefundDetailData,
-                                     "Refund retrieved successfully")
+    UserRestoredResponse = _envelope("UserRestoredResponse", UserItem, "User restored successfully")
+    MerchantPageResponse = _envelope(
+        "MerchantPageResponse",
+        _page("MerchantPage", MerchantItem),
+        "Merchants retrieved successfully",
+    )
+    OrderCreatedResponse = _envelope(
+        "OrderCreatedResponse", OrderData, "Order created successfully"
+    )
+    OrderPageResponse = _envelope(
+        "OrderPageResponse", _page("OrderPage", OrderData), "Orders retrieved successfully"
+    )
+    OrderDetailResponse = _envelope(
+        "OrderDetailResponse", OrderDetailData, "Order retrieved successfully"
+    )
+    PaymentProcessedResponse = _envelope(
+        "PaymentProcessedResponse", PaymentData, "Payment processed successfully"
+    )
+    PaymentPageResponse = _envelope(
+        "PaymentPageResponse", _page("PaymentPage", PaymentData), "Payments retrieved successfully"
+    )
+    PaymentDetailResponse = _envelope(
+        "PaymentDetailResponse", PaymentDetailData, "Payment retrieved successfully"
+    )
+    PaymentCapturedResponse = _envelope(
+        "PaymentCapturedResponse", PaymentData, "Payment captured successfully"
+    )
+    RefundProcessedResponse = _envelope(
+        "RefundProcessedResponse", RefundDetailData, "Refund processed successfully"
+    )
+    RefundPageResponse = _envelope(
+        "RefundPageResponse", _page("RefundPage", RefundData), "Refunds retrieved successfully"
+    )
+    RefundDetailResponse = _envelope(
+        "RefundDetailResponse", RefundDetailData, "Refund retrieved successfully"
+    )
     MerchantStatsResponse = _envelope("MerchantStatsResponse", MerchantStatsData, _STATS)
     GlobalStatsResponse = _envelope("GlobalStatsResponse", GlobalStatsData, _STATS)
-    AdminMerchantStatsResponse = _envelope("AdminMerchantStatsResponse", AdminMerchantStatsData,
-                                           _STATS)
+    AdminMerchantStatsResponse = _envelope(
+        "AdminMerchantStatsResponse", AdminMerchantStatsData, _STATS
+    )
     WebhookEventPageResponse = _envelope(
-        "WebhookEventPageResponse", _page("WebhookEventPage", WebhookEventItem),
-        "Webhook events retrieved successfully")
+        "WebhookEventPageResponse",
+        _page("WebhookEventPage", WebhookEventItem),
+        "Webhook events retrieved successfully",
+    )
     WebhookLogPageResponse = _envelope(
-        "WebhookLogPageResponse", _page("WebhookLogPage", WebhookLogItem),
-        "Webhook logs retrieved successfully")
-    WebhookEventQueuedResponse = _envelope("WebhookEventQueuedResponse", WebhookEventItem,
-                                           "Webhook event queued for delivery")
+        "WebhookLogPageResponse",
+        _page("WebhookLogPage", WebhookLogItem),
+        "Webhook logs retrieved successfully",
+    )
+    WebhookEventQueuedResponse = _envelope(
+        "WebhookEventQueuedResponse", WebhookEventItem, "Webhook event queued for delivery"
+    )

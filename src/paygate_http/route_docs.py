@@ -51,14 +51,21 @@ BEARER: list[dict[str, list[str]]] = [{"BearerAuth": []}]
 PUBLIC: list[dict[str, list[str]]] = []
 DENIED = (ErrorCode.NOT_AUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.RATE_LIMITED)
 
-REPLAYED_HEADERS = [ResponseHeader(
-    name=REPLAYED_HEADER, documentation_only=True,
-    description="`true` when this is the stored answer to an earlier request with the same "
-                "Idempotency-Key")]
+REPLAYED_HEADERS = [
+    ResponseHeader(
+        name=REPLAYED_HEADER,
+        documentation_only=True,
+        description="`true` when this is the stored answer to an earlier request with the same "
+        "Idempotency-Key",
+    )
+]
 
 # (status, code, summary) entries beyond STATUS_BY_CODE's one status per code.
-_UNREADABLE = (400, ErrorCode.VALIDATION_FAILED, "The request could not be read (e.g. the "
-                                                 "body is not JSON)")
+_UNREADABLE = (
+    400,
+    ErrorCode.VALIDATION_FAILED,
+    "The request could not be read (e.g. the body is not JSON)",
+)
 _STORAGE = (503, ErrorCode.SERVICE_UNAVAILABLE, ErrorCode.SERVICE_UNAVAILABLE.message)
 _BODY_ERRORS: tuple[tuple[int, ErrorCode, str], ...] = (
     (408, ErrorCode.REQUEST_TIMEOUT, "The body did not arrive in time"),
@@ -67,19 +74,28 @@ _BODY_ERRORS: tuple[tuple[int, ErrorCode, str], ...] = (
 )
 _IDEMPOTENCY_ERRORS: tuple[tuple[int, ErrorCode, str], ...] = (
     (422, ErrorCode.IDEMPOTENCY_CONFLICT, "Idempotency-Key reused with a different request"),
-    (409, ErrorCode.IDEMPOTENCY_CONFLICT, "The first request with this Idempotency-Key is "
-                                          "still in flight"),
+    (
+        409,
+        ErrorCode.IDEMPOTENCY_CONFLICT,
+        "The first request with this Idempotency-Key is still in flight",
+    ),
     (422, ErrorCode.VALIDATION_FAILED, "Malformed Idempotency-Key"),
 )
 
 
-def route_errors(*codes: ErrorCode, body: bool = False, idempotent: bool = False,
-                 invalid: tuple[str, str] = ("request", "is invalid"),
-                 ) -> dict[int, ResponseSpec]:
+def route_errors(
+    *codes: ErrorCode,
+    body: bool = False,
+    idempotent: bool = False,
+    invalid: tuple[str, str] = ("request", "is invalid"),
+) -> dict[int, ResponseSpec]:
     """Error responses for these codes, grouped by status, with one example per entry;
     ``invalid`` is the (field, reason) the 1004 example names."""
-    entries = [_UNREADABLE, *((STATUS_BY_CODE[code], code, code.message) for code in codes),
-               _STORAGE]
+    entries = [
+        _UNREADABLE,
+        *((STATUS_BY_CODE[code], code, code.message) for code in codes),
+        _STORAGE,
+    ]
     if body:
         entries += _BODY_ERRORS
     if idempotent:
@@ -91,18 +107,26 @@ def route_errors(*codes: ErrorCode, body: bool = False, idempotent: bool = False
             members.append((code, summary))
     return {
         status: ResponseSpec(
-            data_container=ErrorEnvelope, generate_examples=False,
+            data_container=ErrorEnvelope,
+            generate_examples=False,
             description="; ".join(f"{int(code)} {summary}" for code, summary in members),
-            examples=[Example(summary=f"{int(code)} {summary}",
-                              value=_example(code, summary, status, invalid))
-                      for code, summary in members],
+            examples=[
+                Example(
+                    summary=f"{int(code)} {summary}", value=_example(code, summary, status, invalid)
+                )
+                for code, summary in members
+            ],
         )
         for status, members in sorted(by_status.items())
     }
 
 
-def _example(code: ErrorCode, summary: str, status: int, invalid: tuple[str, str],
-             ) -> dict[str, Any]:
+def _example(
+    code: ErrorCode,
+    summary: str,
+    status: int,
+    invalid: tuple[str, str],
+) -> dict[str, Any]:
     meta = None
     description = summary
     if code is ErrorCode.VALIDATION_FAILED:
@@ -111,8 +135,15 @@ def _example(code: ErrorCode, summary: str, status: int, invalid: tuple[str, str
             field, reason = KEY_HEADER, "must be 1 to 255 printable ASCII characters"
         meta = {"fields": {field: reason}}
         description = f"{field}: {reason}"
-    return {"success": False, "exception": {"code": int(code), "message": code.message,
-                                            "description": description, "meta": meta}}
+    return {
+        "success": False,
+        "exception": {
+            "code": int(code),
+            "message": code.message,
+            "description": description,
+            "meta": meta,
+        },
+    }
 
 
 @dataclass
@@ -134,24 +165,34 @@ def documented_write(body: object, key_example: str) -> dict[str, Any]:
     a route dependency's ``data`` parameter, a dependency nothing asks for, so never
     resolved) and its optional ``Idempotency-Key`` header, with an example for this route."""
     parameter = Parameter(
-        name=KEY_HEADER, param_in=ParamType.HEADER, required=False,
+        name=KEY_HEADER,
+        param_in=ParamType.HEADER,
+        required=False,
         description="1 to 255 printable ASCII characters (no space at either end), unique "
-                    "per merchant and request. A repeat with the same body within 24 hours "
-                    f"returns the first answer (header `{REPLAYED_HEADER}: true`) and does "
-                    "nothing else; another body is 422 1007; a repeat while the first is "
-                    "running is 409 1007.",
-        schema=Schema(type=OpenAPIType.STRING, min_length=1, max_length=255,
-                      pattern=_KEY_PATTERN, examples=[key_example]),
-        examples={"key": Example(value=key_example)})
+        "per merchant and request. A repeat with the same body within 24 hours "
+        f"returns the first answer (header `{REPLAYED_HEADER}: true`) and does "
+        "nothing else; another body is 422 1007; a repeat while the first is "
+        "running is 409 1007.",
+        schema=Schema(
+            type=OpenAPIType.STRING,
+            min_length=1,
+            max_length=255,
+            pattern=_KEY_PATTERN,
+            examples=[key_example],
+        ),
+        examples={"key": Example(value=key_example)},
+    )
 
     @dataclass
     class KeyedWrite(Operation):
         def __post_init__(self) -> None:
             self.parameters = [*(self.parameters or []), parameter]
 
-    return {"dto": JsonBody.__class_getitem__(body), "operation_class": KeyedWrite,
-            "dependencies": {"documented_body": Provide(_documented_body,
-                                                        sync_to_thread=False)}}
+    return {
+        "dto": JsonBody.__class_getitem__(body),
+        "operation_class": KeyedWrite,
+        "dependencies": {"documented_body": Provide(_documented_body, sync_to_thread=False)},
+    }
 
 
 def _documented_body(data: JsonData = None) -> None:

@@ -42,8 +42,9 @@ R = TypeVar("R")
 class Offload(Protocol):
     """How a synchronous use case runs from the event loop."""
 
-    def __call__(self, function: Callable[P, R], /, *args: P.args,
-                 **kwargs: P.kwargs) -> Awaitable[R]: ...
+    def __call__(
+        self, function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs
+    ) -> Awaitable[R]: ...
 
 
 async def run_inline(function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
@@ -53,8 +54,12 @@ async def run_inline(function: Callable[P, R], /, *args: P.args, **kwargs: P.kwa
     return function(*args, **kwargs)
 
 
-async def run_in_thread(function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs,
-                        ) -> R:
+async def run_in_thread(
+    function: Callable[P, R],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> R:
     """In Litestar's worker-thread executor: for adapters that wait on a network server."""
     return await sync_to_thread(function, *args, **kwargs)
 
@@ -74,7 +79,8 @@ class Runtime:
     offload: Offload = run_in_thread
     offload_write: Offload = run_in_thread
     fingerprint_key: bytes = attrs.field(
-        default=attrs.Factory(_fingerprint_key, takes_self=True), repr=False)
+        default=attrs.Factory(_fingerprint_key, takes_self=True), repr=False
+    )
     """Keys the ``Idempotency-Key`` request fingerprints (``idempotency.py``)."""
 
 
@@ -83,14 +89,24 @@ def runtime_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Runtime:
     return runtime
 
 
-def run_blocking(connection: ASGIConnection[Any, Any, Any, Any], function: Callable[P, R], /,
-                 *args: P.args, **kwargs: P.kwargs) -> Awaitable[R]:
+def run_blocking(
+    connection: ASGIConnection[Any, Any, Any, Any],
+    function: Callable[P, R],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> Awaitable[R]:
     """``function(*args, **kwargs)`` the way this application runs reading use cases."""
     return runtime_of(connection).offload(function, *args, **kwargs)
 
 
-def run_write(connection: ASGIConnection[Any, Any, Any, Any], function: Callable[P, R], /,
-              *args: P.args, **kwargs: P.kwargs) -> Awaitable[R]:
+def run_write(
+    connection: ASGIConnection[Any, Any, Any, Any],
+    function: Callable[P, R],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> Awaitable[R]:
     """``function(*args, **kwargs)`` the way this application runs writing use cases (on
     SQLite: group-committed with the other writes of this turn of the event loop)."""
     return runtime_of(connection).offload_write(function, *args, **kwargs)

@@ -58,34 +58,67 @@ EMAIL_PATTERN = rf"^{_ATOM}(\.{_ATOM}){{0,2}}@{_LABEL}(\.{_LABEL}){{1,3}}$"
 """A dot-atom address at a host name: what both ``format: email`` and the server take."""
 _PATH_TEXT = "([A-Za-z0-9._~!$&'()*+,;=:@/-]|%[0-9A-Fa-f]{2})*"
 _QUERY_TEXT = "([A-Za-z0-9._~!$&'()*+,;=:@/?-]|%[0-9A-Fa-f]{2})*"
-URL_PATTERN = (rf"^[Hh][Tt][Tt][Pp][Ss]?://{_LABEL}(\.{_LABEL})*(:[0-9]{{1,4}})?"
-               rf"(/{_PATH_TEXT})?(\?{_QUERY_TEXT})?(#{_QUERY_TEXT})?$")
+URL_PATTERN = (
+    rf"^[Hh][Tt][Tt][Pp][Ss]?://{_LABEL}(\.{_LABEL})*(:[0-9]{{1,4}})?"
+    rf"(/{_PATH_TEXT})?(\?{_QUERY_TEXT})?(#{_QUERY_TEXT})?$"
+)
 """An absolute http(s) URL of RFC 3986 characters: a host name or IPv4 address, an optional
 port, path, query and fragment (the server also takes IPv6 literals and internationalised
 names)."""
-URL_DESCRIPTION = ("Absolute http(s) URL, at most 2048 characters. A literal loopback, private "
-                   "or reserved IP address is refused (422 1004) unless the server allows "
-                   "private destinations")
+URL_DESCRIPTION = (
+    "Absolute http(s) URL, at most 2048 characters. A literal loopback, private "
+    "or reserved IP address is refused (422 1004) unless the server allows "
+    "private destinations"
+)
 
-Uuid = Annotated[str, Meta(examples=["5b7f3c1e-8a2d-4c6b-9e0f-1a2b3c4d5e6f"],
-                           description="UUID, lowercase and hyphenated",
-                           extra_json_schema=doc(format="uuid"))]
-Timestamp = Annotated[str, Meta(examples=["2026-10-06T10:30:00.123456Z"],
-                                description="RFC 3339 UTC timestamp",
-                                extra_json_schema=doc(format="date-time"))]
-Email = Annotated[str, Meta(examples=["a@shop.example"], max_length=254,
-                            pattern=EMAIL_PATTERN, extra_json_schema=doc(format="email"))]
-Name = Annotated[str, Meta(examples=["Shop"], min_length=1, max_length=255,
-                           pattern=NAME_PATTERN)]
-Password = Annotated[str, Meta(examples=["s3cret-pass"], min_length=8, max_length=128,
-                               pattern=NO_NUL)]
-WebhookUrl = Annotated[str, Meta(examples=["https://shop.example/hooks"], max_length=2048,
-                                 description=URL_DESCRIPTION)]
-WebhookUrlInput = Annotated[str, Meta(examples=["https://shop.example/hooks"], max_length=2048,
-                                      pattern=URL_PATTERN, description=URL_DESCRIPTION,
-                                      extra_json_schema=doc(format="uri"))]
-Jwt = Annotated[str, Meta(examples=["eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOi..."],
-                          description="JWT (HS256)")]
+Uuid = Annotated[
+    str,
+    Meta(
+        examples=["5b7f3c1e-8a2d-4c6b-9e0f-1a2b3c4d5e6f"],
+        description="UUID, lowercase and hyphenated",
+        extra_json_schema=doc(format="uuid"),
+    ),
+]
+Timestamp = Annotated[
+    str,
+    Meta(
+        examples=["2026-10-06T10:30:00.123456Z"],
+        description="RFC 3339 UTC timestamp",
+        extra_json_schema=doc(format="date-time"),
+    ),
+]
+Email = Annotated[
+    str,
+    Meta(
+        examples=["a@shop.example"],
+        max_length=254,
+        pattern=EMAIL_PATTERN,
+        extra_json_schema=doc(format="email"),
+    ),
+]
+Name = Annotated[str, Meta(examples=["Shop"], min_length=1, max_length=255, pattern=NAME_PATTERN)]
+Password = Annotated[
+    str, Meta(examples=["s3cret-pass"], min_length=8, max_length=128, pattern=NO_NUL)
+]
+WebhookUrl = Annotated[
+    str, Meta(examples=["https://shop.example/hooks"], max_length=2048, description=URL_DESCRIPTION)
+]
+WebhookUrlInput = Annotated[
+    str,
+    Meta(
+        examples=["https://shop.example/hooks"],
+        max_length=2048,
+        pattern=URL_PATTERN,
+        description=URL_DESCRIPTION,
+        extra_json_schema=doc(format="uri"),
+    ),
+]
+Jwt = Annotated[
+    str,
+    Meta(
+        examples=["eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOi..."], description="JWT (HS256)"
+    ),
+]
 ApiKey = Annotated[str, Meta(examples=["pk_3q2-Xb8..."], description="Merchant API key")]
 WebhookSecret = Annotated[str, Meta(examples=["whsec_Zk1v..."])]
 RoleName = Literal["admin", "merchant"]
@@ -103,8 +136,13 @@ class Success(Struct, Generic[T], kw_only=True):
 
 
 class ErrorMeta(Struct):
-    fields: Annotated[dict[str, str], Meta(examples=[{"email": "must be a valid email address"}],
-                                           description="Each bad field and why")]
+    fields: Annotated[
+        dict[str, str],
+        Meta(
+            examples=[{"email": "must be a valid email address"}],
+            description="Each bad field and why",
+        ),
+    ]
 
 
 class ErrorDetail(Struct):
@@ -146,13 +184,22 @@ class Credentials(Struct):
     password: Password
 
 
-RegistrationWebhookUrl = Annotated[str, Meta(
-    examples=["https://shop.example/hooks"],
-    description=f"{URL_DESCRIPTION}. Optional: absent, null or \"\" means not set",
-    extra_json_schema=doc(type=None, one_of=None, any_of=[
-        {"type": "string", "format": "uri", "pattern": URL_PATTERN, "maxLength": 2048},
-        {"type": "string", "const": ""},
-        {"type": "null"}]))]
+RegistrationWebhookUrl = Annotated[
+    str,
+    Meta(
+        examples=["https://shop.example/hooks"],
+        description=f'{URL_DESCRIPTION}. Optional: absent, null or "" means not set',
+        extra_json_schema=doc(
+            type=None,
+            one_of=None,
+            any_of=[
+                {"type": "string", "format": "uri", "pattern": URL_PATTERN, "maxLength": 2048},
+                {"type": "string", "const": ""},
+                {"type": "null"},
+            ],
+        ),
+    ),
+]
 
 
 class RegisterFlat(Struct):

@@ -37,7 +37,12 @@ from typing import Any
 from paygate_http.settings import Settings
 
 __all__ = [
-    "Supervisor", "bind_socket", "reserve_port", "run_server", "serve_app", "uvicorn_config",
+    "Supervisor",
+    "bind_socket",
+    "reserve_port",
+    "run_server",
+    "serve_app",
+    "uvicorn_config",
 ]
 
 _log = logging.getLogger("paygate.server")
@@ -47,8 +52,9 @@ GRACEFUL_TIMEOUT = 30.0
 MAX_RESTARTS = 5
 
 
-def bind_socket(host: str, port: int, *, backlog: int = 2048, reuse_port: bool = False,
-                listen: bool = True) -> socket.socket:
+def bind_socket(
+    host: str, port: int, *, backlog: int = 2048, reuse_port: bool = False, listen: bool = True
+) -> socket.socket:
     """A TCP socket with ``TCP_NODELAY`` and ``SO_REUSEADDR``, inheritable, listening unless
     ``listen`` is false; ``reuse_port`` sets ``SO_REUSEPORT`` (see ``reserve_port``)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -90,7 +96,10 @@ def uvicorn_config(app: Any, read_timeout: float) -> Any:
     from paygate_http.read_deadline import read_deadline_protocol
 
     return uvicorn.Config(
-        app, lifespan="on", access_log=False, log_config=None,
+        app,
+        lifespan="on",
+        access_log=False,
+        log_config=None,
         # uvicorn's httptools protocol with a deadline for reading each request (headers and
         # body): slow clients cannot hold connections (ADR 0015).
         http=read_deadline_protocol(read_timeout),
@@ -99,7 +108,9 @@ def uvicorn_config(app: Any, read_timeout: float) -> Any:
         # app; asyncio: 26 ms against 25 ms, at the same throughput). ADR 0006.
         loop="asyncio",
         proxy_headers=False,  # the app decides which X-Forwarded-For to trust
-        server_header=False, timeout_keep_alive=5, timeout_graceful_shutdown=int(GRACEFUL_TIMEOUT),
+        server_header=False,
+        timeout_keep_alive=5,
+        timeout_graceful_shutdown=int(GRACEFUL_TIMEOUT),
     )
 
 
@@ -115,8 +126,7 @@ def run_server(settings: Settings, sock: socket.socket) -> None:
     serve_app(create_app(settings), sock, read_timeout=settings.request_read_timeout)
 
 
-def serve_app(app: Any, sock: socket.socket, *,
-              read_timeout: float = DEFAULT_READ_TIMEOUT) -> None:
+def serve_app(app: Any, sock: socket.socket, *, read_timeout: float = DEFAULT_READ_TIMEOUT) -> None:
     """Serve an ASGI app on ``sock`` with Paygate's uvicorn options until it stops; a client
     has ``read_timeout`` seconds to send each request (``read_deadline``)."""
     import uvicorn
@@ -135,7 +145,8 @@ def _worker_main(settings: Settings, address: tuple[str, int], index: int) -> No
         run_server(settings, bind_socket(*address, reuse_port=True))
     except Exception:
         logging.getLogger("paygate.server").exception(
-            "worker failed", extra={"fields": {"worker": index}})
+            "worker failed", extra={"fields": {"worker": index}}
+        )
         raise SystemExit(1) from None
 
 
@@ -175,9 +186,12 @@ class Supervisor:
         return status
 
     def _start(self, index: int) -> None:
-        process = self._context.Process(target=_worker_main, name=f"paygate-worker-{index}",
-                                        args=(self._settings, self._address, index),
-                                        daemon=False)
+        process = self._context.Process(
+            target=_worker_main,
+            name=f"paygate-worker-{index}",
+            args=(self._settings, self._address, index),
+            daemon=False,
+        )
         process.start()
         self._workers[index] = process
 
@@ -187,8 +201,10 @@ class Supervisor:
                 continue
             now = time.monotonic()
             self._restarts = [t for t in self._restarts if now - t < 60] + [now]
-            _log.error("worker exited; restarting", extra={"fields": {
-                "worker": index, "exitcode": process.exitcode}})
+            _log.error(
+                "worker exited; restarting",
+                extra={"fields": {"worker": index, "exitcode": process.exitcode}},
+            )
             if len(self._restarts) > MAX_RESTARTS:
                 _log.critical("workers keep crashing; stopping")
                 return False

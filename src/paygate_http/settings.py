@@ -113,11 +113,14 @@ class Settings:
         environment = env.get("PAYGATE_ENV", Environment.DEVELOPMENT, _environment)
         database_url = env.get("PAYGATE_DATABASE_URL", "sqlite:///./paygate.db", _database_url)
         samesite = env.get("PAYGATE_COOKIE_SAMESITE", SameSite.STRICT, _samesite)
-        secure = env.get("PAYGATE_COOKIE_SECURE",
-                         environment is not Environment.DEVELOPMENT, _boolean)
+        secure = env.get(
+            "PAYGATE_COOKIE_SECURE", environment is not Environment.DEVELOPMENT, _boolean
+        )
         if samesite is SameSite.NONE and not secure:
-            raise SettingsError("PAYGATE_COOKIE_SAMESITE=none needs PAYGATE_COOKIE_SECURE=true "
-                                "(browsers drop SameSite=None cookies that are not Secure)")
+            raise SettingsError(
+                "PAYGATE_COOKIE_SAMESITE=none needs PAYGATE_COOKIE_SECURE=true "
+                "(browsers drop SameSite=None cookies that are not Secure)"
+            )
         return cls(
             secret_key=_secret_key(environ, environment, database_url),
             database_url=database_url,
@@ -135,19 +138,19 @@ class Settings:
             simulator_success_rate=env.get("PAYGATE_SIMULATOR_SUCCESS_RATE", 0.8, _probability),
             simulator_seed=env.get("PAYGATE_SIMULATOR_SEED", None, _integer),
             webhook_timeout=env.get("PAYGATE_WEBHOOK_TIMEOUT", 5.0, _positive_seconds),
-            webhook_retry_schedule=env.get("PAYGATE_WEBHOOK_RETRY_SCHEDULE",
-                                           DEFAULT_RETRY_SCHEDULE, _schedule),
+            webhook_retry_schedule=env.get(
+                "PAYGATE_WEBHOOK_RETRY_SCHEDULE", DEFAULT_RETRY_SCHEDULE, _schedule
+            ),
             webhook_allow_private=env.get("PAYGATE_WEBHOOK_ALLOW_PRIVATE", False, _boolean),
-            webhook_lease_margin=env.get("PAYGATE_WEBHOOK_LEASE_MARGIN", 30.0,
-                                         _positive_seconds),
+            webhook_lease_margin=env.get("PAYGATE_WEBHOOK_LEASE_MARGIN", 30.0, _positive_seconds),
             bootstrap_admin=_bootstrap_admin(env),
             log_level=env.get("PAYGATE_LOG_LEVEL", "INFO", _log_level),
             bcrypt_rounds=env.get("PAYGATE_BCRYPT_ROUNDS", 12, _bcrypt_rounds),
-            request_read_timeout=env.get("PAYGATE_REQUEST_READ_TIMEOUT", 10.0,
-                                         _positive_seconds),
+            request_read_timeout=env.get("PAYGATE_REQUEST_READ_TIMEOUT", 10.0, _positive_seconds),
             public_url=env.get("PAYGATE_PUBLIC_URL", None, _public_url),
-            checkout_rate_limit=env.get("PAYGATE_CHECKOUT_RATE_LIMIT", DEFAULT_CHECKOUT_RATE,
-                                        _rate),
+            checkout_rate_limit=env.get(
+                "PAYGATE_CHECKOUT_RATE_LIMIT", DEFAULT_CHECKOUT_RATE, _rate
+            ),
         )
 
 
@@ -309,8 +312,15 @@ def _public_url(raw: str) -> str:
         _ = parts.port
     except ValueError:
         parts = None
-    if (parts is None or parts.scheme not in {"http", "https"} or not parts.hostname
-            or parts.path or parts.query or parts.fragment or "@" in parts.netloc):
+    if (
+        parts is None
+        or parts.scheme not in {"http", "https"}
+        or not parts.hostname
+        or parts.path
+        or parts.query
+        or parts.fragment
+        or "@" in parts.netloc
+    ):
         raise ValueError(f"{raw!r} is not an origin like https://pay.example")
     return origin
 
@@ -329,20 +339,24 @@ def _bootstrap_admin(env: _Reader) -> BootstrapAdmin | None:
         return None
     missing = [f"PAYGATE_BOOTSTRAP_ADMIN_{n}" for n, v in values.items() if not v]
     if missing:
-        raise SettingsError(f"{', '.join(missing)} must be set too "
-                            "(the bootstrap admin needs an email, a name and a password)")
-    return BootstrapAdmin(email=values["EMAIL"] or "", name=values["NAME"] or "",
-                          password=values["PASSWORD"] or "")
+        raise SettingsError(
+            f"{', '.join(missing)} must be set too "
+            "(the bootstrap admin needs an email, a name and a password)"
+        )
+    return BootstrapAdmin(
+        email=values["EMAIL"] or "", name=values["NAME"] or "", password=values["PASSWORD"] or ""
+    )
 
 
-def _secret_key(environ: Mapping[str, str], environment: Environment,
-                database_url: str) -> str:
+def _secret_key(environ: Mapping[str, str], environment: Environment, database_url: str) -> str:
     raw = (environ.get("PAYGATE_SECRET_KEY") or "").strip()
     if raw:
         if len(raw) < MIN_SECRET_LENGTH:
-            raise SettingsError(f"PAYGATE_SECRET_KEY must be at least {MIN_SECRET_LENGTH} "
-                                "characters (e.g. python -c 'import secrets; "
-                                "print(secrets.token_urlsafe(48))')")
+            raise SettingsError(
+                f"PAYGATE_SECRET_KEY must be at least {MIN_SECRET_LENGTH} "
+                "characters (e.g. python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')"
+            )
         return raw
     if environment is Environment.PRODUCTION:
         raise SettingsError("PAYGATE_SECRET_KEY is required when PAYGATE_ENV=production")
@@ -355,8 +369,12 @@ def secret_file_for(database_url: str) -> Path:
 
     url = make_url(database_url)
     database = url.database
-    if url.get_backend_name() == "sqlite" and database and database != ":memory:" \
-            and not database.startswith("file:"):
+    if (
+        url.get_backend_name() == "sqlite"
+        and database
+        and database != ":memory:"
+        and not database.startswith("file:")
+    ):
         return Path(database + ".secret")
     return Path("paygate.secret")
 
@@ -383,8 +401,8 @@ def load_or_create_secret(path: Path) -> str:
         try:
             os.link(temporary, path)
             logging.getLogger("paygate.settings").warning(
-                "generated a development secret key",
-                extra={"fields": {"path": str(path)}})
+                "generated a development secret key", extra={"fields": {"path": str(path)}}
+            )
         except FileExistsError:
             pass  # another worker created it first; use theirs
     finally:
@@ -395,7 +413,9 @@ def load_or_create_secret(path: Path) -> str:
 def _read_secret(path: Path) -> str:
     key = path.read_text().strip()
     if len(key) < MIN_SECRET_LENGTH:
-        raise SettingsError(f"the secret key file {path} is corrupt (shorter than "
-                            f"{MIN_SECRET_LENGTH} characters); delete it or set "
-                            "PAYGATE_SECRET_KEY")
+        raise SettingsError(
+            f"the secret key file {path} is corrupt (shorter than "
+            f"{MIN_SECRET_LENGTH} characters); delete it or set "
+            "PAYGATE_SECRET_KEY"
+        )
     return key

@@ -61,20 +61,29 @@ def derive_key(secret: str, purpose: str) -> bytes:
     return hmac.new(secret.encode("utf-8"), purpose.encode("utf-8"), hashlib.sha256).digest()
 
 
-def build_paygate(settings: Settings, uow: UnitOfWorkFactory, *, clock: Clock | None = None,
-                  ids: IdGenerator | None = None, hasher: PasswordHasher | None = None,
-                  ) -> Paygate:
+def build_paygate(
+    settings: Settings,
+    uow: UnitOfWorkFactory,
+    *,
+    clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+    hasher: PasswordHasher | None = None,
+) -> Paygate:
     """The facade over ``uow`` with the production adapters for every other port (and, over
     SQL, the credential cache: ``paygate_adapters.sql.credential_cache``)."""
     clock = clock or SystemClock()
     return Paygate(
-        uow=uow, clock=clock, ids=ids or UUID7Ids(),
+        uow=uow,
+        clock=clock,
+        ids=ids or UUID7Ids(),
         processor=SimulatedProcessor(settings.simulator_success_rate, settings.simulator_seed),
         hasher=hasher or BcryptPasswordHasher(settings.bcrypt_rounds),
         tokens=JwtTokenService(derive_key(settings.secret_key, "jwt-hs256"), clock=clock),
         card_key=derive_key(settings.secret_key, "card-fingerprint"),
-        lifetimes=TokenLifetimes(access=timedelta(seconds=settings.access_token_ttl),
-                                 refresh=timedelta(seconds=settings.refresh_token_ttl)),
+        lifetimes=TokenLifetimes(
+            access=timedelta(seconds=settings.access_token_ttl),
+            refresh=timedelta(seconds=settings.refresh_token_ttl),
+        ),
         allow_private_webhooks=settings.webhook_allow_private,
         credentials=_credential_cache(uow),
     )
@@ -93,8 +102,12 @@ def build_dashboard_sessions(settings: Settings, paygate: Paygate) -> DashboardS
     """The dashboard's sessions, stored beside ``paygate``'s data (over SQL: the
     ``web_sessions`` table every worker shares; otherwise in this process's memory)."""
     return DashboardSessions(
-        store=_web_sessions(paygate.uow), uow=paygate.uow, hasher=paygate.hasher,
-        clock=paygate.clock, key=derive_key(settings.secret_key, "dashboard-session"))
+        store=_web_sessions(paygate.uow),
+        uow=paygate.uow,
+        hasher=paygate.hasher,
+        clock=paygate.clock,
+        key=derive_key(settings.secret_key, "dashboard-session"),
+    )
 
 
 def _web_sessions(uow: UnitOfWorkFactory) -> WebSessions:
@@ -181,25 +194,29 @@ def open_database(settings: Settings, *, migrate: bool = True) -> Database:
     from paygate_adapters.sql.startup import upgrade_in_background
 
     in_background = is_sqlite_file(settings.database_url)
-    engine = create_database_engine(settings.database_url,
-                                    checkpoint_in_background=in_background)
+    engine = create_database_engine(settings.database_url, checkpoint_in_background=in_background)
     schema = upgrade_in_background(engine) if migrate else None
     checkpointer = WalCheckpointer(engine).start() if in_background else None
     uow = SqlUnitOfWorkFactory(engine, schema_ready=schema.done if schema else None)
     return Database(engine=engine, uow=uow, checkpointer=checkpointer, schema=schema)
 
 
-def build_dispatcher(settings: Settings, uow: UnitOfWorkFactory, *,
-                     lease_margin: float | None = None) -> WebhookDispatcher:
+def build_dispatcher(
+    settings: Settings, uow: UnitOfWorkFactory, *, lease_margin: float | None = None
+) -> WebhookDispatcher:
     """The dispatcher; ``lease_margin`` defaults to ``PAYGATE_WEBHOOK_LEASE_MARGIN``."""
     from paygate_adapters.webhooks import WebhookDispatcher
 
     if lease_margin is None:
         lease_margin = settings.webhook_lease_margin
     return WebhookDispatcher(
-        uow, SystemClock(), UUID7Ids(), timeout=settings.webhook_timeout,
+        uow,
+        SystemClock(),
+        UUID7Ids(),
+        timeout=settings.webhook_timeout,
         retry_schedule=tuple(float(s) for s in settings.webhook_retry_schedule),
-        allow_private=settings.webhook_allow_private, lease_margin=lease_margin,
+        allow_private=settings.webhook_allow_private,
+        lease_margin=lease_margin,
     )
 
 
@@ -211,8 +228,9 @@ def bootstrap_admin(settings: Settings, paygate: Paygate) -> bool:
     if paygate.list_users(PageRequest(limit=1), role=Role.ADMIN).items:
         return False
     try:
-        paygate.register_admin(RegisterAdmin(email=admin.email, name=admin.name,
-                                             password=admin.password))
+        paygate.register_admin(
+            RegisterAdmin(email=admin.email, name=admin.name, password=admin.password)
+        )
     except EmailAlreadyRegistered:
         _log.warning("bootstrap admin email is already registered; nothing created")
         return False
@@ -233,8 +251,9 @@ def build_live_events(paygate: Paygate) -> LiveEvents | None:
 
         engine = paygate.uow.engine
         feed = SqlEventFeed(engine)
-        live = LiveEvents(feed=feed, uow=paygate.uow, clock=paygate.clock,
-                          watch=event_watch(engine))
+        live = LiveEvents(
+            feed=feed, uow=paygate.uow, clock=paygate.clock, watch=event_watch(engine)
+        )
         live.on_stop(feed.close)
         return live
     store = getattr(paygate.uow, "__self__", None)

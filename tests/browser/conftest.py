@@ -48,8 +48,10 @@ def chromium(chromium_path: str) -> Iterator[Browser]:
         _missing("the playwright package is not installed (pip install -e '.[dev]')")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=chromium_path, headless=True,
-            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"])
+            executable_path=chromium_path,
+            headless=True,
+            args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+        )
         yield browser
         browser.close()
 
@@ -59,11 +61,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of one ``paygate serve`` shared by the module's tests."""
     directory = tmp_path_factory.mktemp("browser")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_")}
-    env.update(PAYGATE_DATABASE_URL=f"sqlite:///{directory}/paygate.db",
-               PAYGATE_BCRYPT_ROUNDS="4", PAYGATE_AUTH_RATE_LIMIT="1000/minute",
-               PAYGATE_BOOTSTRAP_ADMIN_EMAIL=ADMIN_EMAIL,
-               PAYGATE_BOOTSTRAP_ADMIN_NAME="Root",
-               PAYGATE_BOOTSTRAP_ADMIN_PASSWORD=PASSWORD)
+    env.update(
+        PAYGATE_DATABASE_URL=f"sqlite:///{directory}/paygate.db",
+        PAYGATE_BCRYPT_ROUNDS="4",
+        PAYGATE_AUTH_RATE_LIMIT="1000/minute",
+        PAYGATE_BOOTSTRAP_ADMIN_EMAIL=ADMIN_EMAIL,
+        PAYGATE_BOOTSTRAP_ADMIN_NAME="Root",
+        PAYGATE_BOOTSTRAP_ADMIN_PASSWORD=PASSWORD,
+    )
     process = PaygateProcess(["serve", "--port", "0", "--no-dispatcher"], env)
     try:
         yield process.serving_url()
@@ -90,8 +95,7 @@ def make_page(chromium: Browser, server: str) -> Iterator[Any]:
     contexts: list[BrowserContext] = []
 
     def make(width: int = 1280) -> Page:
-        context = chromium.new_context(base_url=server,
-                                       viewport={"width": width, "height": 800})
+        context = chromium.new_context(base_url=server, viewport={"width": width, "height": 800})
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()

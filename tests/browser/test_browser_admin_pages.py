@@ -79,8 +79,9 @@ def test_delete_show_deleted_and_restore_a_user(page: Page, make_page: Any) -> N
 def test_an_admin_cannot_delete_themself(page: Page) -> None:
     _log_in(page, ADMIN_EMAIL)
     _open_users(page)
-    page.get_by_role("row").filter(has_text=ADMIN_EMAIL) \
-        .get_by_role("button", name="Delete").click()
+    page.get_by_role("row").filter(has_text=ADMIN_EMAIL).get_by_role(
+        "button", name="Delete"
+    ).click()
     page.get_by_role("button", name="Delete").click()
     expect(page.get_by_role("alert")).to_contain_text("Admins cannot delete their own account")
     _open_users(page)

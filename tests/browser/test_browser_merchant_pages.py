@@ -26,8 +26,7 @@ def _register(page: Page) -> None:
 
 
 def _open(page: Page, name: str) -> None:
-    page.get_by_role("navigation", name="Main").get_by_role("link", name=name,
-                                                            exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
     expect(page.get_by_role("heading", level=1, name=name)).to_be_visible()
 
 
@@ -39,24 +38,33 @@ def _revealed_key(page: Page) -> str:
     return key
 
 
-def _api(server: str, method: str, path: str, key: str,
-         body: dict[str, Any] | None = None) -> httpx.Response:
-    return httpx.request(method, f"{server}{API}/{path}", json=body, trust_env=False,
-                         headers={"X-API-Key": key})
+def _api(
+    server: str, method: str, path: str, key: str, body: dict[str, Any] | None = None
+) -> httpx.Response:
+    return httpx.request(
+        method, f"{server}{API}/{path}", json=body, trust_env=False, headers={"X-API-Key": key}
+    )
 
 
 def _pay(server: str, key: str, order_id: str) -> str:
-    answer = _api(server, "POST", "payments/", key, {
-        "order_id": order_id,
-        "card_details": {"card_number": "4242 4242 4242 4242", "expiry": "12/30",
-                         "cvv": "123"}})
+    answer = _api(
+        server,
+        "POST",
+        "payments/",
+        key,
+        {
+            "order_id": order_id,
+            "card_details": {"card_number": "4242 4242 4242 4242", "expiry": "12/30", "cvv": "123"},
+        },
+    )
     assert answer.status_code == 201, answer.text
     payment_id: str = answer.json()["data"]["payment_id"]
     return payment_id
 
 
 def test_an_order_made_on_the_page_is_paid_by_api_then_captured_and_refunded(
-        page: Page, server: str) -> None:
+    page: Page, server: str
+) -> None:
     _register(page)
     key = _revealed_key(page)
     _open(page, "Orders")
@@ -66,7 +74,8 @@ def test_an_order_made_on_the_page_is_paid_by_api_then_captured_and_refunded(
     page.get_by_label("Receipt").fill("inv-42")
     page.get_by_role("button", name="Create order").click()
     expect(page.get_by_role("status").filter(has_text="Order created")).to_have_text(
-        "Order created")
+        "Order created"
+    )
     expect(page.get_by_role("button", name="Copy checkout link")).to_be_visible()
     expect(page.get_by_text("1,500 JPY")).to_be_visible()
     order_id = page.url.rsplit("/", 1)[1]
@@ -78,8 +87,9 @@ def test_an_order_made_on_the_page_is_paid_by_api_then_captured_and_refunded(
     page.get_by_role("button", name="Capture").click()
     expect(page.get_by_role("status")).to_have_text("Payment captured")
     expect(page.get_by_role("button", name="Capture")).to_have_count(0)
-    assert _api(server, "GET", f"payments/{payment_id}/", key).json()["data"]["status"] \
-        == "captured"
+    assert (
+        _api(server, "GET", f"payments/{payment_id}/", key).json()["data"]["status"] == "captured"
+    )
 
     page.get_by_label("Amount").fill("500")
     page.get_by_label("Reason").fill("one item returned")
@@ -95,8 +105,7 @@ def test_an_order_made_on_the_page_is_paid_by_api_then_captured_and_refunded(
     assert payment["amount_refunded"] == "500"
 
 
-def test_a_refund_over_the_balance_is_refused_beside_the_amount(page: Page,
-                                                                server: str) -> None:
+def test_a_refund_over_the_balance_is_refused_beside_the_amount(page: Page, server: str) -> None:
     _register(page)
     key = _revealed_key(page)
     order = _api(server, "POST", "orders/", key, {"amount": "10.00"}).json()["data"]
@@ -116,8 +125,9 @@ def test_webhook_url_signing_secret_and_resend(page: Page, server: str) -> None:
     _open(page, "Webhooks")
     page.get_by_label("Webhook URL").fill("not a url")
     page.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("Webhook URL must be an absolute http or https URL").first
-           ).to_be_visible()
+    expect(
+        page.get_by_text("Webhook URL must be an absolute http or https URL").first
+    ).to_be_visible()
     page.get_by_label("Webhook URL").fill("https://shop.example/hooks")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_have_text("Webhook URL saved")
@@ -138,8 +148,7 @@ def test_webhook_url_signing_secret_and_resend(page: Page, server: str) -> None:
     expect(page.get_by_role("table", name="Attempt log, newest first")).to_be_visible()
 
 
-def test_api_key_reveal_copy_and_rotate(page: Page, context: BrowserContext,
-                                        server: str) -> None:
+def test_api_key_reveal_copy_and_rotate(page: Page, context: BrowserContext, server: str) -> None:
     _register(page)
     _open(page, "Settings")
     expect(page.locator("#api-key-masked")).to_have_text(re.compile(r"^pk_•{12}.{4}$"))

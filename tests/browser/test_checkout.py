@@ -67,10 +67,15 @@ def receiver() -> Iterator[str]:
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PaygateProcess, str]]:
     directory = tmp_path_factory.mktemp("checkout")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_")}
-    env.update(PAYGATE_DATABASE_URL=f"sqlite:///{directory}/paygate.db",
-               PAYGATE_SECRET_KEY=SECRET, PAYGATE_BCRYPT_ROUNDS="4",
-               PAYGATE_AUTH_RATE_LIMIT="1000/minute", PAYGATE_CHECKOUT_RATE_LIMIT="1000/minute",
-               PAYGATE_WEBHOOK_ALLOW_PRIVATE="true", PAYGATE_LOG_LEVEL="DEBUG")
+    env.update(
+        PAYGATE_DATABASE_URL=f"sqlite:///{directory}/paygate.db",
+        PAYGATE_SECRET_KEY=SECRET,
+        PAYGATE_BCRYPT_ROUNDS="4",
+        PAYGATE_AUTH_RATE_LIMIT="1000/minute",
+        PAYGATE_CHECKOUT_RATE_LIMIT="1000/minute",
+        PAYGATE_WEBHOOK_ALLOW_PRIVATE="true",
+        PAYGATE_LOG_LEVEL="DEBUG",
+    )
     process = PaygateProcess(["serve", "--port", "0"], env)
     try:
         yield process, process.serving_url()
@@ -99,26 +104,39 @@ def shopper(chromium: Browser, shop_server: str) -> Iterator[BrowserContext]:
 class Shop:
     def __init__(self, server: str, receiver: str) -> None:
         self.server = server
-        body = {"email": f"tea-{uuid.uuid4().hex[:10]}@example.com", "name": "Tea Shop",
-                "password": PASSWORD, "webhook_url": f"{receiver}/hook"}
+        body = {
+            "email": f"tea-{uuid.uuid4().hex[:10]}@example.com",
+            "name": "Tea Shop",
+            "password": PASSWORD,
+            "webhook_url": f"{receiver}/hook",
+        }
         registered = httpx.post(f"{server}{API}/auth/register/", json=body, trust_env=False)
         assert registered.status_code == 201, registered.text
         data = registered.json()["data"]
         self.key = data["api_key"]
         self.merchant_id = data["merchant_id"]
-        rotated = httpx.post(f"{server}{API}/merchants/me/webhook-secret/", trust_env=False,
-                             headers={"Authorization": f"Bearer {data['access']}"})
+        rotated = httpx.post(
+            f"{server}{API}/merchants/me/webhook-secret/",
+            trust_env=False,
+            headers={"Authorization": f"Bearer {data['access']}"},
+        )
         self.webhook_secret = rotated.json()["data"]["webhook_secret"]
 
     def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        answer = httpx.request(method, f"{self.server}{API}/{path}", json=body,
-                               headers={"X-API-Key": self.key}, trust_env=False)
+        answer = httpx.request(
+            method,
+            f"{self.server}{API}/{path}",
+            json=body,
+            headers={"X-API-Key": self.key},
+            trust_env=False,
+        )
         assert answer.status_code in (200, 201), answer.text
         return answer.json()["data"]
 
     def order(self, **fields: Any) -> dict[str, Any]:
-        data: dict[str, Any] = self.api("POST", "orders/", {"amount": "100.00",
-                                                           "receipt": "inv-42", **fields})
+        data: dict[str, Any] = self.api(
+            "POST", "orders/", {"amount": "100.00", "receipt": "inv-42", **fields}
+        )
         return data
 
 
@@ -138,15 +156,17 @@ def _pay(page: Page, number: str, cvv: str = "123") -> None:
     page.get_by_role("button", name="Pay 100.00 INR").click()
 
 
-def test_paying_on_the_checkout_page(shopper: BrowserContext, shop: Shop,
-                                     receiver: str) -> None:
+def test_paying_on_the_checkout_page(shopper: BrowserContext, shop: Shop, receiver: str) -> None:
     order = shop.order(return_url=f"{receiver}/back")
     page = shopper.new_page()
     page.goto(order["checkout_url"])
     expect(page.get_by_role("heading", level=1, name="Pay Tea Shop")).to_be_visible()
     expect(page.get_by_text("inv-42")).to_be_visible()
-    for label, token in (("Card number", "cc-number"), ("Expiry (MM/YY)", "cc-exp"),
-                         ("CVV", "cc-csc")):
+    for label, token in (
+        ("Card number", "cc-number"),
+        ("Expiry (MM/YY)", "cc-exp"),
+        ("CVV", "cc-csc"),
+    ):
         expect(page.get_by_label(label)).to_have_attribute("autocomplete", token)
     _pay(page, GOOD)
     expect(page.get_by_role("heading", level=1, name="Payment successful")).to_be_visible()
@@ -159,16 +179,19 @@ def test_paying_on_the_checkout_page(shopper: BrowserContext, shop: Shop,
     link = page.get_by_role("link", name="Return to Tea Shop")
     query = parse_qs(urlsplit(link.get_attribute("href") or "").query)
     assert query["payment_id"] == [payment["payment_id"]]
-    assert verify_return_signature(shop.webhook_secret, query["order_id"][0],
-                                   query["payment_id"][0], query["status"][0],
-                                   query["signature"][0])
+    assert verify_return_signature(
+        shop.webhook_secret,
+        query["order_id"][0],
+        query["payment_id"][0],
+        query["status"][0],
+        query["signature"][0],
+    )
     link.click()
     expect(page.get_by_role("heading", name="Back at the shop")).to_be_visible()
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         sent = [json.dumps(body) for body in _Receiver.bodies]
-        if any(payment["payment_id"] in text and '"payment.authorized"' in text
-               for text in sent):
+        if any(payment["payment_id"] in text and '"payment.authorized"' in text for text in sent):
             break
         time.sleep(0.1)
     else:
@@ -179,7 +202,8 @@ def test_paying_on_the_checkout_page(shopper: BrowserContext, shop: Shop,
 
 
 def test_a_decline_then_a_success_and_no_card_data_anywhere(
-        shopper: BrowserContext, shop: Shop, process: PaygateProcess) -> None:
+    shopper: BrowserContext, shop: Shop, process: PaygateProcess
+) -> None:
     order = shop.order()
     page = shopper.new_page()
     page.goto(order["checkout_url"])
@@ -197,8 +221,14 @@ def test_a_decline_then_a_success_and_no_card_data_anywhere(
     payments = shop.api("GET", f"orders/{order['order_id']}/")["payments"]
     assert [p["status"] for p in payments] == ["authorized", "failed"]
     output = process.output()
-    for secret in ("4000000000000002", "4000 0000 0000 0002", "4242424242424242",
-                   "4242 4242 4242 4242", "4000+0000", "4242+4242"):
+    for secret in (
+        "4000000000000002",
+        "4000 0000 0000 0002",
+        "4242424242424242",
+        "4242 4242 4242 4242",
+        "4000+0000",
+        "4242+4242",
+    ):
         assert secret not in output
 
 
@@ -208,14 +238,15 @@ def test_a_double_submit_makes_one_payment(shopper: BrowserContext, shop: Shop) 
     page.goto(order["checkout_url"])
     _fill(page, GOOD)
     form = page.locator("form.checkout-form")
-    fields = {name: form.locator(f"[name={name}]").input_value()
-              for name in ("csrf_token", "nonce", "card_number", "expiry", "cvv")}
+    fields = {
+        name: form.locator(f"[name={name}]").input_value()
+        for name in ("csrf_token", "nonce", "card_number", "expiry", "cvv")
+    }
     cookies = {c["name"]: c["value"] for c in shopper.cookies()}
     answers: list[int] = []
 
     def submit() -> None:
-        answer = httpx.post(order["checkout_url"], data=fields, cookies=cookies,
-                            trust_env=False)
+        answer = httpx.post(order["checkout_url"], data=fields, cookies=cookies, trust_env=False)
         answers.append(answer.status_code)
 
     threads = [threading.Thread(target=submit) for _ in range(3)]
@@ -238,8 +269,14 @@ def test_five_declines_lock_the_checkout(shopper: BrowserContext, shop: Shop) ->
         expect(page.get_by_role("heading", name="Payment declined")).to_be_visible()
     expect(page.get_by_role("heading", name="Checkout locked")).to_be_visible()
     expect(page.get_by_label("Card number")).to_have_count(0)
-    paid = shop.api("POST", "payments/", {"order_id": order["order_id"], "card_details": {
-        "card_number": GOOD, "expiry": "12/30", "cvv": "123"}})
+    paid = shop.api(
+        "POST",
+        "payments/",
+        {
+            "order_id": order["order_id"],
+            "card_details": {"card_number": GOOD, "expiry": "12/30", "cvv": "123"},
+        },
+    )
     assert paid["status"] == "authorized"
 
 
@@ -248,9 +285,12 @@ def test_tampered_and_expired_tokens_are_404(shopper: BrowserContext, shop: Shop
     url: str = order["checkout_url"]
     page = shopper.new_page()
     tampered = url[:-1] + ("A" if url[-1] != "A" else "B")
-    expired = issue_checkout_token(checkout_key(SECRET), UUID(order["order_id"]),
-                                   UUID(shop.merchant_id),
-                                   datetime.now(UTC) - timedelta(days=8))
+    expired = issue_checkout_token(
+        checkout_key(SECRET),
+        UUID(order["order_id"]),
+        UUID(shop.merchant_id),
+        datetime.now(UTC) - timedelta(days=8),
+    )
     origin = url.split("/checkout/", maxsplit=1)[0]
     for address in (tampered, f"{origin}/checkout/{expired}"):
         answer = page.goto(address)

@@ -12,8 +12,13 @@ import httpx
 from browser_accounts import ADMIN_EMAIL, PASSWORD
 from playwright.sync_api import Page, expect
 
-MERCHANT_FIGURES = ("Total orders", "Successful payments", "Failed payments", "Refunds",
-                    "Success rate")
+MERCHANT_FIGURES = (
+    "Total orders",
+    "Successful payments",
+    "Failed payments",
+    "Refunds",
+    "Success rate",
+)
 
 
 def _email() -> str:
@@ -85,8 +90,12 @@ def test_a_merchant_opening_an_admin_page_gets_403(page: Page) -> None:
 
 def test_every_page_has_the_csp_and_no_inline_script(page: Page) -> None:
     violations: list[str] = []
-    page.on("console", lambda message: violations.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     answers = [page.goto("/dashboard/login"), page.goto("/dashboard/register")]
     _register(page, _email())
     answers.append(page.goto("/dashboard/merchant"))
@@ -112,7 +121,8 @@ def test_every_page_has_the_csp_and_no_inline_script(page: Page) -> None:
 
 
 def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(
-        page: Page, make_page: Any, server: str) -> None:
+    page: Page, make_page: Any, server: str
+) -> None:
     _register(page, _email())
     page.evaluate("""() => {
         document.querySelector('form.logout input[name=csrf_token]').remove();
@@ -133,18 +143,25 @@ def test_a_post_without_the_csrf_token_is_refused_and_changes_nothing(
     with page.expect_response(re.compile(r"/dashboard/register$")) as refused:
         page.get_by_role("button", name="Create account").click()
     assert refused.value.status == 403
-    login = httpx.post(f"{server}/paygate/api/v1/auth/token/", trust_env=False,
-                       json={"email": email, "password": PASSWORD})
+    login = httpx.post(
+        f"{server}/paygate/api/v1/auth/token/",
+        trust_env=False,
+        json={"email": email, "password": PASSWORD},
+    )
     assert login.status_code == 401
 
 
 def test_framing_the_dashboard_is_refused(page: Page, server: str) -> None:
     """A page embedding the login page gets nothing rendered in the frame, even from the
     same origin: ``frame-ancestors 'none'`` (and ``X-Frame-Options: DENY``)."""
-    page.route(f"{server}/framing-test", lambda route: route.fulfill(
-        content_type="text/html",
-        body='<iframe id="victim" src="/dashboard/login" '
-             'onload="this.dataset.loaded = 1"></iframe>'))
+    page.route(
+        f"{server}/framing-test",
+        lambda route: route.fulfill(
+            content_type="text/html",
+            body='<iframe id="victim" src="/dashboard/login" '
+            'onload="this.dataset.loaded = 1"></iframe>',
+        ),
+    )
     page.goto(f"{server}/framing-test")
     page.wait_for_selector("#victim[data-loaded]", state="attached")
     frame = page.frame_locator("#victim")

@@ -18,26 +18,34 @@ CARD = {"card_number": "4242 4242 4242 4242", "expiry": "12/30", "cvv": "123"}
 
 
 def _api(server: str, path: str, body: dict[str, Any], **headers: str) -> dict[str, Any]:
-    response = httpx.post(f"{server}{API}/{path}", json=body, headers=headers, timeout=10,
-                          trust_env=False)
+    response = httpx.post(
+        f"{server}{API}/{path}", json=body, headers=headers, timeout=10, trust_env=False
+    )
     assert response.status_code == 201, response.text
     data: dict[str, Any] = response.json()["data"]
     return data
 
 
 def _pay(server: str, api_key: str, amount: str, currency: str) -> str:
-    order = _api(server, "orders/", {"amount": amount, "currency": currency},
-                 **{"X-API-Key": api_key})
-    payment = _api(server, "payments/", {"order_id": order["order_id"], "card_details": CARD},
-                   **{"X-API-Key": api_key})
+    order = _api(
+        server, "orders/", {"amount": amount, "currency": currency}, **{"X-API-Key": api_key}
+    )
+    payment = _api(
+        server,
+        "payments/",
+        {"order_id": order["order_id"], "card_details": CARD},
+        **{"X-API-Key": api_key},
+    )
     return str(payment["payment_id"])
 
 
 def test_a_payment_made_through_the_api_appears_on_the_open_overview(
-        page: Page, server: str) -> None:
+    page: Page, server: str
+) -> None:
     email = f"live-{uuid.uuid4().hex[:10]}@example.com"
-    merchant = _api(server, "auth/register/", {"email": email, "name": "Live Shop",
-                                               "password": PASSWORD})
+    merchant = _api(
+        server, "auth/register/", {"email": email, "name": "Live Shop", "password": PASSWORD}
+    )
     page.goto("/dashboard/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)

@@ -34,27 +34,43 @@ class World:
     processor: SimulatedProcessor
     _count: int = 0
 
-    def merchant(self, *, webhook_url: str | None = "https://shop.example/hooks",
-                 email: str | None = None) -> MerchantRegistration:
+    def merchant(
+        self, *, webhook_url: str | None = "https://shop.example/hooks", email: str | None = None
+    ) -> MerchantRegistration:
         self._count += 1
-        return self.app.register_merchant(RegisterMerchant(
-            email=email or f"merchant{self._count}@shop.example", name=f"Shop {self._count}",
-            password=PASSWORD, webhook_url=webhook_url))
+        return self.app.register_merchant(
+            RegisterMerchant(
+                email=email or f"merchant{self._count}@shop.example",
+                name=f"Shop {self._count}",
+                password=PASSWORD,
+                webhook_url=webhook_url,
+            )
+        )
 
     def admin(self, *, email: str | None = None) -> AdminRegistration:
         self._count += 1
-        return self.app.register_admin(RegisterAdmin(
-            email=email or f"admin{self._count}@paygate.example", name="Admin",
-            password=PASSWORD))
+        return self.app.register_admin(
+            RegisterAdmin(
+                email=email or f"admin{self._count}@paygate.example",
+                name="Admin",
+                password=PASSWORD,
+            )
+        )
 
 
 def build_world(*, success_rate: float = 0.8, seed: int | None = 7) -> World:
     store = InMemoryStore()
     clock = FixedClock(NOW)
     processor = SimulatedProcessor(success_rate=success_rate, seed=seed)
-    app = Paygate(uow=store.unit_of_work, clock=clock, ids=SequentialIds(),
-                  processor=processor, hasher=PlainPasswordHasher(),
-                  tokens=UnsignedTokenService(clock), card_key=CARD_KEY)
+    app = Paygate(
+        uow=store.unit_of_work,
+        clock=clock,
+        ids=SequentialIds(),
+        processor=processor,
+        hasher=PlainPasswordHasher(),
+        tokens=UnsignedTokenService(clock),
+        card_key=CARD_KEY,
+    )
     return World(app, store, clock, processor)
 
 

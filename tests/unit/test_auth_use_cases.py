@@ -34,8 +34,11 @@ def login(world: World, email: str, password: str = PASSWORD) -> object:
 
 def test_merchant_registration_opens_an_account_with_keys_and_a_session(world: World) -> None:
     reg = world.merchant(email="  Shop@Example.COM ")
-    assert (reg.user.email, reg.user.role, reg.user.deleted) == ("shop@example.com",
-                                                                 Role.MERCHANT, False)
+    assert (reg.user.email, reg.user.role, reg.user.deleted) == (
+        "shop@example.com",
+        Role.MERCHANT,
+        False,
+    )
     assert reg.merchant.user_id == reg.user.id
     assert reg.merchant.api_key.startswith("pk_")
     assert reg.merchant.webhook_secret.startswith("whsec_")
@@ -63,27 +66,41 @@ def test_email_is_registered_once_whatever_its_case(world: World) -> None:
 
 def test_registration_reports_every_bad_field_at_once(world: World) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        world.app.register_merchant(RegisterMerchant("not-an-email", "  ", "short",
-                                                     webhook_url="ftp://x"))
+        world.app.register_merchant(
+            RegisterMerchant("not-an-email", "  ", "short", webhook_url="ftp://x")
+        )
     assert set(caught.value.fields) == {"email", "name", "password", "webhook_url"}
     with pytest.raises(ValidationFailed) as caught:
-        world.app.register_merchant(RegisterMerchant("a@shop.example", "Shop", PASSWORD,
-                                                     webhook_url="https://shop.example/\x00"))
+        world.app.register_merchant(
+            RegisterMerchant(
+                "a@shop.example", "Shop", PASSWORD, webhook_url="https://shop.example/\x00"
+            )
+        )
     assert set(caught.value.fields) == {"webhook_url"}
 
 
-@pytest.mark.parametrize(("email", "name", "field"), [
-    ("nul\x00@shop.example", "Shop", "email"), ("a@shop.example", "Sh\x00op", "name")])
-def test_nul_characters_are_refused_before_reaching_storage(world: World, email: str,
-                                                            name: str, field: str) -> None:
+@pytest.mark.parametrize(
+    ("email", "name", "field"),
+    [("nul\x00@shop.example", "Shop", "email"), ("a@shop.example", "Sh\x00op", "name")],
+)
+def test_nul_characters_are_refused_before_reaching_storage(
+    world: World, email: str, name: str, field: str
+) -> None:
     with pytest.raises(ValidationFailed) as caught:
         world.app.register_merchant(RegisterMerchant(email, name, PASSWORD))
     assert set(caught.value.fields) == {field}
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1/hook", "https://10.0.0.8/x",
-                                 "http://[::1]/", "http://169.254.169.254/latest",
-                                 "https://[::ffff:192.168.1.1]/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/hook",
+        "https://10.0.0.8/x",
+        "http://[::1]/",
+        "http://169.254.169.254/latest",
+        "https://[::ffff:192.168.1.1]/",
+    ],
+)
 def test_webhook_url_to_an_internal_address_is_refused(world: World, url: str) -> None:
     with pytest.raises(ValidationFailed) as caught:
         world.merchant(webhook_url=url)
@@ -127,12 +144,16 @@ def test_admin_login_has_no_merchant(world: World) -> None:
     assert reg.user.role is Role.ADMIN
 
 
-@pytest.mark.parametrize(("email", "password"), [
-    ("ada@shop.example", "wrong password"),
-    ("nobody@shop.example", PASSWORD),
-])
-def test_wrong_password_and_unknown_email_fail_alike(world: World, email: str,
-                                                     password: str) -> None:
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [
+        ("ada@shop.example", "wrong password"),
+        ("nobody@shop.example", PASSWORD),
+    ],
+)
+def test_wrong_password_and_unknown_email_fail_alike(
+    world: World, email: str, password: str
+) -> None:
     world.merchant(email="ada@shop.example")
     with pytest.raises(LoginFailed) as caught:
         login(world, email, password)
@@ -229,9 +250,11 @@ def test_soft_delete_locks_out_every_credential(world: World) -> None:
     assert (deleted.deleted, deleted.deleted_at) == (True, world.clock.now())
     with pytest.raises(LoginFailed):
         login(world, "gone@shop.example")
-    for call in (lambda: world.app.authenticate_bearer(reg.session.access),
-                 lambda: world.app.authenticate_api_key(reg.merchant.api_key),
-                 lambda: world.app.refresh(reg.session.refresh)):
+    for call in (
+        lambda: world.app.authenticate_bearer(reg.session.access),
+        lambda: world.app.authenticate_api_key(reg.merchant.api_key),
+        lambda: world.app.refresh(reg.session.refresh),
+    ):
         with pytest.raises(NotAuthenticated):
             call()
 
@@ -268,8 +291,10 @@ def test_deleting_twice_or_restoring_an_active_user_conflicts(world: World) -> N
 def test_unknown_user_is_1016(world: World) -> None:
     admin = world.admin().user
     unknown = UUID(int=404)
-    calls: list[Callable[[], object]] = [lambda: world.app.delete_user(admin, unknown),
-                                         lambda: world.app.restore_user(unknown)]
+    calls: list[Callable[[], object]] = [
+        lambda: world.app.delete_user(admin, unknown),
+        lambda: world.app.restore_user(unknown),
+    ]
     for call in calls:
         with pytest.raises(UserNotFound) as caught:
             call()
@@ -298,8 +323,10 @@ def test_webhook_secret_rotation_changes_the_secret(world: World) -> None:
 def test_merchant_update_changes_only_the_fields_sent(world: World) -> None:
     reg = world.merchant()
     account = world.app.update_merchant(UpdateMerchant(reg.merchant.id, name=" New Name "))
-    assert (account.user.name, account.merchant.webhook_url) == ("New Name",
-                                                                 reg.merchant.webhook_url)
+    assert (account.user.name, account.merchant.webhook_url) == (
+        "New Name",
+        reg.merchant.webhook_url,
+    )
     account = world.app.update_merchant(UpdateMerchant(reg.merchant.id, webhook_url=None))
     assert (account.user.name, account.merchant.webhook_url) == ("New Name", None)
     with pytest.raises(ValidationFailed):
@@ -308,6 +335,7 @@ def test_merchant_update_changes_only_the_fields_sent(world: World) -> None:
 
 def test_user_and_merchant_lists_hide_deleted_unless_asked(world: World) -> None:
     from paygate_core.pagination import PageRequest
+
     admin = world.admin().user
     kept, gone = world.merchant(), world.merchant()
     world.app.delete_user(admin, gone.user.id)
@@ -322,12 +350,12 @@ def test_user_and_merchant_lists_hide_deleted_unless_asked(world: World) -> None
 
 def test_tokens_carry_their_type_and_role(world: World) -> None:
     from paygate_core.testing import UnsignedTokenService
+
     reg = world.merchant()
     tokens = world.app.tokens
     assert isinstance(tokens, UnsignedTokenService)
     claims = tokens.decode(reg.session.access, TokenType.ACCESS)
-    assert (claims.sub, claims.role, claims.type) == (reg.user.id, Role.MERCHANT,
-                                                      TokenType.ACCESS)
+    assert (claims.sub, claims.role, claims.type) == (reg.user.id, Role.MERCHANT, TokenType.ACCESS)
     assert claims.expires_at - claims.issued_at == timedelta(minutes=15)
 
 

@@ -31,12 +31,21 @@ def test_valid_card_inputs_are_accepted_as_digits(today: date, data: st.DataObje
     assert parsed.last4 == card.digits[-4:]
 
 
-@pytest.mark.parametrize("number", ["4242 4242 4242 4242", "4242-4242-4242-4242",
-                                    "4242424242424242", " 4242 4242-4242 4242 ",
-                                    "123456789012", "1234567890123456789"])
+@pytest.mark.parametrize(
+    "number",
+    [
+        "4242 4242 4242 4242",
+        "4242-4242-4242-4242",
+        "4242424242424242",
+        " 4242 4242-4242 4242 ",
+        "123456789012",
+        "1234567890123456789",
+    ],
+)
 def test_spaces_and_hyphens_are_ignored_then_12_to_19_digits(number: str) -> None:
     assert parse_card(number, "12/30", "123", today=TODAY).number == (
-        number.replace(" ", "").replace("-", ""))
+        number.replace(" ", "").replace("-", "")
+    )
 
 
 @given(number=pst.invalid_card_numbers())
@@ -51,16 +60,26 @@ def test_card_is_valid_through_the_end_of_its_expiry_month(expiry: str) -> None:
     assert parse_card("4242424242424242", expiry, "123", today=TODAY).expiry_year >= 2026
 
 
-@pytest.mark.parametrize(("today", "expiry"), [
-    (date(2026, 10, 31), "10/26"), (date(2024, 2, 29), "02/2024"), (date(2026, 12, 31), "12/26"),
-])
+@pytest.mark.parametrize(
+    ("today", "expiry"),
+    [
+        (date(2026, 10, 31), "10/26"),
+        (date(2024, 2, 29), "02/2024"),
+        (date(2026, 12, 31), "12/26"),
+    ],
+)
 def test_card_is_valid_on_the_last_day_of_its_month(today: date, expiry: str) -> None:
     parse_card("4242424242424242", expiry, "123", today=today)
 
 
-@pytest.mark.parametrize(("today", "expiry"), [
-    (date(2026, 11, 1), "10/26"), (date(2024, 3, 1), "02/2024"), (date(2027, 1, 1), "12/26"),
-])
+@pytest.mark.parametrize(
+    ("today", "expiry"),
+    [
+        (date(2026, 11, 1), "10/26"),
+        (date(2024, 3, 1), "02/2024"),
+        (date(2027, 1, 1), "12/26"),
+    ],
+)
 def test_card_expires_the_day_after_its_month_ends(today: date, expiry: str) -> None:
     with pytest.raises(InvalidCard) as caught:
         parse_card("4242424242424242", expiry, "123", today=today)
@@ -103,16 +122,21 @@ def test_other_cvvs_are_1010(cvv: str) -> None:
 def test_every_bad_field_is_reported_at_once() -> None:
     with pytest.raises(InvalidCard) as caught:
         parse_card("42", "13/30", "1", today=TODAY)
-    assert set(caught.value.fields) == {"card_details.card_number", "card_details.expiry",
-                                        "card_details.cvv"}
+    assert set(caught.value.fields) == {
+        "card_details.card_number",
+        "card_details.expiry",
+        "card_details.cvv",
+    }
 
 
 def test_non_string_card_fields_are_1004() -> None:
     with pytest.raises(ValidationFailed) as caught:
         parse_card(4242424242424242, None, 123, today=TODAY)
-    assert caught.value.fields == {"card_details.card_number": "must be a string",
-                                   "card_details.expiry": "must be a string",
-                                   "card_details.cvv": "must be a string"}
+    assert caught.value.fields == {
+        "card_details.card_number": "must be a string",
+        "card_details.expiry": "must be a string",
+        "card_details.cvv": "must be a string",
+    }
 
 
 @given(card=pst.card_inputs(TODAY))
@@ -137,6 +161,7 @@ def test_repr_and_str_show_the_last4_only() -> None:
 
 def test_pay_command_repr_hides_the_card() -> None:
     from uuid import UUID
+
     cmd = PayOrder(UUID(int=1), "order", "4000000000001234", "12/30", "987")
     assert "4000000000001234" not in repr(cmd)
     assert "987" not in repr(cmd)

@@ -40,7 +40,7 @@ def test_the_token_is_url_safe_and_carries_128_bits_of_mac() -> None:
 
 @given(st.integers(0, 74), st.sampled_from(ALPHABET))
 def test_changing_any_character_of_a_token_fails(position: int, char: str) -> None:
-    tampered = TOKEN[:position] + char + TOKEN[position + 1:]
+    tampered = TOKEN[:position] + char + TOKEN[position + 1 :]
     if tampered != TOKEN:
         assert read_checkout_token(KEY, tampered, now=CREATED) is None
 
@@ -70,12 +70,12 @@ def test_a_return_signature_is_the_hex_hmac_of_the_three_values() -> None:
 
 
 @given(st.text(min_size=1, max_size=20), st.integers(0, 63), st.sampled_from("0123456789abcdef"))
-def test_any_change_to_a_return_fails_verification(status: str, position: int,
-                                                   digit: str) -> None:
+def test_any_change_to_a_return_fails_verification(status: str, position: int, digit: str) -> None:
     signature = return_signature("whsec_x", "o-1", "p-1", status)
-    tampered = signature[:position] + digit + signature[position + 1:]
+    tampered = signature[:position] + digit + signature[position + 1 :]
     assert verify_return_signature("whsec_x", "o-1", "p-1", status, tampered) == (
-        tampered == signature)
+        tampered == signature
+    )
     assert not verify_return_signature("whsec_y", "o-1", "p-1", status, signature)
     assert not verify_return_signature("whsec_x", "o-2", "p-1", status, signature)
     assert not verify_return_signature("whsec_x", "o-1", "p-1", status + "x", signature)
@@ -83,5 +83,4 @@ def test_any_change_to_a_return_fails_verification(status: str, position: int,
 
 @given(st.one_of(st.none(), st.integers(), st.text(max_size=70)))
 def test_a_malformed_signature_is_simply_false(signature: object) -> None:
-    assert not verify_return_signature("whsec_x", "o", "p", "authorized",
-                                       signature)  # type: ignore[arg-type]
+    assert not verify_return_signature("whsec_x", "o", "p", "authorized", signature)  # type: ignore[arg-type]

@@ -14,15 +14,20 @@ import paygate_core.testing
 
 
 def _modules() -> list[str]:
-    return sorted(m.name for m in pkgutil.walk_packages(paygate_core.__path__, "paygate_core.")
-                  if not m.name.rpartition(".")[2].startswith("_"))
+    return sorted(
+        m.name
+        for m in pkgutil.walk_packages(paygate_core.__path__, "paygate_core.")
+        if not m.name.rpartition(".")[2].startswith("_")
+    )
 
 
-@pytest.mark.parametrize("package", [paygate_core, paygate_core.testing],
-                         ids=lambda m: m.__name__)
+@pytest.mark.parametrize("package", [paygate_core, paygate_core.testing], ids=lambda m: m.__name__)
 def test_package_exports_exactly_its_public_names(package: ModuleType) -> None:
-    public = {name for name, value in vars(package).items()
-              if not name.startswith("_") and not inspect.ismodule(value)}
+    public = {
+        name
+        for name, value in vars(package).items()
+        if not name.startswith("_") and not inspect.ismodule(value)
+    }
     assert sorted(package.__all__) == sorted(public)
     assert len(set(package.__all__)) == len(package.__all__)
 
@@ -36,10 +41,13 @@ def test_module_all_lists_every_public_class_and_function_it_defines(name: str) 
         return
     for member in exported:
         assert hasattr(module, member), f"{name}.__all__ names missing {member!r}"
-    defined = {member for member, value in vars(module).items()
-               if not member.startswith("_") and (inspect.isclass(value)
-                                                  or inspect.isfunction(value))
-               and value.__module__ == name}
+    defined = {
+        member
+        for member, value in vars(module).items()
+        if not member.startswith("_")
+        and (inspect.isclass(value) or inspect.isfunction(value))
+        and value.__module__ == name
+    }
     assert defined <= set(exported), f"{name} does not export {sorted(defined - set(exported))}"
     assert len(set(exported)) == len(exported)
 

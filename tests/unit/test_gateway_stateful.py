@@ -95,11 +95,15 @@ class PaygateMachine(RuleBasedStateMachine):
 
     # --- helpers ---
 
-    def _expect_event(self, type_: EventType, payment_id: UUID,
-                      refund: RefundSnapshot | None = None) -> None:
+    def _expect_event(
+        self, type_: EventType, payment_id: UUID, refund: RefundSnapshot | None = None
+    ) -> None:
         model = self.payments[payment_id]
-        self.events[model.merchant_id].append(ExpectedEvent(
-            type_, payment_id, model.status, model.refunded, refund, self.world.clock.now()))
+        self.events[model.merchant_id].append(
+            ExpectedEvent(
+                type_, payment_id, model.status, model.refunded, refund, self.world.clock.now()
+            )
+        )
 
     def _record_payment(self, order_id: UUID, payment: Payment) -> None:
         order = self.orders[order_id]
@@ -107,11 +111,16 @@ class PaygateMachine(RuleBasedStateMachine):
         assert payment.status in {PaymentStatus.AUTHORIZED, PaymentStatus.FAILED}
         assert payment.amount == order.amount
         order.status = OrderStatus.PAID if approved else OrderStatus.FAILED
-        self.payments[payment.id] = ModelPayment(order_id, order.merchant_id, order.amount,
-                                                 payment.status, Money.zero(
-                                                     order.amount.currency))
-        self._expect_event(EventType.PAYMENT_AUTHORIZED if approved
-                           else EventType.PAYMENT_FAILED, payment.id)
+        self.payments[payment.id] = ModelPayment(
+            order_id,
+            order.merchant_id,
+            order.amount,
+            payment.status,
+            Money.zero(order.amount.currency),
+        )
+        self._expect_event(
+            EventType.PAYMENT_AUTHORIZED if approved else EventType.PAYMENT_FAILED, payment.id
+        )
 
     def _pick(self, data: st.DataObject, ids: list[UUID], preferred: list[UUID]) -> UUID:
         """Mostly one of the ``preferred`` ids (where the action can succeed), else any."""
@@ -141,10 +150,14 @@ class PaygateMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: self.orders)
     @rule(data=st.data(), outcome=OUTCOMES)
-    def pay(self, data: st.DataObject, outcome: pst.CardOutcome,
-            order_id: UUID | None = None) -> None:
-        order_id = order_id or self._pick(data, list(self.orders), [
-            i for i, o in self.orders.items() if o.status is not OrderStatus.PAID])
+    def pay(
+        self, data: st.DataObject, outcome: pst.CardOutcome, order_id: UUID | None = None
+    ) -> None:
+        order_id = order_id or self._pick(
+            data,
+            list(self.orders),
+            [i for i, o in self.orders.items() if o.status is not OrderStatus.PAID],
+        )
         model = self.orders[order_id]
         card = data.draw(pst.card_inputs(TODAY, outcome=outcome))
         cmd = PayOrder(model.merchant_id, str(order_id), card.number, card.expiry, card.cvv)
@@ -155,9 +168,11 @@ class PaygateMachine(RuleBasedStateMachine):
             return
         assert model.status is not OrderStatus.PAID, "a paid order took a second payment"
         assert payment.card_last4 == card.digits[-4:]
-        expected = {pst.CardOutcome.APPROVED: (PaymentStatus.AUTHORIZED, None),
-                    pst.CardOutcome.DECLINED: (PaymentStatus.FAILED, "card_declined"),
-                    pst.CardOutcome.NO_FUNDS: (PaymentStatus.FAILED, "insufficient_funds")}
+        expected = {
+            pst.CardOutcome.APPROVED: (PaymentStatus.AUTHORIZED, None),
+            pst.CardOutcome.DECLINED: (PaymentStatus.FAILED, "card_declined"),
+            pst.CardOutcome.NO_FUNDS: (PaymentStatus.FAILED, "insufficient_funds"),
+        }
         if outcome in expected:
             assert (payment.status, payment.failure_reason) == expected[outcome]
         self._record_payment(order_id, payment)
@@ -170,8 +185,9 @@ class PaygateMachine(RuleBasedStateMachine):
         model = self.orders[order_id]
         cmd = PayOrder(model.merchant_id, order_id, "4242 4242 4242 4242", "12/99", "123")
         with ThreadPoolExecutor(tries) as pool:
-            outcomes = list(pool.map(lambda _: _attempt(lambda: self.app.pay_order(cmd)),
-                                     range(tries)))
+            outcomes = list(
+                pool.map(lambda _: _attempt(lambda: self.app.pay_order(cmd)), range(tries))
+            )
         paid = [o for o in outcomes if isinstance(o, Payment)]
         refused = [o for o in outcomes if isinstance(o, OrderAlreadyPaid)]
         assert len(paid) + len(refused) == tries, outcomes
@@ -182,8 +198,11 @@ class PaygateMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.payments)
     @rule(data=st.data())
     def capture(self, data: st.DataObject) -> None:
-        payment_id = self._pick(data, list(self.payments), [
-            i for i, p in self.payments.items() if p.status is PaymentStatus.AUTHORIZED])
+        payment_id = self._pick(
+            data,
+            list(self.payments),
+            [i for i, p in self.payments.items() if p.status is PaymentStatus.AUTHORIZED],
+        )
         model = self.payments[payment_id]
         try:
             payment = self.app.capture_payment(model.merchant_id, payment_id)
@@ -196,31 +215,39 @@ class PaygateMachine(RuleBasedStateMachine):
         self._expect_event(EventType.PAYMENT_CAPTURED, payment_id)
 
     @precondition(lambda self: self.payments)
-    @rule(data=st.data(), action=st.builds(pst.RefundAction, st.sampled_from(pst.RefundKind),
-                                           st.integers(1, 99)),
-          tries=st.sampled_from([1, 1, 2, 3]), as_text=st.booleans())
-    def refund(self, data: st.DataObject, action: pst.RefundAction, tries: int,
-               as_text: bool) -> None:
+    @rule(
+        data=st.data(),
+        action=st.builds(pst.RefundAction, st.sampled_from(pst.RefundKind), st.integers(1, 99)),
+        tries=st.sampled_from([1, 1, 2, 3]),
+        as_text=st.booleans(),
+    )
+    def refund(
+        self, data: st.DataObject, action: pst.RefundAction, tries: int, as_text: bool
+    ) -> None:
         """One refund, or the same one retried concurrently: the total stays in bounds."""
-        payment_id = self._pick(data, list(self.payments), [
-            i for i, p in self.payments.items() if p.status in REFUNDABLE])
+        payment_id = self._pick(
+            data,
+            list(self.payments),
+            [i for i, p in self.payments.items() if p.status in REFUNDABLE],
+        )
         model = self.payments[payment_id]
         amount = action.amount_for(model.amount - model.refunded)
         raw = None if amount is None else (amount.format() if as_text else amount.amount)
         cmd = RefundPayment(model.merchant_id, str(payment_id), raw, "customer request")
         with ThreadPoolExecutor(tries) as pool:
-            outcomes = list(pool.map(lambda _: _attempt(lambda: self.app.refund_payment(cmd)),
-                                     range(tries)))
+            outcomes = list(
+                pool.map(lambda _: _attempt(lambda: self.app.refund_payment(cmd)), range(tries))
+            )
         expected = self._refund_outcomes(model, amount, tries)
         assert Counter(_kind(o) for o in outcomes) == Counter(expected)
         # Ids are drawn under the payment's lock, so they give the order of the commits.
-        done = sorted((o for o in outcomes if not isinstance(o, PaygateError)),
-                      key=lambda o: o.refund.id)
+        done = sorted(
+            (o for o in outcomes if not isinstance(o, PaygateError)), key=lambda o: o.refund.id
+        )
         for outcome in done:
             self._apply_refund(payment_id, outcome.refund.id, outcome.refund.amount)
 
-    def _refund_outcomes(self, model: ModelPayment, amount: Money | None,
-                         tries: int) -> list[str]:
+    def _refund_outcomes(self, model: ModelPayment, amount: Money | None, tries: int) -> list[str]:
         """What ``tries`` identical refund requests must yield, applied one after another."""
         status, balance = model.status, model.amount - model.refunded
         results = []
@@ -243,8 +270,9 @@ class PaygateMachine(RuleBasedStateMachine):
         model.refunds.append(amount)
         if model.refunded == model.amount:
             model.status = PaymentStatus.REFUNDED
-        self._expect_event(EventType.PAYMENT_REFUNDED, payment_id,
-                           RefundSnapshot(refund_id, amount))
+        self._expect_event(
+            EventType.PAYMENT_REFUNDED, payment_id, RefundSnapshot(refund_id, amount)
+        )
 
     @precondition(lambda self: self.orders)
     @rule(data=st.data())
@@ -254,19 +282,28 @@ class PaygateMachine(RuleBasedStateMachine):
         stranger = next(m for m in self.merchants if m != model.merchant_id)
         for call, error in (
             (lambda: self.app.get_order(stranger, order_id), OrderNotFound),
-            (lambda: self.app.pay_order(PayOrder(stranger, order_id, "4242424242424242",
-                                                 "12/99", "123")), OrderNotFound),
+            (
+                lambda: self.app.pay_order(
+                    PayOrder(stranger, order_id, "4242424242424242", "12/99", "123")
+                ),
+                OrderNotFound,
+            ),
         ):
             assert isinstance(_attempt(call), error)
         for payment_id in [p for p, m in self.payments.items() if m.order_id == order_id]:
-            assert isinstance(_attempt(partial(self.app.capture_payment, stranger, payment_id)),
-                              PaymentNotFound)
-            assert isinstance(_attempt(partial(self.app.refund_payment,
-                                               RefundPayment(stranger, payment_id))),
-                              PaymentNotFound)
+            assert isinstance(
+                _attempt(partial(self.app.capture_payment, stranger, payment_id)), PaymentNotFound
+            )
+            assert isinstance(
+                _attempt(partial(self.app.refund_payment, RefundPayment(stranger, payment_id))),
+                PaymentNotFound,
+            )
 
-    @rule(step=st.sampled_from([timedelta(microseconds=1), timedelta(seconds=1),
-                                timedelta(minutes=5)]))
+    @rule(
+        step=st.sampled_from(
+            [timedelta(microseconds=1), timedelta(seconds=1), timedelta(minutes=5)]
+        )
+    )
     def time_passes(self, step: timedelta) -> None:
         self.world.clock.advance(step)
 
@@ -279,18 +316,21 @@ class PaygateMachine(RuleBasedStateMachine):
             payments = _everything(self.app.list_payments, merchant_id)
             refunds = _everything(self.app.list_refunds, merchant_id)
             assert {o.id: o.status for o in orders} == {
-                i: o.status for i, o in self.orders.items() if o.merchant_id == merchant_id}
+                i: o.status for i, o in self.orders.items() if o.merchant_id == merchant_id
+            }
             assert {p.id: (p.status, p.amount_refunded) for p in payments} == {
-                i: (p.status, p.refunded) for i, p in self.payments.items()
-                if p.merchant_id == merchant_id}
+                i: (p.status, p.refunded)
+                for i, p in self.payments.items()
+                if p.merchant_id == merchant_id
+            }
             for order in orders:
-                successful = [p for p in payments if p.order_id == order.id
-                              and p.status in SUCCESSFUL]
+                successful = [
+                    p for p in payments if p.order_id == order.id and p.status in SUCCESSFUL
+                ]
                 assert len(successful) == (1 if order.status is OrderStatus.PAID else 0)
             for payment in payments:
                 mine = [r.amount for r in refunds if r.payment_id == payment.id]
-                assert sum((r.amount for r in mine), Decimal(0)) == (
-                    payment.amount_refunded.amount)
+                assert sum((r.amount for r in mine), Decimal(0)) == (payment.amount_refunded.amount)
                 assert payment.amount_refunded <= payment.amount
 
     @invariant()
@@ -298,15 +338,25 @@ class PaygateMachine(RuleBasedStateMachine):
         for merchant_id, expected in self.events.items():
             listed = _everything(self.app.list_webhook_events, merchant_id)
             assert len(listed) == len(expected)
-            delivery = DeliveryStatus.PENDING if self.hooked[merchant_id] else (
-                DeliveryStatus.SKIPPED)
+            delivery = (
+                DeliveryStatus.PENDING if self.hooked[merchant_id] else (DeliveryStatus.SKIPPED)
+            )
             for record, want in zip(reversed(listed), expected, strict=True):
                 event = record.event
                 model = self.payments[want.payment_id]
-                assert (event.type, event.payment_id, event.status, event.amount_refunded,
-                        event.refund, event.occurred_at) == attrs.astuple(want, recurse=False)
+                assert (
+                    event.type,
+                    event.payment_id,
+                    event.status,
+                    event.amount_refunded,
+                    event.refund,
+                    event.occurred_at,
+                ) == attrs.astuple(want, recurse=False)
                 assert (event.order_id, event.merchant_id, event.amount) == (
-                    model.order_id, merchant_id, model.amount)
+                    model.order_id,
+                    merchant_id,
+                    model.amount,
+                )
                 assert record.delivery_status is delivery
 
     @invariant()
@@ -331,9 +381,11 @@ class PaygateMachine(RuleBasedStateMachine):
             for r in p.refunds:
                 refunded[code] = refunded.get(code, Decimal(0)) + r.amount
         volume = tuple(
-            CurrencyVolume(*_quantized(code, paid.get(code, Decimal(0)),
-                                       refunded.get(code, Decimal(0))))
-            for code in sorted(set(paid) | set(refunded)))
+            CurrencyVolume(
+                *_quantized(code, paid.get(code, Decimal(0)), refunded.get(code, Decimal(0)))
+            )
+            for code in sorted(set(paid) | set(refunded))
+        )
         successful = sum(p.status in SUCCESSFUL for p in payments)
         failed = sum(p.status is PaymentStatus.FAILED for p in payments)
         orders = sum(mine(o.merchant_id) for o in self.orders.values())
@@ -341,8 +393,11 @@ class PaygateMachine(RuleBasedStateMachine):
         return PaymentStats(orders, successful, refunds, failed, len(payments), volume)
 
 
-def _quantized(code: str, paid: Decimal, refunded: Decimal,
-               ) -> tuple[Currency, Decimal, Decimal]:
+def _quantized(
+    code: str,
+    paid: Decimal,
+    refunded: Decimal,
+) -> tuple[Currency, Decimal, Decimal]:
     money = Money.of(paid, code)
     return money.currency, money.amount, Money.of(refunded, code).amount
 
@@ -368,4 +423,3 @@ def _kind(outcome: object) -> str:
 
 TestPaygateKeepsItsInvariants = PaygateMachine.TestCase
 TestPaygateKeepsItsInvariants.settings = settings(stateful_step_count=25)
-

@@ -36,22 +36,25 @@ class IdempotentOrders(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.world = build_world()
-        self.merchant_id = self.world.app.register_merchant(RegisterMerchant(
-            email="shop@shop.example", name="Shop", password="s3cret-pass")).merchant.id
+        self.merchant_id = self.world.app.register_merchant(
+            RegisterMerchant(email="shop@shop.example", name="Shop", password="s3cret-pass")
+        ).merchant.id
         self.made: dict[str, list[UUID]] = {}  # orders each key's requests created
         self.replayed: dict[str, bytes] = {}  # the first finished answer seen per key
 
     def _claim(self, key: str, amount: str) -> IdempotencyRecord | None:
         with self.world.app.uow() as work:
-            record = work.idempotency.claim(self.merchant_id, key, f"POST {amount}",
-                                            self.world.clock.now(), LEASE)
+            record = work.idempotency.claim(
+                self.merchant_id, key, f"POST {amount}", self.world.clock.now(), LEASE
+            )
             work.commit()
         return record
 
     def _refuse(self, key: str) -> None:
         with self.world.app.uow() as work:
-            work.idempotency.complete(self.merchant_id, key, 422, b"refused",
-                                      self.world.clock.now())
+            work.idempotency.complete(
+                self.merchant_id, key, 422, b"refused", self.world.clock.now()
+            )
             work.commit()
 
     @rule(key=KEYS, amount=AMOUNTS, fate=FATES)
@@ -66,9 +69,11 @@ class IdempotentOrders(RuleBasedStateMachine):
         if fate == "dies before the operation":
             return
         try:
-            order = self.world.app.create_order(CreateOrder(
-                self.merchant_id, amount, "INR",
-                idempotency=IdempotentAnswer(key, _created)))
+            order = self.world.app.create_order(
+                CreateOrder(
+                    self.merchant_id, amount, "INR", idempotency=IdempotentAnswer(key, _created)
+                )
+            )
         except PaygateError:
             if fate == "lives":
                 self._refuse(key)
@@ -85,8 +90,9 @@ class IdempotentOrders(RuleBasedStateMachine):
         for key, made in self.made.items():
             assert len(made) == 1, (key, made)
             with self.world.app.uow(read_only=True) as work:
-                record = work.idempotency.claim(self.merchant_id, key, "probe",
-                                                self.world.clock.now(), LEASE)
+                record = work.idempotency.claim(
+                    self.merchant_id, key, "probe", self.world.clock.now(), LEASE
+                )
             assert record is not None
             assert (record.status_code, record.response_body) == (201, str(made[0]).encode())
 

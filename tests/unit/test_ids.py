@@ -16,7 +16,8 @@ _RANDOM = st.binary(min_size=10, max_size=10)
 
 @given(ms=_MS, random_bits=_RANDOM)
 def test_a_uuid7_is_version_7_of_rfc_9562_with_its_millisecond_first(
-        ms: int, random_bits: bytes) -> None:
+    ms: int, random_bits: bytes
+) -> None:
     ident = uuid7(ms, random_bits)
     assert ident.version == 7
     assert ident.variant == uuid.RFC_4122

@@ -36,11 +36,13 @@ from typing import NamedTuple
 SRC = Path(__file__).resolve().parents[2] / "src"
 OURS = frozenset(p.name for p in SRC.iterdir() if (p / "__init__.py").is_file())
 
-COMPOSITION_ROOT = frozenset({
-    "paygate_http.wiring",  # builds the unit-of-work factory, hasher, tokens, dispatcher
-    "paygate_http.cli",  # the ``paygate`` commands: migrate, create-admin, serve
-    "paygate_http.settings",  # parses DATABASE_URL with SQLAlchemy's URL parser
-})
+COMPOSITION_ROOT = frozenset(
+    {
+        "paygate_http.wiring",  # builds the unit-of-work factory, hasher, tokens, dispatcher
+        "paygate_http.cli",  # the ``paygate`` commands: migrate, create-admin, serve
+        "paygate_http.settings",  # parses DATABASE_URL with SQLAlchemy's URL parser
+    }
+)
 """The HTTP-layer modules that may import the adapters and SQLAlchemy."""
 
 
@@ -76,11 +78,14 @@ MODULES: dict[str, Path] = {_module_name(p): p for p in sorted(SRC.rglob("*.py")
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
-def _statements(nodes: Iterable[ast.AST], scope: Scope,
-                ) -> Iterator[tuple[ast.Import | ast.ImportFrom, Scope]]:
+def _statements(
+    nodes: Iterable[ast.AST],
+    scope: Scope,
+) -> Iterator[tuple[ast.Import | ast.ImportFrom, Scope]]:
     """Every import statement under ``nodes``, with the scope it runs in."""
     for node in nodes:
         if isinstance(node, ast.Import | ast.ImportFrom):
@@ -141,8 +146,11 @@ def _module_imports(name: str, source: str) -> list[Import]:
 @cache
 def imports() -> tuple[Import, ...]:
     """Every import of every module of ``src/``."""
-    return tuple(i for name, path in MODULES.items()
-                 for i in _module_imports(name, path.read_text(encoding="utf-8")))
+    return tuple(
+        i
+        for name, path in MODULES.items()
+        for i in _module_imports(name, path.read_text(encoding="utf-8"))
+    )
 
 
 def _layer(module: str) -> str:
@@ -181,8 +189,10 @@ def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
 def _strongly_connected(graph: dict[str, set[str]]) -> list[frozenset[str]]:
     """The groups of nodes that reach one another; a node in no circle is a group alone."""
     reach = {node: _reachable(graph, node) for node in graph}
-    groups = {frozenset({node, *(other for other in reach[node] if node in reach[other])})
-              for node in graph}
+    groups = {
+        frozenset({node, *(other for other in reach[node] if node in reach[other])})
+        for node in graph
+    }
     return sorted(groups, key=sorted)
 
 
@@ -227,18 +237,29 @@ def test_every_kind_of_import_is_found_in_its_scope() -> None:
     found = [(i.target, i.scope) for i in _module_imports("paygate_http.cli", EVERY_KIND)]
     module, type_checking, function = Scope
     assert found == [
-        ("typing", module), ("sqlalchemy", module), ("paygate_core.money", module),
-        ("paygate_core.errors", module), ("paygate_core.money", module),
-        ("paygate_http.app", module), ("paygate_adapters.sql.tables", type_checking),
-        ("attrs", module), ("msgspec", module), ("json", module),
-        ("paygate_adapters.webhooks.sender", function), ("httpx", function)]
+        ("typing", module),
+        ("sqlalchemy", module),
+        ("paygate_core.money", module),
+        ("paygate_core.errors", module),
+        ("paygate_core.money", module),
+        ("paygate_http.app", module),
+        ("paygate_adapters.sql.tables", type_checking),
+        ("attrs", module),
+        ("msgspec", module),
+        ("json", module),
+        ("paygate_adapters.webhooks.sender", function),
+        ("httpx", function),
+    ]
 
 
 def test_the_graph_covers_src() -> None:
     found = {(i.importer, i.target, i.scope) for i in imports()}
     assert ("paygate_http.wiring", "paygate_adapters.security", Scope.MODULE) in found
-    assert ("paygate_core.testing.contract", "paygate_core.testing.contract._base",
-            Scope.MODULE) in found
+    assert (
+        "paygate_core.testing.contract",
+        "paygate_core.testing.contract._base",
+        Scope.MODULE,
+    ) in found
     assert "paygate_adapters.sql.migrations.env" in MODULES
     assert len(MODULES) > 100
 
@@ -272,7 +293,8 @@ def test_every_composition_root_module_exists_and_imports_adapters_or_sqlalchemy
     for module in COMPOSITION_ROOT:
         assert module in MODULES, f"{module} is gone: drop it from COMPOSITION_ROOT"
         assert _violations([module], {"paygate_adapters", "sqlalchemy"}), (
-            f"{module} no longer imports adapters or SQLAlchemy: drop it from COMPOSITION_ROOT")
+            f"{module} no longer imports adapters or SQLAlchemy: drop it from COMPOSITION_ROOT"
+        )
 
 
 # --- circles ---------------------------------------------------------------------------------

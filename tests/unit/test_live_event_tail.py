@@ -31,10 +31,19 @@ def commit(store: InMemoryStore, merchant_id: uuid.UUID, stamped: datetime) -> u
     """An event stamped at ``stamped``, committed now."""
     amount = Money.of("10.00", "INR")
     event = PaymentEvent(
-        id=uuid.uuid4(), type=EventType.PAYMENT_AUTHORIZED, merchant_id=merchant_id,
-        payment_id=uuid.uuid4(), order_id=uuid.uuid4(), amount=amount,
-        status=PaymentStatus.AUTHORIZED, amount_refunded=Money.of("0", "INR"),
-        failure_reason=None, refund=None, payment_created_at=stamped, occurred_at=stamped)
+        id=uuid.uuid4(),
+        type=EventType.PAYMENT_AUTHORIZED,
+        merchant_id=merchant_id,
+        payment_id=uuid.uuid4(),
+        order_id=uuid.uuid4(),
+        amount=amount,
+        status=PaymentStatus.AUTHORIZED,
+        amount_refunded=Money.of("0", "INR"),
+        failure_reason=None,
+        refund=None,
+        payment_created_at=stamped,
+        occurred_at=stamped,
+    )
     with store.unit_of_work() as unit:
         unit.outbox.add(event, deliver=False, now=stamped)
         unit.commit()
@@ -42,8 +51,7 @@ def commit(store: InMemoryStore, merchant_id: uuid.UUID, stamped: datetime) -> u
 
 
 @given(lags=st.lists(st.integers(min_value=0, max_value=4_900), min_size=1, max_size=30))
-def test_events_committing_out_of_stamp_order_within_the_window_come_once(
-        lags: list[int]) -> None:
+def test_events_committing_out_of_stamp_order_within_the_window_come_once(lags: list[int]) -> None:
     store = InMemoryStore()
     clock = FixedClock(START)
     tail = open_tail(InMemoryEventFeed(store), store.unit_of_work, clock, SHOP)

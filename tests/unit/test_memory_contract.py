@@ -20,7 +20,8 @@ class TestInMemoryUnitOfWork(UnitOfWorkContract):
 
 
 TestInMemoryAgreesWithReference = adapter_state_machine(
-    lambda: InMemoryStore().unit_of_work).TestCase
+    lambda: InMemoryStore().unit_of_work
+).TestCase
 
 
 class TestInMemoryCredentialCache(CredentialCacheContract):

@@ -25,8 +25,9 @@ def code_of(call: Callable[[], object]) -> ErrorCode:
 
 @pytest.mark.parametrize("currency", ALL_CURRENCIES, ids=lambda c: c.code)
 @given(data=st.data())
-def test_formatted_amount_parses_back_to_the_same_money(currency: Currency,
-                                                        data: st.DataObject) -> None:
+def test_formatted_amount_parses_back_to_the_same_money(
+    currency: Currency, data: st.DataObject
+) -> None:
     money = data.draw(pst.money(currency))
     text = money.format()
     assert parse_amount(text, currency) == money
@@ -36,8 +37,9 @@ def test_formatted_amount_parses_back_to_the_same_money(currency: Currency,
 
 
 @given(currency=pst.currencies(), data=st.data())
-def test_every_valid_raw_amount_is_accepted_exactly(currency: Currency,
-                                                    data: st.DataObject) -> None:
+def test_every_valid_raw_amount_is_accepted_exactly(
+    currency: Currency, data: st.DataObject
+) -> None:
     raw = data.draw(pst.raw_amounts(currency))
     money = parse_amount(raw, currency)
     assert money.amount == Decimal(str(raw))
@@ -58,24 +60,29 @@ def test_bool_float_and_null_amounts_are_1004(raw: object) -> None:
 
 
 @given(currency=pst.currencies(), data=st.data())
-def test_amounts_breaking_a_money_rule_are_1014(currency: Currency, data: st.DataObject,
-                                               ) -> None:
+def test_amounts_breaking_a_money_rule_are_1014(
+    currency: Currency,
+    data: st.DataObject,
+) -> None:
     raw = data.draw(pst.invalid_amounts(currency))
     assert code_of(lambda: parse_amount(raw, currency)) is ErrorCode.INVALID_AMOUNT
 
 
-@pytest.mark.parametrize(("raw", "reason"), [
-    ("NaN", "must be a plain decimal number"),
-    ("Infinity", "must be a plain decimal number"),
-    (Decimal("NaN"), "must be a plain decimal number"),
-    ("1e3", "must be a plain decimal number"),
-    ("-5.00", "must be greater than 0"),
-    (0, "must be greater than 0"),
-    ("0.00", "must be greater than 0"),
-    ("10.001", "must have at most 2 decimal places for USD"),
-    ("100000000.00", "must be at most 99999999.99"),
-    (10**12, "must be at most 99999999.99"),
-])
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("NaN", "must be a plain decimal number"),
+        ("Infinity", "must be a plain decimal number"),
+        (Decimal("NaN"), "must be a plain decimal number"),
+        ("1e3", "must be a plain decimal number"),
+        ("-5.00", "must be greater than 0"),
+        (0, "must be greater than 0"),
+        ("0.00", "must be greater than 0"),
+        ("10.001", "must have at most 2 decimal places for USD"),
+        ("100000000.00", "must be at most 99999999.99"),
+        (10**12, "must be at most 99999999.99"),
+    ],
+)
 def test_each_money_rule_names_its_reason(raw: object, reason: str) -> None:
     with pytest.raises(InvalidAmount) as caught:
         parse_amount(raw, CURRENCIES["USD"])
@@ -87,12 +94,17 @@ def test_largest_amount_is_99999999_99_major_units_cut_to_minor_units() -> None:
     assert parse_amount(99999999, CURRENCIES["JPY"]).format() == "99999999"
     assert parse_amount("99999999.99", CURRENCIES["BHD"]).format() == "99999999.990"
     assert code_of(lambda: parse_amount("100000000", CURRENCIES["JPY"])) is (
-        ErrorCode.INVALID_AMOUNT)
+        ErrorCode.INVALID_AMOUNT
+    )
 
 
 def test_decimals_count_as_written_so_trailing_zeros_beyond_minor_units_are_refused() -> None:
-    for raw, code in (("100.00", "JPY"), ("100.0", "JPY"), ("10.500", "USD"),
-                      (Decimal("1.000"), "INR")):
+    for raw, code in (
+        ("100.00", "JPY"),
+        ("100.0", "JPY"),
+        ("10.500", "USD"),
+        (Decimal("1.000"), "INR"),
+    ):
         with pytest.raises(InvalidAmount):
             parse_amount(raw, CURRENCIES[code])
     assert parse_amount("10.5", CURRENCIES["USD"]).format() == "10.50"
@@ -122,13 +134,29 @@ def test_currency_of_wrong_type_is_1004(raw: object) -> None:
 
 
 def test_contract_currencies_are_supported_with_their_minor_units() -> None:
-    expected = {"INR": 2, "USD": 2, "EUR": 2, "GBP": 2, "JPY": 0, "AUD": 2, "CAD": 2, "SGD": 2,
-                "AED": 2, "CHF": 2}
+    expected = {
+        "INR": 2,
+        "USD": 2,
+        "EUR": 2,
+        "GBP": 2,
+        "JPY": 0,
+        "AUD": 2,
+        "CAD": 2,
+        "SGD": 2,
+        "AED": 2,
+        "CHF": 2,
+    }
     assert {code: CURRENCIES[code].minor_units for code in expected} == expected
 
 
 MIXED: list[Callable[[Money, Money], object]] = [
-    operator.add, operator.sub, operator.lt, operator.le, operator.gt, operator.ge]
+    operator.add,
+    operator.sub,
+    operator.lt,
+    operator.le,
+    operator.gt,
+    operator.ge,
+]
 
 
 @pytest.mark.parametrize("op", MIXED, ids=lambda op: op.__name__)

@@ -35,8 +35,9 @@ DECLINES = "4000 0000 0000 0002"
 NO_FUNDS = "4000 0000 0000 9995"
 
 
-def order_of(world: World, merchant: UUID, amount: object = "100.00",
-             currency: object = "USD") -> UUID:
+def order_of(
+    world: World, merchant: UUID, amount: object = "100.00", currency: object = "USD"
+) -> UUID:
     return world.app.create_order(CreateOrder(merchant, amount, currency)).id
 
 
@@ -56,49 +57,56 @@ def payment(world: World, merchant: UUID) -> Payment:
 
 def events_of(world: World, merchant: UUID) -> list[tuple[EventType, PaymentStatus, str]]:
     listed = collect_pages(lambda p: world.app.list_webhook_events(merchant, p), 50)
-    return [(e.event.type, e.event.status, e.event.amount_refunded.format())
-            for e in reversed(listed)]
+    return [
+        (e.event.type, e.event.status, e.event.amount_refunded.format()) for e in reversed(listed)
+    ]
 
 
 # --- orders --------------------------------------------------------------------------------
 
 
 def test_order_defaults_to_inr_and_keeps_receipt_and_notes(world: World, merchant: UUID) -> None:
-    order = world.app.create_order(CreateOrder(merchant, 100, receipt="inv-42",
-                                               notes={"k": "v"}))
+    order = world.app.create_order(CreateOrder(merchant, 100, receipt="inv-42", notes={"k": "v"}))
     assert (order.amount, order.status, order.receipt, order.notes) == (
-        Money.of("100.00", "INR"), OrderStatus.CREATED, "inv-42", {"k": "v"})
+        Money.of("100.00", "INR"),
+        OrderStatus.CREATED,
+        "inv-42",
+        {"k": "v"},
+    )
     assert order.created_at == order.updated_at == NOW
 
 
-def test_order_currency_is_case_insensitive_and_stored_uppercase(world: World,
-                                                                 merchant: UUID) -> None:
+def test_order_currency_is_case_insensitive_and_stored_uppercase(
+    world: World, merchant: UUID
+) -> None:
     order = world.app.create_order(CreateOrder(merchant, "5", "jpy"))
     assert order.amount.currency.code == "JPY"
     assert order.amount.format() == "5"
 
 
-@pytest.mark.parametrize(("cmd", "error", "field"), [
-    ({"amount": None}, ValidationFailed, "amount"),
-    ({"amount": True}, ValidationFailed, "amount"),
-    ({"amount": 10.5}, ValidationFailed, "amount"),
-    ({"amount": "1e2"}, InvalidAmount, "amount"),
-    ({"amount": "10.001"}, InvalidAmount, "amount"),
-    ({"amount": "10", "currency": "XYZ"}, InvalidAmount, "currency"),
-    ({"amount": "10", "currency": 840}, ValidationFailed, "currency"),
-    ({"amount": "10", "receipt": "x" * 41}, ValidationFailed, "receipt"),
-    ({"amount": "10", "receipt": 42}, ValidationFailed, "receipt"),
-    ({"amount": "10", "notes": {str(i): "v" for i in range(16)}}, ValidationFailed, "notes"),
-    ({"amount": "10", "notes": {"k": 1}}, ValidationFailed, "notes"),
-    ({"amount": "10", "notes": ["k"]}, ValidationFailed, "notes"),
-    ({"amount": "10", "notes": {"k\x00": "v"}}, ValidationFailed, "notes"),
-    ({"amount": "10", "notes": {"k": "\x00"}}, ValidationFailed, "notes"),
-    ({"amount": "10", "receipt": "inv\x00"}, ValidationFailed, "receipt"),
-])
-def test_invalid_orders_are_refused_naming_the_field(world: World, merchant: UUID,
-                                                     cmd: dict[str, object],
-                                                     error: type[Exception],
-                                                     field: str) -> None:
+@pytest.mark.parametrize(
+    ("cmd", "error", "field"),
+    [
+        ({"amount": None}, ValidationFailed, "amount"),
+        ({"amount": True}, ValidationFailed, "amount"),
+        ({"amount": 10.5}, ValidationFailed, "amount"),
+        ({"amount": "1e2"}, InvalidAmount, "amount"),
+        ({"amount": "10.001"}, InvalidAmount, "amount"),
+        ({"amount": "10", "currency": "XYZ"}, InvalidAmount, "currency"),
+        ({"amount": "10", "currency": 840}, ValidationFailed, "currency"),
+        ({"amount": "10", "receipt": "x" * 41}, ValidationFailed, "receipt"),
+        ({"amount": "10", "receipt": 42}, ValidationFailed, "receipt"),
+        ({"amount": "10", "notes": {str(i): "v" for i in range(16)}}, ValidationFailed, "notes"),
+        ({"amount": "10", "notes": {"k": 1}}, ValidationFailed, "notes"),
+        ({"amount": "10", "notes": ["k"]}, ValidationFailed, "notes"),
+        ({"amount": "10", "notes": {"k\x00": "v"}}, ValidationFailed, "notes"),
+        ({"amount": "10", "notes": {"k": "\x00"}}, ValidationFailed, "notes"),
+        ({"amount": "10", "receipt": "inv\x00"}, ValidationFailed, "receipt"),
+    ],
+)
+def test_invalid_orders_are_refused_naming_the_field(
+    world: World, merchant: UUID, cmd: dict[str, object], error: type[Exception], field: str
+) -> None:
     with pytest.raises(error) as caught:
         world.app.create_order(CreateOrder(merchant, **cmd))
     assert field in getattr(caught.value, "fields", {})
@@ -124,9 +132,11 @@ def test_orders_list_filters_by_status(world: World, merchant: UUID) -> None:
 def test_another_merchants_order_is_not_found(world: World, merchant: UUID) -> None:
     order = order_of(world, merchant)
     other = world.merchant().merchant.id
-    for call in (lambda: world.app.get_order(other, order),
-                 lambda: world.app.get_order(merchant, "not-a-uuid"),
-                 lambda: pay(world, other, order)):
+    for call in (
+        lambda: world.app.get_order(other, order),
+        lambda: world.app.get_order(merchant, "not-a-uuid"),
+        lambda: pay(world, other, order),
+    ):
         with pytest.raises(OrderNotFound) as caught:
             call()
         assert caught.value.code is ErrorCode.ORDER_NOT_FOUND
@@ -139,7 +149,10 @@ def test_approved_payment_authorizes_and_pays_the_order(world: World, merchant: 
     order = order_of(world, merchant, "250.00", "EUR")
     payment = pay(world, merchant, order)
     assert (payment.status, payment.failure_reason, payment.amount) == (
-        PaymentStatus.AUTHORIZED, None, Money.of("250", "EUR"))
+        PaymentStatus.AUTHORIZED,
+        None,
+        Money.of("250", "EUR"),
+    )
     assert payment.amount_refunded == Money.zero(payment.amount.currency)
     assert payment.card_last4 == "4242"
     details = world.app.get_order(merchant, order)
@@ -147,10 +160,12 @@ def test_approved_payment_authorizes_and_pays_the_order(world: World, merchant: 
     assert [p.id for p in details.payments] == [payment.id]
 
 
-@pytest.mark.parametrize(("card", "reason"), [(DECLINES, "card_declined"),
-                                              (NO_FUNDS, "insufficient_funds")])
-def test_declined_payment_is_recorded_and_fails_the_order(world: World, merchant: UUID,
-                                                          card: str, reason: str) -> None:
+@pytest.mark.parametrize(
+    ("card", "reason"), [(DECLINES, "card_declined"), (NO_FUNDS, "insufficient_funds")]
+)
+def test_declined_payment_is_recorded_and_fails_the_order(
+    world: World, merchant: UUID, card: str, reason: str
+) -> None:
     order = order_of(world, merchant)
     payment = pay(world, merchant, order, card)
     assert (payment.status, payment.failure_reason) == (PaymentStatus.FAILED, reason)
@@ -158,8 +173,7 @@ def test_declined_payment_is_recorded_and_fails_the_order(world: World, merchant
     assert world.app.get_payment(merchant, payment.id).payment == payment
 
 
-def test_failed_order_may_be_paid_again_but_a_paid_one_never(world: World,
-                                                             merchant: UUID) -> None:
+def test_failed_order_may_be_paid_again_but_a_paid_one_never(world: World, merchant: UUID) -> None:
     order = order_of(world, merchant)
     pay(world, merchant, order, DECLINES)
     pay(world, merchant, order, DECLINES)
@@ -168,8 +182,11 @@ def test_failed_order_may_be_paid_again_but_a_paid_one_never(world: World,
         pay(world, merchant, order)
     assert caught.value.code is ErrorCode.ORDER_ALREADY_PAID
     payments = world.app.get_order(merchant, order).payments
-    assert [p.status for p in payments] == [PaymentStatus.AUTHORIZED, PaymentStatus.FAILED,
-                                            PaymentStatus.FAILED]
+    assert [p.status for p in payments] == [
+        PaymentStatus.AUTHORIZED,
+        PaymentStatus.FAILED,
+        PaymentStatus.FAILED,
+    ]
 
 
 def test_invalid_card_records_nothing(world: World, merchant: UUID) -> None:
@@ -184,24 +201,26 @@ def test_invalid_card_records_nothing(world: World, merchant: UUID) -> None:
 
 def test_card_expiring_this_month_is_accepted(world: World, merchant: UUID) -> None:
     order = order_of(world, merchant)
-    payment = world.app.pay_order(PayOrder(merchant, order, APPROVES,
-                                           f"{NOW.month:02d}/{NOW.year % 100}", "123"))
+    payment = world.app.pay_order(
+        PayOrder(merchant, order, APPROVES, f"{NOW.month:02d}/{NOW.year % 100}", "123")
+    )
     assert payment.status is PaymentStatus.AUTHORIZED
 
 
-def test_payment_keeps_last4_and_fingerprint_never_the_number(world: World,
-                                                              merchant: UUID) -> None:
+def test_payment_keeps_last4_and_fingerprint_never_the_number(world: World, merchant: UUID) -> None:
     payment = pay(world, merchant, order_of(world, merchant), "5555-4444-3333-1111")
     assert payment.card_last4 == "1111"
     from paygate_core.cards import card_fingerprint
+
     assert payment.card_fingerprint == card_fingerprint("5555444433331111", CARD_KEY)
     stored = repr(world.store.tables)
     assert "5555444433331111" not in stored
     assert "'123'" not in stored
 
 
-def test_capture_moves_authorized_to_captured_once(world: World, merchant: UUID,
-                                                   payment: Payment) -> None:
+def test_capture_moves_authorized_to_captured_once(
+    world: World, merchant: UUID, payment: Payment
+) -> None:
     captured = world.app.capture_payment(merchant, payment.id)
     assert captured.status is PaymentStatus.CAPTURED
     with pytest.raises(PaymentStateConflict) as caught:
@@ -215,13 +234,16 @@ def test_failed_payment_cannot_be_captured(world: World, merchant: UUID) -> None
         world.app.capture_payment(merchant, failed.id)
 
 
-def test_another_merchants_payment_is_not_found(world: World, merchant: UUID,
-                                                payment: Payment) -> None:
+def test_another_merchants_payment_is_not_found(
+    world: World, merchant: UUID, payment: Payment
+) -> None:
     other = world.merchant().merchant.id
-    for call in (lambda: world.app.get_payment(other, payment.id),
-                 lambda: world.app.capture_payment(other, payment.id),
-                 lambda: world.app.capture_payment(merchant, "nope"),
-                 lambda: world.app.refund_payment(RefundPayment(other, payment.id))):
+    for call in (
+        lambda: world.app.get_payment(other, payment.id),
+        lambda: world.app.capture_payment(other, payment.id),
+        lambda: world.app.capture_payment(merchant, "nope"),
+        lambda: world.app.refund_payment(RefundPayment(other, payment.id)),
+    ):
         with pytest.raises(PaymentNotFound):
             call()
 
@@ -246,8 +268,9 @@ def refund(world: World, merchant: UUID, payment: Payment, amount: object = None
     return world.app.refund_payment(RefundPayment(merchant, str(payment.id), amount))
 
 
-def test_refund_without_amount_refunds_the_whole_balance(world: World, merchant: UUID,
-                                                         payment: Payment) -> None:
+def test_refund_without_amount_refunds_the_whole_balance(
+    world: World, merchant: UUID, payment: Payment
+) -> None:
     outcome = world.app.refund_payment(RefundPayment(merchant, payment.id))
     assert outcome.refund.amount == payment.amount
     assert outcome.refund.reason is None
@@ -256,25 +279,31 @@ def test_refund_without_amount_refunds_the_whole_balance(world: World, merchant:
 
 
 def test_partial_refunds_add_up_and_the_last_cent_ends_the_payment(
-        world: World, merchant: UUID, payment: Payment) -> None:
+    world: World, merchant: UUID, payment: Payment
+) -> None:
     world.app.capture_payment(merchant, payment.id)
     first = world.app.refund_payment(RefundPayment(merchant, payment.id, "40.00", "damaged"))
     assert (first.payment.status, first.payment.amount_refunded.format()) == (
-        PaymentStatus.CAPTURED, "40.00")
+        PaymentStatus.CAPTURED,
+        "40.00",
+    )
     assert first.refund.reason == "damaged"
     second = world.app.refund_payment(RefundPayment(merchant, payment.id, Decimal("59.99")))
     assert second.payment.status is PaymentStatus.CAPTURED
     last = world.app.refund_payment(RefundPayment(merchant, payment.id, "0.01"))
     assert (last.payment.status, last.payment.amount_refunded.format()) == (
-        PaymentStatus.REFUNDED, "100.00")
+        PaymentStatus.REFUNDED,
+        "100.00",
+    )
     details = world.app.get_payment(merchant, payment.id)
     assert [r.amount.format() for r in details.refunds] == ["0.01", "59.99", "40.00"]
     assert world.app.get_order(merchant, payment.order_id).order.status is OrderStatus.PAID
 
 
 @pytest.mark.parametrize("amount", ["100.01", "0", "0.00", "-1", "10.001", "1e1", "NaN"])
-def test_refund_amount_out_of_bounds_is_1013(world: World, merchant: UUID, payment: Payment,
-                                             amount: str) -> None:
+def test_refund_amount_out_of_bounds_is_1013(
+    world: World, merchant: UUID, payment: Payment, amount: str
+) -> None:
     with pytest.raises(InvalidRefundAmount) as caught:
         refund(world, merchant, payment, amount)
     assert caught.value.code is ErrorCode.INVALID_REFUND_AMOUNT
@@ -282,8 +311,9 @@ def test_refund_amount_out_of_bounds_is_1013(world: World, merchant: UUID, payme
     assert world.app.get_payment(merchant, payment.id).refunds == ()
 
 
-def test_refund_above_the_remaining_balance_is_1013(world: World, merchant: UUID,
-                                                    payment: Payment) -> None:
+def test_refund_above_the_remaining_balance_is_1013(
+    world: World, merchant: UUID, payment: Payment
+) -> None:
     refund(world, merchant, payment, "60.00")
     with pytest.raises(InvalidRefundAmount):
         refund(world, merchant, payment, "40.01")
@@ -291,23 +321,26 @@ def test_refund_above_the_remaining_balance_is_1013(world: World, merchant: UUID
 
 
 @pytest.mark.parametrize("amount", [True, 1.5, [1]])
-def test_refund_amount_of_the_wrong_type_is_1004(world: World, merchant: UUID,
-                                                 payment: Payment, amount: object) -> None:
+def test_refund_amount_of_the_wrong_type_is_1004(
+    world: World, merchant: UUID, payment: Payment, amount: object
+) -> None:
     with pytest.raises(ValidationFailed):
         refund(world, merchant, payment, amount)
 
 
 @pytest.mark.parametrize("amount", [None, "1.00", "1000.00", "-5"])
-def test_failed_payment_cannot_be_refunded_whatever_the_amount(world: World, merchant: UUID,
-                                                               amount: object) -> None:
+def test_failed_payment_cannot_be_refunded_whatever_the_amount(
+    world: World, merchant: UUID, amount: object
+) -> None:
     failed = pay(world, merchant, order_of(world, merchant), DECLINES)
     with pytest.raises(PaymentStateConflict) as caught:
         refund(world, merchant, failed, amount)
     assert caught.value.code is ErrorCode.PAYMENT_STATE_CONFLICT
 
 
-def test_refunded_payment_cannot_be_refunded_or_captured_again(world: World, merchant: UUID,
-                                                               payment: Payment) -> None:
+def test_refunded_payment_cannot_be_refunded_or_captured_again(
+    world: World, merchant: UUID, payment: Payment
+) -> None:
     refund(world, merchant, payment)
     with pytest.raises(PaymentStateConflict):
         refund(world, merchant, payment)
@@ -315,26 +348,31 @@ def test_refunded_payment_cannot_be_refunded_or_captured_again(world: World, mer
         world.app.capture_payment(merchant, payment.id)
 
 
-def test_refund_reason_without_nul_characters(world: World, merchant: UUID,
-                                              payment: Payment) -> None:
+def test_refund_reason_without_nul_characters(
+    world: World, merchant: UUID, payment: Payment
+) -> None:
     with pytest.raises(ValidationFailed) as caught:
         world.app.refund_payment(RefundPayment(merchant, payment.id, None, "oops\x00"))
     assert caught.value.fields == {"reason": "must not contain NUL characters"}
 
 
-def test_refund_reason_is_at_most_255_characters(world: World, merchant: UUID,
-                                                 payment: Payment) -> None:
+def test_refund_reason_is_at_most_255_characters(
+    world: World, merchant: UUID, payment: Payment
+) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        world.app.refund_payment(RefundPayment(merchant, payment.id, None,
-                                               "x" * (MAX_REASON_LENGTH + 1)))
+        world.app.refund_payment(
+            RefundPayment(merchant, payment.id, None, "x" * (MAX_REASON_LENGTH + 1))
+        )
     assert set(caught.value.fields) == {"reason"}
-    outcome = world.app.refund_payment(RefundPayment(merchant, payment.id, None,
-                                                     "x" * MAX_REASON_LENGTH))
+    outcome = world.app.refund_payment(
+        RefundPayment(merchant, payment.id, None, "x" * MAX_REASON_LENGTH)
+    )
     assert outcome.refund.reason == "x" * MAX_REASON_LENGTH
 
 
-def test_refunds_are_found_and_listed_by_their_merchant_only(world: World, merchant: UUID,
-                                                            payment: Payment) -> None:
+def test_refunds_are_found_and_listed_by_their_merchant_only(
+    world: World, merchant: UUID, payment: Payment
+) -> None:
     done = world.app.refund_payment(RefundPayment(merchant, payment.id, "1.00")).refund
     other = world.merchant().merchant.id
     assert world.app.get_refund(merchant, done.id) == done
@@ -342,8 +380,9 @@ def test_refunds_are_found_and_listed_by_their_merchant_only(world: World, merch
         with pytest.raises(RefundNotFound) as caught:
             world.app.get_refund(who, ident)
         assert caught.value.code is ErrorCode.REFUND_NOT_FOUND
-    assert [r.id for r in world.app.list_refunds(merchant, PageRequest(),
-                                                 payment_id=payment.id).items] == [done.id]
+    assert [
+        r.id for r in world.app.list_refunds(merchant, PageRequest(), payment_id=payment.id).items
+    ] == [done.id]
     assert world.app.list_refunds(other, PageRequest()).items == ()
 
 
@@ -359,7 +398,8 @@ def test_jpy_refunds_have_no_minor_units(world: World, merchant: UUID) -> None:
 
 
 def test_every_change_queues_one_event_with_the_snapshot_of_that_moment(
-        world: World, merchant: UUID) -> None:
+    world: World, merchant: UUID
+) -> None:
     declined = pay(world, merchant, order := order_of(world, merchant), DECLINES)
     approved = pay(world, merchant, order)
     world.app.capture_payment(merchant, approved.id)
@@ -378,8 +418,10 @@ def test_every_change_queues_one_event_with_the_snapshot_of_that_moment(
     refund_event = listed[0].event
     assert refund_event.refund is not None
     assert refund_event.refund.amount.format() == "70.00"
-    assert refund_event.payload()["refund"] == {"refund_id": str(refund_event.refund.refund_id),
-                                                "amount": "70.00"}
+    assert refund_event.payload()["refund"] == {
+        "refund_id": str(refund_event.refund.refund_id),
+        "amount": "70.00",
+    }
     assert all(e.delivery_status is DeliveryStatus.PENDING for e in listed)
 
 
@@ -390,8 +432,7 @@ def test_events_of_a_merchant_without_webhook_url_are_skipped(world: World) -> N
     assert event.delivery_status is DeliveryStatus.SKIPPED
 
 
-def test_rejected_requests_queue_no_event(world: World, merchant: UUID,
-                                          payment: Payment) -> None:
+def test_rejected_requests_queue_no_event(world: World, merchant: UUID, payment: Payment) -> None:
     before = events_of(world, merchant)
     world.app.capture_payment(merchant, payment.id)
     refused: list[Callable[[], object]] = [

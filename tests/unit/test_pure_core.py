@@ -48,8 +48,13 @@ BLOCK_EXTRAS = textwrap.dedent("""
 
 def run_isolated(code: str, *args: str) -> str:
     """Run ``code`` in a fresh interpreter that ignores the environment and user site."""
-    done = subprocess.run([sys.executable, "-I", "-c", code, *args], capture_output=True,
-                          text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -63,7 +68,9 @@ def test_core_and_every_submodule_import_only_stdlib_and_attrs() -> None:
 
 
 def test_in_memory_adapters_work_without_hypothesis_or_pytest() -> None:
-    out = run_isolated(BLOCK_EXTRAS + textwrap.dedent("""
+    out = run_isolated(
+        BLOCK_EXTRAS
+        + textwrap.dedent("""
         from paygate_core.testing import InMemoryStore, FixedClock, SequentialIds
         with InMemoryStore().unit_of_work(read_only=True) as uow:
             print(uow.users.get(SequentialIds().new_id()))
@@ -71,5 +78,6 @@ def test_in_memory_adapters_work_without_hypothesis_or_pytest() -> None:
             import paygate_core.testing.strategies
         except ModuleNotFoundError as exc:
             print("strategies need", exc.name)
-    """))
+    """)
+    )
     assert out.split() == ["None", "strategies", "need", "hypothesis"]

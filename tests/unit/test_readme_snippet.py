@@ -42,8 +42,14 @@ def embedding_snippet() -> str:
 def test_readme_embedding_snippet_runs_with_only_the_core_and_attrs(tmp_path: Path) -> None:
     script = tmp_path / "snippet.py"
     script.write_text(GUARD + embedding_snippet() + REPORT, encoding="utf-8")
-    done = subprocess.run([sys.executable, "-I", str(script)], capture_output=True, text=True,
-                          timeout=60, cwd=tmp_path, check=False)
+    done = subprocess.run(
+        [sys.executable, "-I", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "payment: authorized 100.00 EUR card 4242" in out
@@ -55,8 +61,18 @@ def test_readme_embedding_snippet_runs_with_only_the_core_and_attrs(tmp_path: Pa
 
 def test_readme_snippet_uses_the_adapters_the_section_promises() -> None:
     snippet = embedding_snippet()
-    for name in ("InMemoryStore", "SystemClock", "UUID4Ids", "SimulatedProcessor",
-                 "PlainPasswordHasher", "UnsignedTokenService", "register_merchant",
-                 "create_order", "pay_order", "refund_payment", "merchant_stats",
-                 "4242 4242 4242 4242"):
+    for name in (
+        "InMemoryStore",
+        "SystemClock",
+        "UUID4Ids",
+        "SimulatedProcessor",
+        "PlainPasswordHasher",
+        "UnsignedTokenService",
+        "register_merchant",
+        "create_order",
+        "pay_order",
+        "refund_payment",
+        "merchant_stats",
+        "4242 4242 4242 4242",
+    ):
         assert name in snippet

@@ -32,7 +32,8 @@ def test_a_fresh_signature_verifies() -> None:
     [("whsec_other", BODY), (SECRET, BODY + b" "), (SECRET, BODY.replace(b"e1", b"e2"))],
 )
 def test_a_signature_does_not_verify_another_secret_or_an_altered_body(
-    secret: str, body: bytes,
+    secret: str,
+    body: bytes,
 ) -> None:
     assert not verify_signature(secret, sign_payload(SECRET, BODY, T), body, now=T)
 
@@ -100,14 +101,16 @@ def test_malformed_headers_are_refused(header: str) -> None:
         ("\ud800", f"t={T},v1=aa", BODY),
     ],
 )
-def test_verification_never_raises_on_wrong_types(secret: object, header: object,
-                                                  body: object) -> None:
+def test_verification_never_raises_on_wrong_types(
+    secret: object, header: object, body: object
+) -> None:
     assert verify_signature(secret, header, body, now=T) is False  # type: ignore[arg-type]
 
 
 @given(secret=st.text(min_size=1), body=st.binary(), timestamp=st.integers(0, 10**12 - 1))
-def test_every_signed_body_verifies_and_no_other_body_does(secret: str, body: bytes,
-                                                           timestamp: int) -> None:
+def test_every_signed_body_verifies_and_no_other_body_does(
+    secret: str, body: bytes, timestamp: int
+) -> None:
     header = sign_payload(secret, body, timestamp)
 
     assert verify_signature(secret, header, body, now=timestamp)

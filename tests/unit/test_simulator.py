@@ -22,15 +22,13 @@ def card(number: str) -> CardDetails:
 
 @given(card_input=pst.card_inputs(TODAY, outcome=pst.CardOutcome.DECLINED))
 def test_numbers_ending_0002_are_declined(card_input: pst.CardInput) -> None:
-    decision = SimulatedProcessor(success_rate=1.0).authorize(
-        card(card_input.number), AMOUNT)
+    decision = SimulatedProcessor(success_rate=1.0).authorize(card(card_input.number), AMOUNT)
     assert (decision.approved, decision.failure_reason) == (False, "card_declined")
 
 
 @given(card_input=pst.card_inputs(TODAY, outcome=pst.CardOutcome.NO_FUNDS))
 def test_numbers_ending_9995_lack_funds(card_input: pst.CardInput) -> None:
-    decision = SimulatedProcessor(success_rate=1.0).authorize(
-        card(card_input.number), AMOUNT)
+    decision = SimulatedProcessor(success_rate=1.0).authorize(card(card_input.number), AMOUNT)
     assert (decision.approved, decision.failure_reason) == (False, "insufficient_funds")
 
 
@@ -41,8 +39,7 @@ def test_4242_always_succeeds_even_at_rate_zero() -> None:
 
 
 @given(card_input=pst.card_inputs(TODAY, outcome=pst.CardOutcome.RANDOM))
-def test_other_cards_follow_the_configured_rate_at_the_extremes(
-        card_input: pst.CardInput) -> None:
+def test_other_cards_follow_the_configured_rate_at_the_extremes(card_input: pst.CardInput) -> None:
     number = card(card_input.number)
     assert SimulatedProcessor(success_rate=1.0).authorize(number, AMOUNT).approved
     declined = SimulatedProcessor(success_rate=0.0).authorize(number, AMOUNT)
@@ -51,8 +48,9 @@ def test_other_cards_follow_the_configured_rate_at_the_extremes(
 
 def test_default_rate_is_about_80_percent() -> None:
     processor = SimulatedProcessor(seed=2024)
-    approved = sum(processor.authorize(card("5555444433331111"), AMOUNT).approved
-                   for _ in range(4000))
+    approved = sum(
+        processor.authorize(card("5555444433331111"), AMOUNT).approved for _ in range(4000)
+    )
     assert processor.success_rate == 0.8
     assert 0.77 < approved / 4000 < 0.83
 
@@ -60,8 +58,7 @@ def test_default_rate_is_about_80_percent() -> None:
 def test_a_seed_replays_the_same_outcomes() -> None:
     def outcomes(seed: int) -> list[bool]:
         processor = SimulatedProcessor(success_rate=0.5, seed=seed)
-        return [processor.authorize(card("5555444433331111"), AMOUNT).approved
-                for _ in range(64)]
+        return [processor.authorize(card("5555444433331111"), AMOUNT).approved for _ in range(64)]
 
     assert outcomes(42) == outcomes(42)
     assert outcomes(42) != outcomes(43)

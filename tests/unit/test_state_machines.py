@@ -48,8 +48,9 @@ def test_payment_transition_table_is_the_contracts() -> None:
 
 
 @given(attempts=st.lists(st.booleans(), max_size=10))
-def test_order_moves_by_the_table_and_a_paid_order_refuses_payment(attempts: list[bool],
-                                                                   ) -> None:
+def test_order_moves_by_the_table_and_a_paid_order_refuses_payment(
+    attempts: list[bool],
+) -> None:
     order = Builder().order(Builder().new_id(), created_at=T0)
     for step, approved in enumerate(attempts, start=1):
         now = T0 + timedelta(seconds=step)
@@ -60,8 +61,10 @@ def test_order_moves_by_the_table_and_a_paid_order_refuses_payment(attempts: lis
             order.record_payment(approved=approved, now=now)
             assert (order.status, order.updated_at) == (target, now)
         else:
-            for move in (order.ensure_payable,
-                         lambda a=approved, n=now: order.record_payment(approved=a, now=n)):
+            for move in (
+                order.ensure_payable,
+                lambda a=approved, n=now: order.record_payment(approved=a, now=n),
+            ):
                 with pytest.raises(OrderAlreadyPaid) as caught:
                     move()
                 assert caught.value.code is ErrorCode.ORDER_ALREADY_PAID
@@ -74,7 +77,8 @@ PAYMENT_MOVES = st.sampled_from(["authorize", "fail", "capture", "refund_part", 
 
 @given(start=st.sampled_from(PaymentStatus), moves=st.lists(PAYMENT_MOVES, max_size=12))
 def test_payment_moves_by_the_table_and_illegal_moves_are_1012(
-        start: PaymentStatus, moves: list[str]) -> None:
+    start: PaymentStatus, moves: list[str]
+) -> None:
     b = Builder()
     order = b.order(b.new_id(), Money.of("10.00", "USD"), created_at=T0)
     payment = b.payment(order, status=start)
@@ -82,8 +86,11 @@ def test_payment_moves_by_the_table_and_illegal_moves_are_1012(
         now = T0 + timedelta(seconds=step)
         before = copy.deepcopy(payment)
         target = _target(move, payment.status, payment.refundable_balance)
-        legal = (payment.status in REFUNDABLE if move.startswith("refund")
-                 else target in PAYMENT_TRANSITIONS[payment.status])
+        legal = (
+            payment.status in REFUNDABLE
+            if move.startswith("refund")
+            else target in PAYMENT_TRANSITIONS[payment.status]
+        )
         if legal:
             _apply(move, payment, now)
             assert payment.status is target
@@ -95,7 +102,8 @@ def test_payment_moves_by_the_table_and_illegal_moves_are_1012(
             assert payment == before
         assert payment.amount_refunded <= payment.amount
         assert (payment.status is PaymentStatus.REFUNDED) == (
-            payment.amount_refunded == payment.amount)
+            payment.amount_refunded == payment.amount
+        )
 
 
 def _target(move: str, status: PaymentStatus, balance: Money) -> PaymentStatus:
@@ -129,8 +137,7 @@ def test_failed_payment_keeps_its_reason() -> None:
     b = Builder()
     payment = b.payment(b.order(b.new_id()), status=PaymentStatus.PENDING)
     payment.fail("insufficient_funds", T0)
-    assert (payment.status, payment.failure_reason) == (PaymentStatus.FAILED,
-                                                        "insufficient_funds")
+    assert (payment.status, payment.failure_reason) == (PaymentStatus.FAILED, "insufficient_funds")
 
 
 def _refusal(payment: Payment, amount: Money) -> type[PaygateError] | None:
@@ -142,14 +149,20 @@ def _refusal(payment: Payment, amount: Money) -> type[PaygateError] | None:
     return None
 
 
-@given(kinds=st.lists(st.builds(RefundAction, st.sampled_from(RefundKind),
-                                st.integers(1, 99)), max_size=8),
-       captured=st.booleans())
+@given(
+    kinds=st.lists(
+        st.builds(RefundAction, st.sampled_from(RefundKind), st.integers(1, 99)), max_size=8
+    ),
+    captured=st.booleans(),
+)
 def test_refunds_never_exceed_the_amount_and_refunding_everything_ends_it(
-        kinds: list[RefundAction], captured: bool) -> None:
+    kinds: list[RefundAction], captured: bool
+) -> None:
     b = Builder()
-    payment = b.payment(b.order(b.new_id(), Money.of("99.99", "EUR")),
-                        status=PaymentStatus.CAPTURED if captured else PaymentStatus.AUTHORIZED)
+    payment = b.payment(
+        b.order(b.new_id(), Money.of("99.99", "EUR")),
+        status=PaymentStatus.CAPTURED if captured else PaymentStatus.AUTHORIZED,
+    )
     for step, action in enumerate(kinds, start=1):
         now = T0 + timedelta(seconds=step)
         before = copy.deepcopy(payment)
@@ -163,7 +176,8 @@ def test_refunds_never_exceed_the_amount_and_refunding_everything_ends_it(
         payment.apply_refund(amount, now)
         assert action.kind is not RefundKind.TOO_MUCH
         assert payment.amount_refunded == before.amount_refunded + amount
-        expected_status = (PaymentStatus.REFUNDED if payment.refundable_balance.is_zero()
-                           else before.status)
+        expected_status = (
+            PaymentStatus.REFUNDED if payment.refundable_balance.is_zero() else before.status
+        )
         assert payment.status is expected_status
     assert payment.amount_refunded <= payment.amount

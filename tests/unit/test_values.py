@@ -27,8 +27,10 @@ def test_cursor_round_trips(moment: datetime, ident: object) -> None:
     assert Cursor.decode(cursor.encode()) == cursor
 
 
-@given(token=st.text(max_size=80) | st.binary(max_size=60).map(
-    lambda b: base64.urlsafe_b64encode(b).decode()))
+@given(
+    token=st.text(max_size=80)
+    | st.binary(max_size=60).map(lambda b: base64.urlsafe_b64encode(b).decode())
+)
 def test_any_garbage_cursor_is_a_validation_error(token: str) -> None:
     # Either it happens to decode, or it is refused as a 1004: never any other error.
     with contextlib.suppress(ValidationFailed):
@@ -37,7 +39,8 @@ def test_any_garbage_cursor_is_a_validation_error(token: str) -> None:
 
 def test_cursor_with_an_unrepresentable_instant_is_a_validation_error() -> None:
     token = base64.urlsafe_b64encode(
-        b"0001-01-01T00:00:00+01:00|00000000-0000-4000-8000-000000000001").decode()
+        b"0001-01-01T00:00:00+01:00|00000000-0000-4000-8000-000000000001"
+    ).decode()
     with pytest.raises(ValidationFailed):
         Cursor.decode(token)
 
@@ -101,17 +104,23 @@ def test_success_rate_is_successful_over_total() -> None:
 
 def test_event_payload_is_the_contract_body_and_rebuilds_the_event() -> None:
     b = Builder()
-    payment = b.payment(b.order(b.new_id(), Money.of("100.00", "INR")),
-                        status=PaymentStatus.CAPTURED)
+    payment = b.payment(
+        b.order(b.new_id(), Money.of("100.00", "INR")), status=PaymentStatus.CAPTURED
+    )
     payment.apply_refund(Money.of("40.00", "INR"), payment.created_at + timedelta(seconds=1))
     refund = b.refund(payment, Money.of("40.00", "INR"))
     event = b.event(payment, refund=refund)
     body = event.payload()
     assert body == {
-        "event_id": str(event.id), "event": "payment.refunded",
-        "payment_id": str(payment.id), "order_id": str(payment.order_id),
-        "amount": "100.00", "currency": "INR", "status": "captured",
-        "amount_refunded": "40.00", "failure_reason": None,
+        "event_id": str(event.id),
+        "event": "payment.refunded",
+        "payment_id": str(payment.id),
+        "order_id": str(payment.order_id),
+        "amount": "100.00",
+        "currency": "INR",
+        "status": "captured",
+        "amount_refunded": "40.00",
+        "failure_reason": None,
         "refund": {"refund_id": str(refund.id), "amount": "40.00"},
         "created_at": format_timestamp(payment.created_at),
         "occurred_at": format_timestamp(payment.updated_at),

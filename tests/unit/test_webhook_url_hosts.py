@@ -12,13 +12,13 @@ from paygate_core.errors import ValidationFailed
 from paygate_core.network import normalise_host, parse_ip
 
 LOOPBACK_SPELLINGS = [
-    "127\u30020\u30020\u30021",      # ideographic full stop
-    "127\uff0e0\uff0e0\uff0e1",      # full-width full stop
-    "127\uff610\uff610\uff611",      # half-width ideographic full stop
-    "\uff11\uff12\uff17.0.0.1",      # full-width digits
-    "\uff10\uff58\uff17\uff46.1",    # full-width legacy hex 0x7f.1
-    "\u246027.0.0.1",                # circled digit one
-    "127.0.0.1.",                    # the root label
+    "127\u30020\u30020\u30021",  # ideographic full stop
+    "127\uff0e0\uff0e0\uff0e1",  # full-width full stop
+    "127\uff610\uff610\uff611",  # half-width ideographic full stop
+    "\uff11\uff12\uff17.0.0.1",  # full-width digits
+    "\uff10\uff58\uff17\uff46.1",  # full-width legacy hex 0x7f.1
+    "\u246027.0.0.1",  # circled digit one
+    "127.0.0.1.",  # the root label
 ]
 
 
@@ -42,8 +42,9 @@ def test_a_host_without_an_idna_form_is_left_as_normalised() -> None:
     assert parse_ip("x" * 70 + "\u00e9") is None
 
 
-@pytest.mark.parametrize("host", [*LOOPBACK_SPELLINGS, "10\u30020\u30020\u30028",
-                                  "169\uff0e254\uff0e169\uff0e254"])
+@pytest.mark.parametrize(
+    "host", [*LOOPBACK_SPELLINGS, "10\u30020\u30020\u30028", "169\uff0e254\uff0e169\uff0e254"]
+)
 def test_webhook_urls_to_unicode_spelt_internal_addresses_are_refused(host: str) -> None:
     with pytest.raises(ValidationFailed) as caught:
         validate_webhook_url(f"http://{host}/hook")

@@ -28,14 +28,20 @@ def test_resend_queues_the_same_event_again_due_now(world: World) -> None:
     merchant, event_id = paid_event(world)
     with world.store.unit_of_work() as uow:
         [delivery] = uow.outbox.claim_due(world.clock.now(), 10, timedelta(minutes=1))
-        uow.outbox.record_attempt(Builder().attempt(delivery.webhook.event,
-                                                    created_at=world.clock.now()),
-                                  DeliveryStatus.DELIVERED, None)
+        uow.outbox.record_attempt(
+            Builder().attempt(delivery.webhook.event, created_at=world.clock.now()),
+            DeliveryStatus.DELIVERED,
+            None,
+        )
         uow.commit()
     world.clock.advance(timedelta(hours=1))
     resent = world.app.resend_webhook_event(merchant, str(event_id))
     assert (resent.id, resent.delivery_status, resent.next_attempt_at, resent.attempts) == (
-        event_id, DeliveryStatus.PENDING, world.clock.now(), 1)
+        event_id,
+        DeliveryStatus.PENDING,
+        world.clock.now(),
+        1,
+    )
 
 
 def test_resending_another_merchants_or_an_unknown_event_is_1018(world: World) -> None:
@@ -52,16 +58,22 @@ def test_attempt_log_filters_by_event_and_payment(world: World) -> None:
     with world.store.unit_of_work() as uow:
         [delivery] = uow.outbox.claim_due(world.clock.now(), 10, timedelta(minutes=1))
         attempt = Builder(first_id=900).attempt(
-            delivery.webhook.event, status=WebhookAttemptStatus.FAILED, http_status=None,
-            error="blocked destination", created_at=world.clock.now())
-        uow.outbox.record_attempt(attempt, DeliveryStatus.PENDING,
-                                  world.clock.now() + timedelta(seconds=30))
+            delivery.webhook.event,
+            status=WebhookAttemptStatus.FAILED,
+            http_status=None,
+            error="blocked destination",
+            created_at=world.clock.now(),
+        )
+        uow.outbox.record_attempt(
+            attempt, DeliveryStatus.PENDING, world.clock.now() + timedelta(seconds=30)
+        )
         uow.commit()
     payment_id = delivery.webhook.event.payment_id
     for filters in ({}, {"event_id": str(event_id)}, {"payment_id": payment_id}):
         page = world.app.list_webhook_attempts(merchant, PageRequest(), **filters)
         assert [a.id for a in page.items] == [attempt.id]
-    assert world.app.list_webhook_attempts(merchant, PageRequest(),
-                                           event_id=UUID(int=1)).items == ()
+    assert (
+        world.app.list_webhook_attempts(merchant, PageRequest(), event_id=UUID(int=1)).items == ()
+    )
     with pytest.raises(ValidationFailed):
         world.app.list_webhook_attempts(merchant, PageRequest(), payment_id="nope")

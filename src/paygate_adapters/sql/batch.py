@@ -31,8 +31,7 @@ from sqlalchemy import Connection, Engine
 from paygate_adapters.sql.engine import BEGIN_MODE
 from paygate_adapters.sql.writer_lock import writer_lock
 
-__all__ = ["BatchAborted", "Savepoint", "WriteBatch", "leave_batch", "open_batch",
-           "open_batch_of"]
+__all__ = ["BatchAborted", "Savepoint", "WriteBatch", "leave_batch", "open_batch", "open_batch_of"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -63,8 +62,7 @@ class WriteBatch:
     @property
     def aborted(self) -> bool:
         """True once SQLite has ended the transaction by itself (see ``BatchAborted``)."""
-        return not (self.connection.in_transaction()
-                    and _driver_in_transaction(self.connection))
+        return not (self.connection.in_transaction() and _driver_in_transaction(self.connection))
 
     def run(self, function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         """Call ``function``; its units of work join this batch."""

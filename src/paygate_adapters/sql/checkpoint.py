@@ -52,8 +52,9 @@ class WalCheckpointer:
 
     def start(self) -> WalCheckpointer:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="paygate-wal-checkpoint",
-                                            daemon=True)
+            self._thread = threading.Thread(
+                target=self._run, name="paygate-wal-checkpoint", daemon=True
+            )
             self._thread.start()
         return self
 

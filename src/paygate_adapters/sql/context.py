@@ -60,14 +60,23 @@ class Context:
         """Write pending statistics deltas (before reading statistics, and at commit)."""
         self.rollup.flush(self.connection, datetime.now(UTC))
 
-    def page(self, stmt: Select[Any], table: Table, request: PageRequest,
-             convert: Callable[[Row[Any]], T]) -> Page[T]:
+    def page(
+        self,
+        stmt: Select[Any],
+        table: Table,
+        request: PageRequest,
+        convert: Callable[[Row[Any]], T],
+    ) -> Page[T]:
         """Keyset pagination, newest first on ``(created_at, id)`` of ``table``."""
         created, ident = table.c.created_at, table.c.id
         if request.after is not None:
-            stmt = stmt.where(tuple_(created, ident) < tuple_(
-                literal(request.after.created_at, created.type),
-                literal(request.after.id, ident.type)))
+            stmt = stmt.where(
+                tuple_(created, ident)
+                < tuple_(
+                    literal(request.after.created_at, created.type),
+                    literal(request.after.id, ident.type),
+                )
+            )
         stmt = stmt.order_by(created.desc(), ident.desc()).limit(request.limit + 1)
         return Page.from_rows(list(self.all(stmt, convert)), request)
 
@@ -77,12 +86,17 @@ class Context:
     def run(self, statement: Prepared, parameters: Mapping[str, Any]) -> None:
         statement.execute(self.connection, parameters)
 
-    def first(self, statement: Prepared, convert: Callable[[Any], R],
-              parameters: Mapping[str, Any]) -> R | None:
+    def first(
+        self, statement: Prepared, convert: Callable[[Any], R], parameters: Mapping[str, Any]
+    ) -> R | None:
         row = statement.first(self.connection, parameters)
         return None if row is None else convert(row)
 
-    def one(self, stmt: Select[Any], convert: Callable[[Row[Any]], R],
-            parameters: Mapping[str, Any] | None = None) -> R | None:
+    def one(
+        self,
+        stmt: Select[Any],
+        convert: Callable[[Row[Any]], R],
+        parameters: Mapping[str, Any] | None = None,
+    ) -> R | None:
         row = self.connection.execute(stmt, parameters).first()
         return None if row is None else convert(row)

@@ -23,8 +23,15 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState, StaticPool
 
-__all__ = ["BACKSTOP_CHECKPOINT_PAGES", "BEGIN_MODE", "PG_CONNECT_TIMEOUT",
-           "create_database_engine", "is_sqlite", "is_sqlite_file", "is_sqlite_memory"]
+__all__ = [
+    "BACKSTOP_CHECKPOINT_PAGES",
+    "BEGIN_MODE",
+    "PG_CONNECT_TIMEOUT",
+    "create_database_engine",
+    "is_sqlite",
+    "is_sqlite_file",
+    "is_sqlite_memory",
+]
 
 BEGIN_MODE: Final = "paygate_sqlite_begin"
 """Execution option naming the SQLite BEGIN flavour: ``"IMMEDIATE"`` or ``"DEFERRED"``."""
@@ -51,8 +58,9 @@ def is_sqlite(bind: Engine | Connection) -> bool:
     return bind.dialect.name == "sqlite"
 
 
-def create_database_engine(url: str | URL, *, read_only: bool = False,
-                           checkpoint_in_background: bool = False) -> Engine:
+def create_database_engine(
+    url: str | URL, *, read_only: bool = False, checkpoint_in_background: bool = False
+) -> Engine:
     """A pooled engine for a ``sqlite:///path`` or ``postgresql[+psycopg]://`` URL.
 
     ``read_only`` (SQLite files): every connection refuses writes (``PRAGMA query_only``),
@@ -73,8 +81,9 @@ def create_database_engine(url: str | URL, *, read_only: bool = False,
         connect_args: dict[str, Any] = {"options": "-c synchronous_commit=on"}
         if "connect_timeout" not in parsed.query:
             connect_args["connect_timeout"] = PG_CONNECT_TIMEOUT
-        return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10,
-                             connect_args=connect_args)
+        return create_engine(
+            parsed, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args
+        )
     raise ValueError(f"unsupported database URL scheme: {parsed.drivername!r}")
 
 
@@ -90,8 +99,7 @@ def is_sqlite_file(url: str | URL) -> bool:
 
 def _sqlite_engine(url: URL, *, read_only: bool) -> Engine:
     options: dict[str, Any] = {
-        "connect_args": {"check_same_thread": False,
-                         "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        "connect_args": {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
     }
     if is_sqlite_memory(url):
         # One shared connection, or every checkout would see its own empty database.
@@ -128,8 +136,9 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: ConnectionPoolE
         cursor.close()
 
 
-def _end_leftover_transaction(dbapi_connection: Any, _record: ConnectionPoolEntry,
-                              _state: PoolResetState) -> None:
+def _end_leftover_transaction(
+    dbapi_connection: Any, _record: ConnectionPoolEntry, _state: PoolResetState
+) -> None:
     """Roll back what a failed COMMIT left open before the connection goes back to the pool.
 
     SQLAlchemy takes a transaction whose COMMIT raised as ended and skips the pool's
@@ -180,4 +189,3 @@ def _begin_sqlite_transaction(connection: Connection) -> None:
         driver.execute(statement)
     except sqlite3.Error as exc:  # as SQLAlchemy would raise it
         raise DBAPIError.instance(statement, (), exc, sqlite3.Error) from exc
-

@@ -51,9 +51,12 @@ def _record(row: Any) -> WebhookEvent:
     """The outbox row as the core's record; ``payload`` is the webhook body, stored."""
     return WebhookEvent(
         event=PaymentEvent.from_payload(row.merchant_id, row.payload),
-        delivery_status=DeliveryStatus(row.delivery_status), attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at, last_attempt_at=row.last_attempt_at,
-        created_at=row.created_at)
+        delivery_status=DeliveryStatus(row.delivery_status),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_attempt_at=row.last_attempt_at,
+        created_at=row.created_at,
+    )
 
 
 class SqlEventFeed:
@@ -62,17 +65,25 @@ class SqlEventFeed:
 
     def __init__(self, engine: Engine) -> None:
         self._own = is_sqlite_file(engine.url)
-        self._engine = create_database_engine(engine.url, read_only=True) if self._own \
-            else engine
+        self._engine = create_database_engine(engine.url, read_only=True) if self._own else engine
 
-    def after(self, merchant_id: UUID, position: tuple[datetime, UUID], limit: int,
-              ) -> Sequence[WebhookEvent]:
+    def after(
+        self,
+        merchant_id: UUID,
+        position: tuple[datetime, UUID],
+        limit: int,
+    ) -> Sequence[WebhookEvent]:
         at, event_id = position
         statement = (
             select(webhook_events)
-            .where(_e.merchant_id == merchant_id, _e.created_at >= at,
-                   or_(_e.created_at > at, and_(_e.created_at == at, _e.id > event_id)))
-            .order_by(_e.created_at, _e.id).limit(limit))
+            .where(
+                _e.merchant_id == merchant_id,
+                _e.created_at >= at,
+                or_(_e.created_at > at, and_(_e.created_at == at, _e.id > event_id)),
+            )
+            .order_by(_e.created_at, _e.id)
+            .limit(limit)
+        )
         try:
             with self._engine.connect() as connection:
                 rows = connection.execute(statement).all()
@@ -109,14 +120,20 @@ class SqliteEventWatch:
         """The merchants with events committed since the last poll (none at the first)."""
         rowid: ColumnClause[int] = literal_column("rowid", Integer())
         with self._engine.connect() as connection:
-            newest = connection.execute(select(func.max(rowid)).select_from(
-                webhook_events)).scalar() or 0
+            newest = (
+                connection.execute(select(func.max(rowid)).select_from(webhook_events)).scalar()
+                or 0
+            )
             last, self._last = self._last, newest
             if last is None or newest <= last:
                 return set()
-            found = connection.execute(
-                select(_e.merchant_id).distinct()
-                .where(rowid > last, rowid <= newest)).scalars().all()
+            found = (
+                connection.execute(
+                    select(_e.merchant_id).distinct().where(rowid > last, rowid <= newest)
+                )
+                .scalars()
+                .all()
+            )
         return set(found)
 
     def run(self, wake: Wake, stop: threading.Event) -> None:
@@ -124,8 +141,7 @@ class SqliteEventWatch:
             try:
                 merchants = self.poll()
             except Exception:
-                _log.warning("live events: reading new events failed; retrying",
-                             exc_info=True)
+                _log.warning("live events: reading new events failed; retrying", exc_info=True)
                 continue
             for merchant_id in merchants:
                 wake(merchant_id)
@@ -150,9 +166,12 @@ class PostgresEventWatch:
                 self._listen(wake, stop, announce=not first)
                 delay = 0.5
             except Exception as exc:  # one line per try, like the start-up's database wait
-                _log.warning("live events: listening connection lost; reconnecting",
-                             extra={"fields": {"error": f"{type(exc).__name__}: {exc}",
-                                               "retry_in_s": delay}})
+                _log.warning(
+                    "live events: listening connection lost; reconnecting",
+                    extra={
+                        "fields": {"error": f"{type(exc).__name__}: {exc}", "retry_in_s": delay}
+                    },
+                )
                 stop.wait(delay)
                 delay = min(delay * 2, 10.0)
             first = False

@@ -59,8 +59,9 @@ __all__ = [
 RETRY_AFTER: Final = 1
 """Seconds a client is told to wait (``Retry-After``) before retrying."""
 
-_SQLITE_FAULTS: Final = frozenset({
-    sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN})
+_SQLITE_FAULTS: Final = frozenset(
+    {sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN}
+)
 _PG_FAULT_CLASSES: Final = frozenset({"08", "53", "58"})
 _PG_FAULT_STATES: Final = frozenset({"57P01", "57P02", "57P03"})
 
@@ -68,15 +69,19 @@ _failing_writes: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDicti
 _failing_lock = threading.Lock()
 
 
-def storage_unavailable(exc: BaseException, *, writer: Engine | None = None,
-                        ) -> StorageUnavailable | None:
+def storage_unavailable(
+    exc: BaseException,
+    *,
+    writer: Engine | None = None,
+) -> StorageUnavailable | None:
     """``exc`` as ``StorageUnavailable`` if it is a database fault (module docstring), else
     None. With ``writer``, a fault is remembered as a failed write on that engine."""
     if isinstance(exc, StorageUnavailable):
         fault: StorageUnavailable | None = exc
     elif _is_fault(exc) or _while_handling_fault(exc):
-        fault = StorageUnavailable("The database is unavailable; retry shortly",
-                                   retry_after=RETRY_AFTER)
+        fault = StorageUnavailable(
+            "The database is unavailable; retry shortly", retry_after=RETRY_AFTER
+        )
     else:
         return None
     if writer is not None:
@@ -133,7 +138,8 @@ def _is_sqlite_fault(error: sqlite3.Error) -> bool:
         return False
     primary = code & 0xFF
     return primary in _SQLITE_FAULTS or (
-        primary == sqlite3.SQLITE_READONLY and code != sqlite3.SQLITE_READONLY)
+        primary == sqlite3.SQLITE_READONLY and code != sqlite3.SQLITE_READONLY
+    )
 
 
 def _is_psycopg_fault(error: BaseException | None) -> bool:

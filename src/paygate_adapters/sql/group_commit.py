@@ -46,8 +46,13 @@ R = TypeVar("R")
 MAX_BATCH: Final = 64
 """Calls per transaction at most: bounds how long one batch holds the writer lock."""
 
-STORAGE_FAILURES: Final = (OperationalError, sqlite3.OperationalError, BatchAborted, OSError,
-                           StorageUnavailable)
+STORAGE_FAILURES: Final = (
+    OperationalError,
+    sqlite3.OperationalError,
+    BatchAborted,
+    OSError,
+    StorageUnavailable,
+)
 """What a batch that could not be written raises: the database's fault, not the request's
 (``OSError``: the writer lock's file)."""
 
@@ -78,12 +83,10 @@ class GroupCommit:
         self._draining: asyncio.Task[None] | None = None
         # One thread: batches commit one after the other anyway (the writer lock), and a
         # commit never waits behind other work of the loop's default executor.
-        self._committer = ThreadPoolExecutor(max_workers=1,
-                                             thread_name_prefix="paygate-commit")
+        self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paygate-commit")
         self._committing: Future[None] | None = None
 
-    async def __call__(self, function: Callable[P, R], /, *args: P.args,
-                       **kwargs: P.kwargs) -> R:
+    async def __call__(self, function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         loop = asyncio.get_running_loop()
         call = _Call(function, args, kwargs, loop.create_future())
         # A caller cancelled meanwhile (client gone) never reads the outcome: mark it read.
@@ -179,16 +182,16 @@ def _answer(calls: list[_Call], error: BaseException | None) -> None:
     elif isinstance(error, STORAGE_FAILURES):  # the batch is lost: nobody's work was kept
         _fail(calls, error)
     else:
-        _log.error("group commit failed", exc_info=error,
-                   extra={"fields": {"calls": len(calls)}})
+        _log.error("group commit failed", exc_info=error, extra={"fields": {"calls": len(calls)}})
         for call in calls:
             _settle(call.future, (False, error))
 
 
 def _fail(calls: list[_Call], cause: BaseException) -> None:
     """Answer every caller of a batch that could not be written: storage unavailable."""
-    _log.error("group commit could not write", exc_info=cause,
-               extra={"fields": {"calls": len(calls)}})
+    _log.error(
+        "group commit could not write", exc_info=cause, extra={"fields": {"calls": len(calls)}}
+    )
     for call in calls:
         failure = StorageUnavailable()
         failure.__cause__ = cause

@@ -25,7 +25,9 @@ _records = idempotency_records
 
 def _record(row: Row[Any]) -> IdempotencyRecord:
     return IdempotencyRecord(
-        merchant_id=row.merchant_id, key=row.idempotency_key, request_hash=row.request_hash,
+        merchant_id=row.merchant_id,
+        key=row.idempotency_key,
+        request_hash=row.request_hash,
         status_code=row.status_code,
         response_body=bytes(row.response_body) if row.response_body is not None else None,
         created_at=row.created_at,
@@ -40,45 +42,67 @@ class SqlIdempotencyStore:
     def __init__(self, context: Context) -> None:
         self._c = context
 
-    def claim(self, merchant_id: UUID, key: str, request_hash: str, now: datetime,
-              stale_after: timedelta) -> IdempotencyRecord | None:
-        insert = self._c.upsert(_records).values(
-            id=uuid.uuid4(), merchant_id=merchant_id, idempotency_key=key,
-            request_hash=request_hash, status_code=None, response_body=None,
-            created_at=now, updated_at=now,
-        ).on_conflict_do_nothing(
-            index_elements=[_records.c.merchant_id, _records.c.idempotency_key],
-        ).returning(_records.c.id)
+    def claim(
+        self, merchant_id: UUID, key: str, request_hash: str, now: datetime, stale_after: timedelta
+    ) -> IdempotencyRecord | None:
+        insert = (
+            self._c.upsert(_records)
+            .values(
+                id=uuid.uuid4(),
+                merchant_id=merchant_id,
+                idempotency_key=key,
+                request_hash=request_hash,
+                status_code=None,
+                response_body=None,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(
+                index_elements=[_records.c.merchant_id, _records.c.idempotency_key],
+            )
+            .returning(_records.c.id)
+        )
         if self._c.connection.execute(insert).first() is not None:
             return None
         existing = self._get(merchant_id, key)
         if existing is None:  # released between the two statements: try again
             return self.claim(merchant_id, key, request_hash, now, stale_after)
-        if (existing.completed or existing.created_at > now - stale_after
-                or existing.request_hash != request_hash):
+        if (
+            existing.completed
+            or existing.created_at > now - stale_after
+            or existing.request_hash != request_hash
+        ):
             return existing
         # The owner died: take over, unless another request just did.
         taken = self._c.connection.execute(
-            update(_records).where(*_key(merchant_id, key),
-                                   _records.c.created_at == existing.created_at,
-                                   _records.c.status_code.is_(None))
-            .values(request_hash=request_hash, created_at=now, updated_at=now)).rowcount
+            update(_records)
+            .where(
+                *_key(merchant_id, key),
+                _records.c.created_at == existing.created_at,
+                _records.c.status_code.is_(None),
+            )
+            .values(request_hash=request_hash, created_at=now, updated_at=now)
+        ).rowcount
         return None if taken == 1 else self._get(merchant_id, key)
 
     def _get(self, merchant_id: UUID, key: str) -> IdempotencyRecord | None:
         return self._c.one(select(_records).where(*_key(merchant_id, key)), _record)
 
-    def complete(self, merchant_id: UUID, key: str, status_code: int, body: bytes,
-                 now: datetime) -> None:
-        self._c.connection.execute(update(_records).where(*_key(merchant_id, key)).values(
-            status_code=status_code, response_body=body, updated_at=now))
+    def complete(
+        self, merchant_id: UUID, key: str, status_code: int, body: bytes, now: datetime
+    ) -> None:
+        self._c.connection.execute(
+            update(_records)
+            .where(*_key(merchant_id, key))
+            .values(status_code=status_code, response_body=body, updated_at=now)
+        )
 
     def release(self, merchant_id: UUID, key: str) -> None:
         # Unfinished only: an answer committed with its change stays, to be replayed.
-        self._c.connection.execute(delete(_records).where(
-            *_key(merchant_id, key), _records.c.status_code.is_(None)))
+        self._c.connection.execute(
+            delete(_records).where(*_key(merchant_id, key), _records.c.status_code.is_(None))
+        )
 
     def purge(self, before: datetime) -> int:
-        result = self._c.connection.execute(
-            delete(_records).where(_records.c.created_at < before))
+        result = self._c.connection.execute(delete(_records).where(_records.c.created_at < before))
         return int(result.rowcount)

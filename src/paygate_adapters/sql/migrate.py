@@ -33,15 +33,17 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def upgrade_schema(url_or_engine: str | Engine) -> None:
     """Bring the database schema up to the newest migration (idempotent)."""
-    engine = (create_database_engine(url_or_engine) if isinstance(url_or_engine, str)
-              else url_or_engine)
+    engine = (
+        create_database_engine(url_or_engine) if isinstance(url_or_engine, str) else url_or_engine
+    )
     try:
         with engine.connect() as connection:
             connection.execution_options(**{BEGIN_MODE: "IMMEDIATE"})
             with connection.begin():
                 if not is_sqlite(connection):
-                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                                       {"key": _PG_MIGRATION_LOCK})
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK}
+                    )
                 command.upgrade(alembic_config(connection), "head")
     finally:
         if isinstance(url_or_engine, str):

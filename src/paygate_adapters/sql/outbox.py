@@ -38,41 +38,68 @@ __all__ = ["SqlEventOutbox"]
 def _event(row: Row[Any]) -> WebhookEvent:
     return WebhookEvent(
         event=PaymentEvent.from_payload(row.merchant_id, row.payload),
-        delivery_status=DeliveryStatus(row.delivery_status), attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at, last_attempt_at=row.last_attempt_at,
+        delivery_status=DeliveryStatus(row.delivery_status),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_attempt_at=row.last_attempt_at,
         created_at=row.created_at,
     )
 
 
 def _attempt(row: Row[Any]) -> WebhookAttempt:
     return WebhookAttempt(
-        id=row.id, event_id=row.event_id, merchant_id=row.merchant_id,
-        event_type=EventType(row.event_type), payment_id=row.payment_id,
-        attempt=row.attempt, url=row.url, status=WebhookAttemptStatus(row.status),
-        http_status=row.http_status, response_body=row.response_body, error=row.error,
-        duration_ms=row.duration_ms, created_at=row.created_at,
+        id=row.id,
+        event_id=row.event_id,
+        merchant_id=row.merchant_id,
+        event_type=EventType(row.event_type),
+        payment_id=row.payment_id,
+        attempt=row.attempt,
+        url=row.url,
+        status=WebhookAttemptStatus(row.status),
+        http_status=row.http_status,
+        response_body=row.response_body,
+        error=row.error,
+        duration_ms=row.duration_ms,
+        created_at=row.created_at,
     )
 
 
 def _attempt_values(attempt: WebhookAttempt) -> dict[str, Any]:
     return {
-        "id": attempt.id, "event_id": attempt.event_id, "merchant_id": attempt.merchant_id,
-        "event_type": attempt.event_type.value, "payment_id": attempt.payment_id,
-        "attempt": attempt.attempt, "url": attempt.url, "status": attempt.status.value,
-        "http_status": attempt.http_status, "response_body": attempt.response_body,
-        "error": attempt.error, "duration_ms": attempt.duration_ms,
-        "created_at": attempt.created_at, "updated_at": attempt.created_at,
+        "id": attempt.id,
+        "event_id": attempt.event_id,
+        "merchant_id": attempt.merchant_id,
+        "event_type": attempt.event_type.value,
+        "payment_id": attempt.payment_id,
+        "attempt": attempt.attempt,
+        "url": attempt.url,
+        "status": attempt.status.value,
+        "http_status": attempt.http_status,
+        "response_body": attempt.response_body,
+        "error": attempt.error,
+        "duration_ms": attempt.duration_ms,
+        "created_at": attempt.created_at,
+        "updated_at": attempt.created_at,
     }
 
 
-_INSERT_EVENT = Prepared(insert(webhook_events),  # prepared.py: the hot path of a payment
-                         columns=[column.name for column in webhook_events.c])
-_INSERT_ATTEMPT = Prepared(insert(webhook_attempts),
-                           columns=[column.name for column in webhook_attempts.c])
+_INSERT_EVENT = Prepared(
+    insert(webhook_events),  # prepared.py: the hot path of a payment
+    columns=[column.name for column in webhook_events.c],
+)
+_INSERT_ATTEMPT = Prepared(
+    insert(webhook_attempts), columns=[column.name for column in webhook_attempts.c]
+)
 _SETTLE_EVENT = Prepared(
-    update(webhook_events).where(webhook_events.c.id == bindparam("key_id"))
-    .values(delivery_status=bindparam("b_status"), next_attempt_at=bindparam("b_next"),
-            last_attempt_at=bindparam("b_at"), updated_at=bindparam("b_updated")))
+    update(webhook_events)
+    .where(webhook_events.c.id == bindparam("key_id"))
+    .values(
+        delivery_status=bindparam("b_status"),
+        next_attempt_at=bindparam("b_next"),
+        last_attempt_at=bindparam("b_at"),
+        updated_at=bindparam("b_updated"),
+    )
+)
 
 
 class SqlEventOutbox:
@@ -80,26 +107,45 @@ class SqlEventOutbox:
         self._c = context
 
     def add(self, event: PaymentEvent, *, deliver: bool, now: datetime) -> None:
-        self._c.run(_INSERT_EVENT, {
-            "id": event.id, "merchant_id": event.merchant_id, "payment_id": event.payment_id,
-            "event_type": event.type.value, "payload": event.payload(),
-            "delivery_status": (DeliveryStatus.PENDING if deliver
-                                else DeliveryStatus.SKIPPED).value,
-            "attempts": 0, "next_attempt_at": now if deliver else None,
-            "last_attempt_at": None, "created_at": now, "updated_at": now,
-        })
+        self._c.run(
+            _INSERT_EVENT,
+            {
+                "id": event.id,
+                "merchant_id": event.merchant_id,
+                "payment_id": event.payment_id,
+                "event_type": event.type.value,
+                "payload": event.payload(),
+                "delivery_status": (
+                    DeliveryStatus.PENDING if deliver else DeliveryStatus.SKIPPED
+                ).value,
+                "attempts": 0,
+                "next_attempt_at": now if deliver else None,
+                "last_attempt_at": None,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
 
     def get(self, event_id: UUID, merchant_id: UUID) -> WebhookEvent | None:
-        return self._c.one(select(webhook_events).where(
-            webhook_events.c.id == event_id, webhook_events.c.merchant_id == merchant_id), _event)
+        return self._c.one(
+            select(webhook_events).where(
+                webhook_events.c.id == event_id, webhook_events.c.merchant_id == merchant_id
+            ),
+            _event,
+        )
 
     def list(self, merchant_id: UUID, page: PageRequest) -> Page[WebhookEvent]:
         stmt = select(webhook_events).where(webhook_events.c.merchant_id == merchant_id)
         return self._c.page(stmt, webhook_events, page, _event)
 
-    def list_attempts(self, merchant_id: UUID, page: PageRequest, *,
-                      event_id: UUID | None = None, payment_id: UUID | None = None,
-                      ) -> Page[WebhookAttempt]:
+    def list_attempts(
+        self,
+        merchant_id: UUID,
+        page: PageRequest,
+        *,
+        event_id: UUID | None = None,
+        payment_id: UUID | None = None,
+    ) -> Page[WebhookAttempt]:
         stmt = select(webhook_attempts).where(webhook_attempts.c.merchant_id == merchant_id)
         if event_id is not None:
             stmt = stmt.where(webhook_attempts.c.event_id == event_id)
@@ -108,9 +154,13 @@ class SqlEventOutbox:
         return self._c.page(stmt, webhook_attempts, page, _attempt)
 
     def requeue(self, event_id: UUID, now: datetime) -> None:
-        self._c.connection.execute(update(webhook_events).where(webhook_events.c.id == event_id)
-                                   .values(delivery_status=DeliveryStatus.PENDING.value,
-                                           next_attempt_at=now, updated_at=now))
+        self._c.connection.execute(
+            update(webhook_events)
+            .where(webhook_events.c.id == event_id)
+            .values(
+                delivery_status=DeliveryStatus.PENDING.value, next_attempt_at=now, updated_at=now
+            )
+        )
 
     def claim_due(self, now: datetime, limit: int, lease: timedelta) -> Sequence[Delivery]:
         """Due events oldest first; ones whose merchant lost its URL are skipped and do not
@@ -127,20 +177,25 @@ class SqlEventOutbox:
 
     def _due(self, now: datetime, limit: int, seen: Sequence[UUID]) -> Sequence[Row[Any]]:
         events = webhook_events
-        stmt = (select(events, merchants.c.webhook_url, merchants.c.webhook_secret)
-                .join(merchants, merchants.c.id == events.c.merchant_id)
-                .where(events.c.delivery_status == DeliveryStatus.PENDING.value,
-                       events.c.next_attempt_at <= literal(now, events.c.next_attempt_at.type))
-                .order_by(events.c.next_attempt_at, events.c.created_at, events.c.id)
-                .limit(limit))
+        stmt = (
+            select(events, merchants.c.webhook_url, merchants.c.webhook_secret)
+            .join(merchants, merchants.c.id == events.c.merchant_id)
+            .where(
+                events.c.delivery_status == DeliveryStatus.PENDING.value,
+                events.c.next_attempt_at <= literal(now, events.c.next_attempt_at.type),
+            )
+            .order_by(events.c.next_attempt_at, events.c.created_at, events.c.id)
+            .limit(limit)
+        )
         if seen:  # a zero lease makes claimed events due again at once: do not loop on them
             stmt = stmt.where(events.c.id.not_in(seen))
         if not self._c.is_sqlite:
             stmt = stmt.with_for_update(of=events, skip_locked=True)
         return self._c.connection.execute(stmt).all()
 
-    def _claim(self, rows: Sequence[Row[Any]], now: datetime,
-               lease: timedelta) -> Sequence[Delivery]:
+    def _claim(
+        self, rows: Sequence[Row[Any]], now: datetime, lease: timedelta
+    ) -> Sequence[Delivery]:
         """Mark the rows of merchants without a URL skipped and claim the others: at most
         two statements for the whole batch (the rows are locked, so ``attempts + 1`` is
         the count each claimed delivery reports)."""
@@ -148,9 +203,14 @@ class SqlEventOutbox:
         skipped = [row.id for row in rows if row.webhook_url is None]
         if skipped:
             self._c.connection.execute(
-                update(events).where(events.c.id.in_(skipped))
-                .values(delivery_status=DeliveryStatus.SKIPPED.value, next_attempt_at=None,
-                        updated_at=now))
+                update(events)
+                .where(events.c.id.in_(skipped))
+                .values(
+                    delivery_status=DeliveryStatus.SKIPPED.value,
+                    next_attempt_at=None,
+                    updated_at=now,
+                )
+            )
         claimed: list[Delivery] = []
         for row in rows:
             if row.webhook_url is None:
@@ -158,25 +218,35 @@ class SqlEventOutbox:
             record = _event(row)
             record.attempts += 1
             record.next_attempt_at = now + lease
-            claimed.append(Delivery(record, record.attempts, row.webhook_url,
-                                    row.webhook_secret))
+            claimed.append(Delivery(record, record.attempts, row.webhook_url, row.webhook_secret))
         if claimed:
             self._c.connection.execute(
-                update(events).where(events.c.id.in_([d.webhook.id for d in claimed]))
-                .values(attempts=events.c.attempts + 1, next_attempt_at=now + lease,
-                        updated_at=now))
+                update(events)
+                .where(events.c.id.in_([d.webhook.id for d in claimed]))
+                .values(attempts=events.c.attempts + 1, next_attempt_at=now + lease, updated_at=now)
+            )
         return claimed
 
-    def record_attempt(self, attempt: WebhookAttempt, status: DeliveryStatus,
-                       next_attempt_at: datetime | None) -> None:
+    def record_attempt(
+        self, attempt: WebhookAttempt, status: DeliveryStatus, next_attempt_at: datetime | None
+    ) -> None:
         self._c.run(_INSERT_ATTEMPT, _attempt_values(attempt))
-        self._c.run(_SETTLE_EVENT, {
-            "key_id": attempt.event_id, "b_status": status.value, "b_next": next_attempt_at,
-            "b_at": attempt.created_at, "b_updated": attempt.created_at})
+        self._c.run(
+            _SETTLE_EVENT,
+            {
+                "key_id": attempt.event_id,
+                "b_status": status.value,
+                "b_next": next_attempt_at,
+                "b_at": attempt.created_at,
+                "b_updated": attempt.created_at,
+            },
+        )
 
     def next_due_at(self) -> datetime | None:
         # MIN over the (delivery_status, next_attempt_at) index: one index seek.
         due: datetime | None = self._c.connection.execute(
-            select(func.min(webhook_events.c.next_attempt_at))
-            .where(webhook_events.c.delivery_status == DeliveryStatus.PENDING.value)).scalar()
+            select(func.min(webhook_events.c.next_attempt_at)).where(
+                webhook_events.c.delivery_status == DeliveryStatus.PENDING.value
+            )
+        ).scalar()
         return due

@@ -46,8 +46,9 @@ class _Plan:
 
 def _steps(processors: Sequence[_Processor]) -> _Steps:
     # Only the positions that convert: most columns (text, integers) pass through as-is.
-    return tuple((index, convert) for index, convert in enumerate(processors)
-                 if convert is not None)
+    return tuple(
+        (index, convert) for index, convert in enumerate(processors) if convert is not None
+    )
 
 
 class Prepared:
@@ -77,8 +78,11 @@ class Prepared:
             cursor.close()
         return None if raw is None else _converted(plan, raw)
 
-    def first_on_its_own(self, connection: Connection, params: Mapping[str, Any],
-                         ) -> Any | None:
+    def first_on_its_own(
+        self,
+        connection: Connection,
+        params: Mapping[str, Any],
+    ) -> Any | None:
         """The first row of a read that is its own implicit transaction: ``connection`` is
         a SQLite one outside any transaction, and stays so (no ``BEGIN``/``ROLLBACK``)."""
         plan = self._plan(connection.dialect)
@@ -86,8 +90,9 @@ class Prepared:
         rows = _execute(connection, plan, _values(plan, params)).fetchall()
         return _converted(plan, rows[0]) if rows else None
 
-    def _run(self, connection: Connection, plan: _Plan,
-             params: Mapping[str, Any]) -> sqlite3.Cursor:
+    def _run(
+        self, connection: Connection, plan: _Plan, params: Mapping[str, Any]
+    ) -> sqlite3.Cursor:
         values = _values(plan, params)
         if not connection.in_transaction():
             connection.begin()  # what SQLAlchemy's autobegin would do (our BEGIN hook)
@@ -131,13 +136,15 @@ def _compile(statement: Statement, dialect: Dialect, columns: list[str] | None) 
     if not compiled.positional or compiled.positiontup is None:
         raise ValueError(f"{dialect.name} does not take positional parameters")
     names = tuple(compiled.positiontup)
-    binds = _steps([compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-                    for name in names])
+    binds = _steps(
+        [compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names]
+    )
     selected = getattr(statement, "selected_columns", None)
     if selected is None:
         return _Plan(compiled.string, names, binds, None, ())
     keys = [column.key for column in selected]
     row = namedtuple("Record", keys, rename=False)  # type: ignore[misc]
-    processors = _steps([column.type.dialect_impl(dialect).result_processor(dialect, None)
-                         for column in selected])
+    processors = _steps(
+        [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in selected]
+    )
     return _Plan(compiled.string, names, binds, row, processors)

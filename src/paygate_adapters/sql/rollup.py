@@ -90,9 +90,11 @@ def ceil_to(moment: datetime, grain: str) -> datetime:
 
 def _payment_category(status: PaymentStatus, amount_minor: int) -> Counts:
     successful = status in SUCCESSFUL
-    return {"successful_payments": int(successful),
-            "failed_payments": int(status is PaymentStatus.FAILED),
-            "paid_minor": amount_minor if successful else 0}
+    return {
+        "successful_payments": int(successful),
+        "failed_payments": int(status is PaymentStatus.FAILED),
+        "paid_minor": amount_minor if successful else 0,
+    }
 
 
 class RollupRecorder(Protocol):
@@ -145,13 +147,16 @@ class RollupDeltas:
         self._global: dict[_GlobalKey, Counts] = {}
 
     def order_added(self, order: Order) -> None:
-        self._add(order.merchant_id, order.created_at, order.amount.currency.code,
-                  {"orders": 1})
+        self._add(order.merchant_id, order.created_at, order.amount.currency.code, {"orders": 1})
 
     def payment_added(self, payment: Payment) -> None:
         category = _payment_category(payment.status, to_minor(payment.amount))
-        self._add(payment.merchant_id, payment.created_at, payment.amount.currency.code,
-                  {"payments": 1, **category})
+        self._add(
+            payment.merchant_id,
+            payment.created_at,
+            payment.amount.currency.code,
+            {"payments": 1, **category},
+        )
 
     def payment_changed(self, before: PaymentStatus, payment: Payment) -> None:
         amount = to_minor(payment.amount)
@@ -159,12 +164,15 @@ class RollupDeltas:
         new = _payment_category(payment.status, amount)
         delta = {name: new[name] - old[name] for name in new if new[name] != old[name]}
         if delta:
-            self._add(payment.merchant_id, payment.created_at, payment.amount.currency.code,
-                      delta)
+            self._add(payment.merchant_id, payment.created_at, payment.amount.currency.code, delta)
 
     def refund_added(self, refund: Refund) -> None:
-        self._add(refund.merchant_id, refund.created_at, refund.amount.currency.code,
-                  {"refunds": 1, "refunded_minor": to_minor(refund.amount)})
+        self._add(
+            refund.merchant_id,
+            refund.created_at,
+            refund.amount.currency.code,
+            {"refunds": 1, "refunded_minor": to_minor(refund.amount)},
+        )
 
     def _add(self, merchant_id: UUID, moment: datetime, currency: str, counts: Counts) -> None:
         for grain in GRAINS:
@@ -177,8 +185,10 @@ class RollupDeltas:
         self._global.clear()
 
     def flush(self, connection: Connection, now: datetime) -> None:
-        for table, deltas in ((merchant_stats_rollup, self._merchant),
-                              (global_stats_rollup, self._global)):
+        for table, deltas in (
+            (merchant_stats_rollup, self._merchant),
+            (global_stats_rollup, self._global),
+        ):
             if deltas:
                 _upsert(connection, table, deltas.items(), now)
         self.clear()
@@ -189,16 +199,23 @@ def _merge(into: Counts, counts: Mapping[str, int]) -> None:
         into[name] = into.get(name, 0) + value
 
 
-def _upsert(connection: Connection, table: Table,
-            deltas: Iterable[tuple[tuple[object, ...], Counts]], now: datetime) -> None:
+def _upsert(
+    connection: Connection,
+    table: Table,
+    deltas: Iterable[tuple[tuple[object, ...], Counts]],
+    now: datetime,
+) -> None:
     """One cached ``INSERT ... ON CONFLICT DO UPDATE`` executed once per row (executemany):
     compiling a fresh multi-row statement on every commit cost more than the whole rest of
     a write."""
     keys = _key_names(table)
     rows = [
-        {**dict(zip(keys, key, strict=True)),
-         **{name: counts.get(name, 0) for name in COUNTERS},
-         "created_at": now, "updated_at": now}
+        {
+            **dict(zip(keys, key, strict=True)),
+            **{name: counts.get(name, 0) for name in COUNTERS},
+            "created_at": now,
+            "updated_at": now,
+        }
         for key, counts in sorted(deltas, key=lambda item: _sort_key(item[0]))
     ]
     connection.execute(_upsert_statement(table), rows)
@@ -216,8 +233,10 @@ def _upsert_statement(table: Table) -> Executable:
     insert = postgresql.insert(table).values(shard=func.stats_rollup_shard())
     return insert.on_conflict_do_update(
         index_elements=list(table.primary_key.columns),
-        set_={**{name: table.c[name] + insert.excluded[name] for name in COUNTERS},
-              "updated_at": insert.excluded.updated_at},
+        set_={
+            **{name: table.c[name] + insert.excluded[name] for name in COUNTERS},
+            "updated_at": insert.excluded.updated_at,
+        },
     )
 
 
@@ -247,9 +266,11 @@ _SUMS = ", ".join(f"SUM({name})" for name in COUNTERS)
 _COLUMNS = ", ".join(COUNTERS)
 
 
-_SQLITE_BUCKETS: Final = {"month": "%Y-%m-01 00:00:00.000000",
-                          "day": "%Y-%m-%d 00:00:00.000000",
-                          "hour": "%Y-%m-%d %H:00:00.000000"}
+_SQLITE_BUCKETS: Final = {
+    "month": "%Y-%m-01 00:00:00.000000",
+    "day": "%Y-%m-%d 00:00:00.000000",
+    "hour": "%Y-%m-%d %H:00:00.000000",
+}
 
 
 def _bucket_sql(dialect: str, grain: str) -> str:
@@ -269,17 +290,23 @@ def rebuild_stats_rollup(connection: Connection, now: datetime) -> None:
     connection.execute(text("DELETE FROM global_stats_rollup"))
     for grain in GRAINS:
         bucket = _bucket_sql(dialect, grain)
-        connection.execute(text(f"""
+        connection.execute(
+            text(f"""
             INSERT INTO merchant_stats_rollup (merchant_id, grain, bucket, currency, shard,
                                                {_COLUMNS}, created_at, updated_at)
             SELECT merchant_id, '{grain}', {bucket}, currency, {shard}, {_SUMS}, :now, :now
               FROM ({_ACTIVITY}) AS activity
              GROUP BY merchant_id, {bucket}, currency
-        """).bindparams(now_param), {"now": now})  # noqa: S608 - constants, no input
-    connection.execute(text(f"""
+        """).bindparams(now_param),  # noqa: S608 - constants, no input
+            {"now": now},
+        )
+    connection.execute(
+        text(f"""
         INSERT INTO global_stats_rollup
                (grain, bucket, shard, currency, {_COLUMNS}, created_at, updated_at)
         SELECT grain, bucket, {shard}, currency, {_SUMS}, :now, :now
           FROM merchant_stats_rollup
          GROUP BY grain, bucket, currency
-    """).bindparams(now_param), {"now": now})  # noqa: S608 - constants, no input
+    """).bindparams(now_param),  # noqa: S608 - constants, no input
+        {"now": now},
+    )

@@ -43,8 +43,13 @@ _registry_lock = threading.Lock()
 class SchemaUpgrade:
     """The schema upgrade of one database, retried while the database is unavailable."""
 
-    def __init__(self, engine: Engine, *, first_delay: float = FIRST_DELAY,
-                 longest_delay: float = LONGEST_DELAY) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        first_delay: float = FIRST_DELAY,
+        longest_delay: float = LONGEST_DELAY,
+    ) -> None:
         self.engine = engine
         self.url = engine.url.render_as_string(hide_password=False)
         self.first_delay = first_delay
@@ -71,11 +76,15 @@ class SchemaUpgrade:
             if reason is None:
                 return True
             if give_up_after is not None and waited + delay > give_up_after:
-                _log.warning("database unavailable", extra={"fields": {
-                    "attempt": self.attempts, "error": reason}})
+                _log.warning(
+                    "database unavailable",
+                    extra={"fields": {"attempt": self.attempts, "error": reason}},
+                )
                 return False
-            _log.warning("database unavailable; retrying", extra={"fields": {
-                "attempt": self.attempts, "retry_in": delay, "error": reason}})
+            _log.warning(
+                "database unavailable; retrying",
+                extra={"fields": {"attempt": self.attempts, "retry_in": delay, "error": reason}},
+            )
             if self._stop.wait(delay):
                 break
             waited += delay
@@ -85,8 +94,12 @@ class SchemaUpgrade:
     def start_in_background(self, *, failed_once: bool = False) -> Self:
         """``run`` in a daemon thread (errors other than faults are logged and retried too:
         a server that cannot migrate keeps answering 503 and saying why)."""
-        threading.Thread(target=self._run_in_background, args=(failed_once,), daemon=True,
-                         name="paygate-schema-upgrade").start()
+        threading.Thread(
+            target=self._run_in_background,
+            args=(failed_once,),
+            daemon=True,
+            name="paygate-schema-upgrade",
+        ).start()
         return self
 
     def when_done(self, callback: Callable[[], None]) -> None:
@@ -142,8 +155,10 @@ class SchemaUpgrade:
                 if self.run(failed_once=failed_once):
                     return
             except Exception:
-                _log.exception("schema upgrade failed; retrying", extra={"fields": {
-                    "attempt": self.attempts, "retry_in": self.longest_delay}})
+                _log.exception(
+                    "schema upgrade failed; retrying",
+                    extra={"fields": {"attempt": self.attempts, "retry_in": self.longest_delay}},
+                )
                 failed_once = False
                 self._stop.wait(self.longest_delay)
 
@@ -167,8 +182,16 @@ def upgrade_in_background(engine: Engine) -> SchemaUpgrade:
     if running is not upgrade:  # another thread got there first
         upgrade.leave()
         return running.join()
-    _log.warning("database unavailable; retrying", extra={"fields": {
-        "attempt": upgrade.attempts, "retry_in": upgrade.first_delay, "error": reason}})
+    _log.warning(
+        "database unavailable; retrying",
+        extra={
+            "fields": {
+                "attempt": upgrade.attempts,
+                "retry_in": upgrade.first_delay,
+                "error": reason,
+            }
+        },
+    )
     return upgrade.start_in_background(failed_once=True)
 
 

@@ -57,8 +57,9 @@ Span = tuple[str, datetime | None, datetime | None]
 """``(source, start, end)``: source is a grain of the rollups or ``"base"``; open ends None."""
 
 
-def plan_period(start: datetime | None, end: datetime | None,
-                grains: tuple[str, ...] = GRAINS) -> Iterator[Span]:
+def plan_period(
+    start: datetime | None, end: datetime | None, grains: tuple[str, ...] = GRAINS
+) -> Iterator[Span]:
     """Cut ``[start, end)`` into whole buckets of the coarsest grain that fits, the rest into
     finer ones, and what is left (under an hour at each end) into base-table spans."""
     if start is not None and end is not None and start >= end:
@@ -101,6 +102,7 @@ def _within(column: Any, bounds: Bounds) -> list[ColumnElement[bool]]:
 
 def _base_selects(per_merchant: bool, bounds: Bounds) -> list[Select[Any]]:
     """The counters of raw rows created in the span, per currency."""
+
     def where(table: Table) -> list[ColumnElement[bool]]:
         mine = [table.c.merchant_id == _MERCHANT] if per_merchant else []
         return mine + _within(table.c.created_at, bounds)
@@ -110,17 +112,21 @@ def _base_selects(per_merchant: bool, bounds: Bounds) -> list[Select[Any]]:
     payment_counts = {
         "payments": func.count(),
         "successful_payments": func.sum(case((successful, 1), else_=0)),
-        "failed_payments": func.sum(case((payments.c.status == PaymentStatus.FAILED.value, 1),
-                                         else_=0)),
+        "failed_payments": func.sum(
+            case((payments.c.status == PaymentStatus.FAILED.value, 1), else_=0)
+        ),
         "paid_minor": func.sum(case((successful, payments.c.amount_minor), else_=0)),
     }
     refund_counts = {"refunds": func.count(), "refunded_minor": func.sum(refunds.c.amount_minor)}
     return [
-        select(table.c.currency,
-               *[counts.get(name, _ZERO).label(name) for name in COUNTERS])
-        .where(*where(table)).group_by(table.c.currency)
-        for table, counts in ((orders, order_counts), (payments, payment_counts),
-                              (refunds, refund_counts))
+        select(table.c.currency, *[counts.get(name, _ZERO).label(name) for name in COUNTERS])
+        .where(*where(table))
+        .group_by(table.c.currency)
+        for table, counts in (
+            (orders, order_counts),
+            (payments, payment_counts),
+            (refunds, refund_counts),
+        )
     ]
 
 
@@ -129,8 +135,11 @@ def _rollup_select(per_merchant: bool, grain: str, bounds: Bounds) -> Select[Any
     conditions = [table.c.grain == grain, *_within(table.c.bucket, bounds)]
     if per_merchant:
         conditions.append(table.c.merchant_id == _MERCHANT)
-    return (select(table.c.currency, *[func.sum(table.c[name]).label(name) for name in COUNTERS])
-            .where(and_(*conditions)).group_by(table.c.currency))
+    return (
+        select(table.c.currency, *[func.sum(table.c[name]).label(name) for name in COUNTERS])
+        .where(and_(*conditions))
+        .group_by(table.c.currency)
+    )
 
 
 @functools.cache
@@ -144,13 +153,17 @@ def _statement(per_merchant: bool, shape: Shape) -> Select[Any]:
         else:
             parts.append(_rollup_select(per_merchant, source, bounds))
     activity = union_all(*parts).subquery("activity")
-    return (select(activity.c.currency,
-                   *[func.sum(activity.c[name]).label(name) for name in COUNTERS])
-            .group_by(activity.c.currency).order_by(activity.c.currency))
+    return (
+        select(activity.c.currency, *[func.sum(activity.c[name]).label(name) for name in COUNTERS])
+        .group_by(activity.c.currency)
+        .order_by(activity.c.currency)
+    )
 
 
-def _stats_query(merchant_id: UUID | None, period: StatsPeriod,
-                 ) -> tuple[Select[Any], dict[str, Any]] | None:
+def _stats_query(
+    merchant_id: UUID | None,
+    period: StatsPeriod,
+) -> tuple[Select[Any], dict[str, Any]] | None:
     start = as_utc(period.start) if period.start is not None else None
     end = as_utc(period.end) if period.end is not None else None
     spans = list(plan_period(start, end))
@@ -180,11 +193,19 @@ class SqlStatsReader:
         return self._stats(merchant_id, period)
 
     def global_stats(self, period: StatsPeriod) -> GlobalStats:
-        counts = {role: int(count) for role, count in self._c.connection.execute(
-            select(users.c.role, func.count()).where(users.c.deleted.is_(False))
-            .group_by(users.c.role))}
-        return GlobalStats(counts.get(Role.MERCHANT.value, 0), counts.get(Role.ADMIN.value, 0),
-                           self._stats(None, period))
+        counts = {
+            role: int(count)
+            for role, count in self._c.connection.execute(
+                select(users.c.role, func.count())
+                .where(users.c.deleted.is_(False))
+                .group_by(users.c.role)
+            )
+        }
+        return GlobalStats(
+            counts.get(Role.MERCHANT.value, 0),
+            counts.get(Role.ADMIN.value, 0),
+            self._stats(None, period),
+        )
 
     def merchant_series(self, merchant_id: UUID, query: SeriesQuery) -> Sequence[SeriesBucket]:
         self._c.flush_rollup()

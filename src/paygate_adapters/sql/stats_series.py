@@ -35,33 +35,44 @@ __all__ = ["read_series", "stats_of_rows"]
 @functools.cache
 def _statement(per_merchant: bool) -> Select[Any]:
     table = merchant_stats_rollup if per_merchant else global_stats_rollup
-    conditions = [table.c.grain == bindparam("grain", type_=String()),
-                  table.c.bucket >= bindparam("start", type_=UtcDateTime()),
-                  table.c.bucket < bindparam("end", type_=UtcDateTime())]
+    conditions = [
+        table.c.grain == bindparam("grain", type_=String()),
+        table.c.bucket >= bindparam("start", type_=UtcDateTime()),
+        table.c.bucket < bindparam("end", type_=UtcDateTime()),
+    ]
     if per_merchant:
         conditions.append(table.c.merchant_id == bindparam("merchant_id", type_=Uuid()))
-    return (select(table.c.bucket, table.c.currency,
-                   *[func.sum(table.c[name]).label(name) for name in COUNTERS])
-            .where(*conditions)
-            .group_by(table.c.bucket, table.c.currency)
-            .order_by(table.c.bucket, table.c.currency))
+    return (
+        select(
+            table.c.bucket,
+            table.c.currency,
+            *[func.sum(table.c[name]).label(name) for name in COUNTERS],
+        )
+        .where(*conditions)
+        .group_by(table.c.bucket, table.c.currency)
+        .order_by(table.c.bucket, table.c.currency)
+    )
 
 
-def read_series(connection: Connection, merchant_id: UUID | None, query: SeriesQuery,
-                ) -> Sequence[SeriesBucket]:
+def read_series(
+    connection: Connection,
+    merchant_id: UUID | None,
+    query: SeriesQuery,
+) -> Sequence[SeriesBucket]:
     """The buckets of ``query`` with activity, in order (``merchant_id`` None: everyone's)."""
     if query.start == query.end:
         return []
-    params: dict[str, Any] = {"grain": query.interval.value, "start": query.start,
-                              "end": query.end}
+    params: dict[str, Any] = {"grain": query.interval.value, "start": query.start, "end": query.end}
     if merchant_id is not None:
         params["merchant_id"] = merchant_id
     rows = connection.execute(_statement(merchant_id is not None), params)
     by_bucket: dict[datetime, list[Any]] = {}
     for row in rows:
         by_bucket.setdefault(as_utc(row.bucket), []).append(row)
-    return [SeriesBucket(start, stats_of_rows(bucket_rows))
-            for start, bucket_rows in sorted(by_bucket.items())]
+    return [
+        SeriesBucket(start, stats_of_rows(bucket_rows))
+        for start, bucket_rows in sorted(by_bucket.items())
+    ]
 
 
 def stats_of_rows(rows: list[Any]) -> PaymentStats:
@@ -75,11 +86,18 @@ def stats_of_rows(rows: list[Any]) -> PaymentStats:
             totals[name] += value
         if counts["successful_payments"] or counts["refunds"]:
             currency = currency_of(row.currency)
-            volume.append(CurrencyVolume(
-                currency, minor_to_decimal(Decimal(counts["paid_minor"]), currency),
-                minor_to_decimal(Decimal(counts["refunded_minor"]), currency)))
+            volume.append(
+                CurrencyVolume(
+                    currency,
+                    minor_to_decimal(Decimal(counts["paid_minor"]), currency),
+                    minor_to_decimal(Decimal(counts["refunded_minor"]), currency),
+                )
+            )
     return PaymentStats(
-        total_orders=totals["orders"], successful_payments=totals["successful_payments"],
-        successful_refunds=totals["refunds"], canceled_payments=totals["failed_payments"],
-        total_payments=totals["payments"], volume=tuple(volume),
+        total_orders=totals["orders"],
+        successful_payments=totals["successful_payments"],
+        successful_refunds=totals["refunds"],
+        canceled_payments=totals["failed_payments"],
+        total_payments=totals["payments"],
+        volume=tuple(volume),
     )

@@ -51,13 +51,15 @@ __all__ = [
     "webhook_events",
 ]
 
-metadata = MetaData(naming_convention={
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-})
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -65,8 +67,10 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 
 def _timestamps() -> tuple[Column[object], Column[object]]:
-    return (Column("created_at", UtcDateTime(), nullable=False),
-            Column("updated_at", UtcDateTime(), nullable=False))
+    return (
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("updated_at", UtcDateTime(), nullable=False),
+    )
 
 
 def _money(prefix: str = "amount") -> Column[object]:
@@ -79,7 +83,8 @@ _EVENT_TYPES = ("payment.authorized", "payment.failed", "payment.captured", "pay
 _DELIVERY_STATUSES = ("pending", "delivered", "failed", "skipped")
 
 users = Table(
-    "users", metadata,
+    "users",
+    metadata,
     Column("id", Uuid(), primary_key=True),
     Column("email", String(254), nullable=False),
     # Emails are unique in any case: the lower-cased copy carries the unique constraint.
@@ -99,7 +104,8 @@ users = Table(
 )
 
 merchants = Table(
-    "merchants", metadata,
+    "merchants",
+    metadata,
     Column("id", Uuid(), primary_key=True),
     Column("user_id", Uuid(), ForeignKey("users.id"), nullable=False, unique=True),
     Column("webhook_url", String(2048), nullable=True),
@@ -111,14 +117,16 @@ merchants = Table(
 
 # One row, moved on by triggers whenever a user or merchant changes (migration 0003).
 credential_epoch = Table(
-    "credential_epoch", metadata,
+    "credential_epoch",
+    metadata,
     Column("id", Integer(), primary_key=True, autoincrement=False),
     Column("value", BigInteger(), nullable=False),
     CheckConstraint("id = 1", name="single_row"),
 )
 
 orders = Table(
-    "orders", metadata,
+    "orders",
+    metadata,
     Column("id", Uuid(), primary_key=True),
     Column("merchant_id", Uuid(), ForeignKey("merchants.id"), nullable=False),
     _money(),
@@ -137,7 +145,8 @@ orders = Table(
 )
 
 payments = Table(
-    "payments", metadata,
+    "payments",
+    metadata,
     Column("id", Uuid(), primary_key=True),
     Column("order_id", Uuid(), ForeignKey("orders.id"), nullable=False),
     Column("merchant_id", Uuid(), ForeignKey("merchants.id"), nullable=False),
@@ -151,8 +160,10 @@ payments = Table(
     Column("card_fingerprint", CHAR(64), nullable=False),
     *_timestamps(),
     CheckConstraint("amount_minor > 0", name="amount_positive"),
-    CheckConstraint("amount_refunded_minor >= 0 AND amount_refunded_minor <= amount_minor",
-                    name="refunded_within_amount"),
+    CheckConstraint(
+        "amount_refunded_minor >= 0 AND amount_refunded_minor <= amount_minor",
+        name="refunded_within_amount",
+    ),
     CheckConstraint(_in("status", _PAYMENT_STATUSES), name="status"),
     Index(None, "merchant_id", "created_at", "id"),
     Index(None, "merchant_id", "status", "created_at", "id"),
@@ -161,7 +172,8 @@ payments = Table(
 )
 
 refunds = Table(
-    "refunds", metadata,
+    "refunds",
+    metadata,
     Column("id", Uuid(), primary_key=True),
     Column("payment_id", Uuid(), ForeignKey("payments.id"), nullable=False),
     Column("order_id", Uuid(), ForeignKey("orders.id"), nullable=False),
@@ -180,7 +192,8 @@ refunds = Table(
 )
 
 webhook_events = Table(
-    "webhook_events", metadata,
+    "webhook_events",
+    metadata,
     Column("id", Uuid(), primary_key=True),
     Column("merchant_id", Uuid(), ForeignKey("merchants.id"), nullable=False),
     Column("payment_id", Uuid(), nullable=False),
@@ -200,7 +213,8 @@ webhook_events = Table(
 )
 
 webhook_attempts = Table(
-    "webhook_attempts", metadata,
+    "webhook_attempts",
+    metadata,
     Column("id", Uuid(), primary_key=True),
     Column("event_id", Uuid(), ForeignKey("webhook_events.id"), nullable=False),
     Column("merchant_id", Uuid(), ForeignKey("merchants.id"), nullable=False),
@@ -223,7 +237,8 @@ webhook_attempts = Table(
 )
 
 idempotency_records = Table(
-    "idempotency_records", metadata,
+    "idempotency_records",
+    metadata,
     Column("id", Uuid(), primary_key=True),
     Column("merchant_id", Uuid(), ForeignKey("merchants.id"), nullable=False),
     Column("idempotency_key", String(255), nullable=False),
@@ -236,7 +251,8 @@ idempotency_records = Table(
 )
 
 refresh_tokens = Table(
-    "refresh_tokens", metadata,
+    "refresh_tokens",
+    metadata,
     Column("jti", Uuid(), primary_key=True),
     Column("user_id", Uuid(), ForeignKey("users.id"), nullable=False),
     Column("family", Uuid(), nullable=False),
@@ -249,7 +265,8 @@ refresh_tokens = Table(
 )
 
 revoked_access_tokens = Table(
-    "revoked_access_tokens", metadata,
+    "revoked_access_tokens",
+    metadata,
     Column("jti", Uuid(), primary_key=True),
     Column("expires_at", UtcDateTime(), nullable=False),
     *_timestamps(),
@@ -257,7 +274,8 @@ revoked_access_tokens = Table(
 )
 
 web_sessions = Table(
-    "web_sessions", metadata,
+    "web_sessions",
+    metadata,
     Column("digest", String(64), primary_key=True),
     Column("user_id", Uuid(), ForeignKey("users.id"), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
@@ -270,8 +288,15 @@ web_sessions = Table(
 
 # --- statistics rollups (derived; maintained in the writing transaction, see rollup.py) ---
 
-COUNTERS = ("orders", "payments", "successful_payments", "failed_payments", "refunds",
-            "paid_minor", "refunded_minor")
+COUNTERS = (
+    "orders",
+    "payments",
+    "successful_payments",
+    "failed_payments",
+    "refunds",
+    "paid_minor",
+    "refunded_minor",
+)
 _GRAINS = ("hour", "day", "month")
 
 
@@ -287,7 +312,8 @@ def _shard() -> Column[object]:
 
 
 merchant_stats_rollup = Table(
-    "merchant_stats_rollup", metadata,
+    "merchant_stats_rollup",
+    metadata,
     Column("merchant_id", Uuid(), nullable=False),
     Column("grain", String(5), nullable=False),
     Column("bucket", UtcDateTime(), nullable=False),
@@ -300,7 +326,8 @@ merchant_stats_rollup = Table(
 )
 
 global_stats_rollup = Table(
-    "global_stats_rollup", metadata,
+    "global_stats_rollup",
+    metadata,
     Column("grain", String(5), nullable=False),
     Column("bucket", UtcDateTime(), nullable=False),
     _shard(),

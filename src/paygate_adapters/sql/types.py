@@ -50,8 +50,11 @@ class UtcDateTime(TypeDecorator[datetime]):
             return super().bind_processor(dialect)
         return _sqlite_text
 
-    def result_processor(self, dialect: Dialect, coltype: object,
-                         ) -> Callable[[Any], Any] | None:
+    def result_processor(
+        self,
+        dialect: Dialect,
+        coltype: object,
+    ) -> Callable[[Any], Any] | None:
         if dialect.name != "sqlite":
             return super().result_processor(dialect, coltype)
         return _sqlite_datetime

@@ -59,8 +59,14 @@ class SqlUnitOfWork:
     idempotency: SqlIdempotencyStore
     stats: SqlStatsReader
 
-    def __init__(self, engine: Engine, *, read_only: bool = False,
-                 writer: Engine | None = None, readers: HeldReaders | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        read_only: bool = False,
+        writer: Engine | None = None,
+        readers: HeldReaders | None = None,
+    ) -> None:
         self._engine = engine
         self._writer = writer or engine  # whose group-commit batch this one may join
         self._read_only = read_only
@@ -116,14 +122,19 @@ class SqlUnitOfWork:
     def _start(self, connection: Connection) -> None:
         if connection.dialect.name == "sqlite":
             connection.execution_options(
-                **{BEGIN_MODE: "DEFERRED" if self._read_only else "IMMEDIATE"})
+                **{BEGIN_MODE: "DEFERRED" if self._read_only else "IMMEDIATE"}
+            )
         elif self._read_only:
             connection.execution_options(postgresql_readonly=True)
         # Begin now, not at the first statement: the write lock is the point on SQLite.
         connection.begin()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         context, self._context = self._context, None
         if context is None:
             return
@@ -218,8 +229,12 @@ class SqlUnitOfWorkFactory:
     until then every unit of work is refused with ``StorageUnavailable``.
     """
 
-    def __init__(self, engine: Engine, *, schema_ready: threading.Event | None = None,
-                 ) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        schema_ready: threading.Event | None = None,
+    ) -> None:
         self.engine = engine
         self._schema_ready = schema_ready
         self._reader = engine
@@ -232,8 +247,12 @@ class SqlUnitOfWorkFactory:
     def __call__(self, *, read_only: bool = False) -> SqlUnitOfWork:
         if self._schema_ready is not None:
             self._check_schema()
-        return SqlUnitOfWork(self._reader if read_only else self.engine, read_only=read_only,
-                             writer=self.engine, readers=self._held_readers)
+        return SqlUnitOfWork(
+            self._reader if read_only else self.engine,
+            read_only=read_only,
+            writer=self.engine,
+            readers=self._held_readers,
+        )
 
     def read_first(self, statement: Prepared, params: Mapping[str, Any]) -> Any | None:
         """The first row of one read on its own, outside any unit of work. On a SQLite file
@@ -257,8 +276,9 @@ class SqlUnitOfWorkFactory:
         if self._schema_ready is None or self._schema_ready.is_set():
             self._schema_ready = None  # ready for good: no more checks
             return
-        raise StorageUnavailable("The database is not available yet; retry shortly",
-                                 retry_after=RETRY_AFTER)
+        raise StorageUnavailable(
+            "The database is not available yet; retry shortly", retry_after=RETRY_AFTER
+        )
 
     @contextmanager
     def batch(self, *, locked: bool = False) -> Iterator[WriteBatch]:

@@ -35,13 +35,20 @@ from paygate_core.ports import WebSession
 __all__ = ["SqlWebSessions"]
 
 _t = web_sessions.c
-_GET = Prepared(select(_t.digest, _t.user_id, _t.created_at, _t.last_seen_at)
-                .where(_t.digest == bindparam("key_digest")))
+_GET = Prepared(
+    select(_t.digest, _t.user_id, _t.created_at, _t.last_seen_at).where(
+        _t.digest == bindparam("key_digest")
+    )
+)
 
 
 def _session(row: Any) -> WebSession:
-    return WebSession(digest=row.digest, user_id=row.user_id, created_at=row.created_at,
-                      last_seen_at=row.last_seen_at)
+    return WebSession(
+        digest=row.digest,
+        user_id=row.user_id,
+        created_at=row.created_at,
+        last_seen_at=row.last_seen_at,
+    )
 
 
 class SqlWebSessions:
@@ -49,31 +56,43 @@ class SqlWebSessions:
         self._factory = factory
 
     def add(self, session: WebSession) -> None:
-        self._write(insert(web_sessions), {
-            "digest": session.digest, "user_id": session.user_id,
-            "created_at": session.created_at, "last_seen_at": session.last_seen_at})
+        self._write(
+            insert(web_sessions),
+            {
+                "digest": session.digest,
+                "user_id": session.user_id,
+                "created_at": session.created_at,
+                "last_seen_at": session.last_seen_at,
+            },
+        )
 
     def get(self, digest: str) -> WebSession | None:
         row = self._factory.read_first(_GET, {"key_digest": digest})
         return None if row is None else _session(row)
 
     def touch(self, digest: str, seen_at: datetime) -> None:
-        self._write(update(web_sessions)
-                    .where(_t.digest == bindparam("key_digest"),
-                           _t.last_seen_at < bindparam("seen_at"))
-                    .values(last_seen_at=bindparam("seen_at")),
-                    {"key_digest": digest, "seen_at": seen_at})
+        self._write(
+            update(web_sessions)
+            .where(_t.digest == bindparam("key_digest"), _t.last_seen_at < bindparam("seen_at"))
+            .values(last_seen_at=bindparam("seen_at")),
+            {"key_digest": digest, "seen_at": seen_at},
+        )
 
     def remove(self, digest: str) -> None:
-        self._write(delete(web_sessions).where(_t.digest == bindparam("key_digest")),
-                    {"key_digest": digest})
+        self._write(
+            delete(web_sessions).where(_t.digest == bindparam("key_digest")), {"key_digest": digest}
+        )
 
     def purge(self, *, idle_before: datetime, started_before: datetime) -> int:
-        statement = delete(web_sessions).where(or_(
-            _t.last_seen_at < bindparam("idle_before"),
-            _t.created_at < bindparam("started_before")))
-        return self._write(statement, {"idle_before": idle_before,
-                                       "started_before": started_before})
+        statement = delete(web_sessions).where(
+            or_(
+                _t.last_seen_at < bindparam("idle_before"),
+                _t.created_at < bindparam("started_before"),
+            )
+        )
+        return self._write(
+            statement, {"idle_before": idle_before, "started_before": started_before}
+        )
 
     def _write(self, statement: Insert | Update | Delete, params: Mapping[str, Any]) -> int:
         """Run one writing statement in its own transaction; the rows it touched."""

@@ -98,8 +98,7 @@ class WriterLock:
         with self._fd_guard:
             # A forked child must not share its parent's open file (and so its flock).
             if self._fd is None or self._fd_pid != os.getpid():
-                self._fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
-                                   0o600)
+                self._fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
                 self._fd_pid = os.getpid()
             return self._fd
 
@@ -120,8 +119,11 @@ def writer_lock(engine: Engine) -> WriterLock:
         lock = _locks.get(engine)
         if lock is None:
             database = engine.url.database
-            path = None if is_sqlite_memory(engine.url) or str(database).startswith(
-                "file:") else f"{os.path.abspath(str(database))}.lock"
+            path = (
+                None
+                if is_sqlite_memory(engine.url) or str(database).startswith("file:")
+                else f"{os.path.abspath(str(database))}.lock"
+            )
             lock = _locks[engine] = WriterLock(path)
             weakref.finalize(engine, lock.close)
         return lock

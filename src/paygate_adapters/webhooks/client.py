@@ -36,8 +36,13 @@ from paygate_adapters.webhooks.ssrf import (
     system_resolver,
 )
 
-__all__ = ["KEEPALIVE_EXPIRY", "GuardedResolver", "InvalidWebhookUrl", "WebhookClient",
-           "webhook_url"]
+__all__ = [
+    "KEEPALIVE_EXPIRY",
+    "GuardedResolver",
+    "InvalidWebhookUrl",
+    "WebhookClient",
+    "webhook_url",
+]
 
 KEEPALIVE_EXPIRY = 4.0
 """Seconds an idle connection is kept (servers commonly close theirs after 5 s)."""
@@ -56,8 +61,12 @@ def webhook_url(raw: str) -> URL:
         port = url.port
     except (ValueError, TypeError) as exc:
         raise InvalidWebhookUrl(raw) from exc
-    if url.scheme not in {"http", "https"} or not url.raw_host or port is None \
-            or not 0 < port < 65536:
+    if (
+        url.scheme not in {"http", "https"}
+        or not url.raw_host
+        or port is None
+        or not 0 < port < 65536
+    ):
         raise InvalidWebhookUrl(raw)
     return url
 
@@ -70,18 +79,28 @@ class GuardedResolver(AbstractResolver):
         self._allow_private = allow_private
         self._resolver = resolver
 
-    async def resolve(self, host: str, port: int = 0,
-                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         # getaddrinfo blocks: off the loop. Every address is checked, whatever ``family``.
         addresses = await asyncio.to_thread(
-            resolve_destination, host, port, allow_private=self._allow_private,
-            resolver=self._resolver)
-        return [ResolveResult(
-            hostname=host, host=str(address), port=port,
-            family=socket.AF_INET6 if address.version == 6 else socket.AF_INET,
-            proto=socket.IPPROTO_TCP,
-            flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
-        ) for address in addresses]
+            resolve_destination,
+            host,
+            port,
+            allow_private=self._allow_private,
+            resolver=self._resolver,
+        )
+        return [
+            ResolveResult(
+                hostname=host,
+                host=str(address),
+                port=port,
+                family=socket.AF_INET6 if address.version == 6 else socket.AF_INET,
+                proto=socket.IPPROTO_TCP,
+                flags=socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
+            )
+            for address in addresses
+        ]
 
     async def close(self) -> None:
         """Nothing to release: lookups run in the loop's default executor."""
@@ -93,9 +112,15 @@ class WebhookClient:
     The aiohttp session is opened by the first ``post``, inside the running loop.
     """
 
-    def __init__(self, *, allow_private: bool, ssl_context: ssl.SSLContext, timeout: float,
-                 resolver: Resolver = system_resolver, max_connections_per_host: int = 100,
-                 ) -> None:
+    def __init__(
+        self,
+        *,
+        allow_private: bool,
+        ssl_context: ssl.SSLContext,
+        timeout: float,
+        resolver: Resolver = system_resolver,
+        max_connections_per_host: int = 100,
+    ) -> None:
         self._allow_private = allow_private
         self._ssl_context = ssl_context
         self._timeout = timeout
@@ -103,13 +128,15 @@ class WebhookClient:
         self._per_host = max_connections_per_host
         self._session: aiohttp.ClientSession | None = None
 
-    async def post(self, url: URL, headers: dict[str, str], body: bytes,
-                   keep: int) -> tuple[int, bytes]:
+    async def post(
+        self, url: URL, headers: dict[str, str], body: bytes, keep: int
+    ) -> tuple[int, bytes]:
         """POST ``body`` to ``url``; the status and the first ``keep`` bytes of the answer's
         body. Raises the guard's errors, ``aiohttp.ClientError`` or ``TimeoutError``."""
         check_literal_host(url.raw_host or "", allow_private=self._allow_private)
-        async with self._open().post(url, data=body, headers=headers,
-                                     allow_redirects=False) as response:
+        async with self._open().post(
+            url, data=body, headers=headers, allow_redirects=False
+        ) as response:
             return response.status, await _first_bytes(response.content, keep)
 
     async def aclose(self) -> None:
@@ -120,13 +147,21 @@ class WebhookClient:
     def _open(self) -> aiohttp.ClientSession:
         if self._session is None:
             connector = aiohttp.TCPConnector(
-                resolver=GuardedResolver(allow_private=self._allow_private,
-                                         resolver=self._resolver),
-                use_dns_cache=False, ssl=self._ssl_context, limit=0,
-                limit_per_host=self._per_host, keepalive_timeout=KEEPALIVE_EXPIRY)
+                resolver=GuardedResolver(
+                    allow_private=self._allow_private, resolver=self._resolver
+                ),
+                use_dns_cache=False,
+                ssl=self._ssl_context,
+                limit=0,
+                limit_per_host=self._per_host,
+                keepalive_timeout=KEEPALIVE_EXPIRY,
+            )
             self._session = aiohttp.ClientSession(
-                connector=connector, trust_env=False, cookie_jar=aiohttp.DummyCookieJar(),
-                timeout=aiohttp.ClientTimeout(total=self._timeout))
+                connector=connector,
+                trust_env=False,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                timeout=aiohttp.ClientTimeout(total=self._timeout),
+            )
         return self._session
 
 

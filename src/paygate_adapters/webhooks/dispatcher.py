@@ -166,15 +166,22 @@ class DispatcherHandle:
 class WebhookDispatcher:
     """Delivers due webhook events from the outbox; several may share one database."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator, *,
-                 timeout: float = DEFAULT_TIMEOUT,
-                 retry_schedule: Sequence[float] = DEFAULT_RETRY_SCHEDULE,
-                 allow_private: bool = False, batch_size: int = 100,
-                 poll_interval: float = DEFAULT_POLL_INTERVAL,
-                 min_poll_interval: float | None = None,
-                 concurrency: int = DEFAULT_CONCURRENCY,
-                 lease_margin: float = LEASE_MARGIN,
-                 resolver: Resolver = system_resolver) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry_schedule: Sequence[float] = DEFAULT_RETRY_SCHEDULE,
+        allow_private: bool = False,
+        batch_size: int = 100,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+        min_poll_interval: float | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        lease_margin: float = LEASE_MARGIN,
+        resolver: Resolver = system_resolver,
+    ) -> None:
         if min_poll_interval is None:
             min_poll_interval = min(DEFAULT_MIN_POLL_INTERVAL, poll_interval)
         if timeout <= 0 or min_poll_interval <= 0 or lease_margin <= 0:
@@ -218,8 +225,9 @@ class WebhookDispatcher:
     def start_in_thread(self) -> DispatcherHandle:
         """Run ``run_forever`` in a daemon thread; ``handle.stop()`` ends it."""
         stop = threading.Event()
-        thread = threading.Thread(target=self.run_forever, args=(stop,), daemon=True,
-                                  name="paygate-webhook-dispatcher")
+        thread = threading.Thread(
+            target=self.run_forever, args=(stop,), daemon=True, name="paygate-webhook-dispatcher"
+        )
         thread.start()
         return DispatcherHandle(thread, stop, join_timeout=self.timeout + LEASE_MARGIN)
 
@@ -241,8 +249,10 @@ class WebhookDispatcher:
 
     async def _serve(self, stop: threading.Event) -> None:
         loop = asyncio.get_running_loop()
-        pace = _Pace(PollPacer(self.min_poll_interval, self.poll_interval),
-                     chunk=max(1, min(self.batch_size, self.concurrency) // 4))
+        pace = _Pace(
+            PollPacer(self.min_poll_interval, self.poll_interval),
+            chunk=max(1, min(self.batch_size, self.concurrency) // 4),
+        )
         async with self._session() as sender:
             inflight: set[asyncio.Task[Outcome]] = set()
             finished: list[Outcome] = []
@@ -276,8 +286,7 @@ class WebhookDispatcher:
                 # claim is due. A long wait is cut into short ones, each ended by a look (a
                 # read, no lock) at whether an event is due: a new event is claimed within
                 # min_poll_interval.
-                wait = max(0.0, min((due_at if free > 0 else math.inf) - now,
-                                    self.poll_interval))
+                wait = max(0.0, min((due_at if free > 0 else math.inf) - now, self.poll_interval))
                 look = pace.trust_looks and free >= pace.chunk and wait > self.min_poll_interval
                 if look:
                     wait = self.min_poll_interval
@@ -297,22 +306,30 @@ class WebhookDispatcher:
         """A sender for this event loop; threads for DNS (the loop's default executor) and
         one for units of work, so a slow DNS server never holds up claims and records."""
         loop = asyncio.get_running_loop()
-        loop.set_default_executor(ThreadPoolExecutor(
-            max_workers=self.concurrency, thread_name_prefix="paygate-webhooks-dns"))
-        self._db_thread = ThreadPoolExecutor(max_workers=1,
-                                             thread_name_prefix="paygate-webhooks-db")
+        loop.set_default_executor(
+            ThreadPoolExecutor(
+                max_workers=self.concurrency, thread_name_prefix="paygate-webhooks-dns"
+            )
+        )
+        self._db_thread = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="paygate-webhooks-db"
+        )
         try:
-            async with WebhookSender(timeout=self.timeout, allow_private=self.allow_private,
-                                     max_connections=self.concurrency,
-                                     ssl_context=self._ssl_context,
-                                     resolver=self._resolver) as sender:
+            async with WebhookSender(
+                timeout=self.timeout,
+                allow_private=self.allow_private,
+                max_connections=self.concurrency,
+                ssl_context=self._ssl_context,
+                resolver=self._resolver,
+            ) as sender:
                 yield sender
         finally:
             self._db_thread.shutdown(wait=True)
 
     async def _in_db_thread(self, work: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(
-            self._db_thread, functools.partial(work, *args))
+            self._db_thread, functools.partial(work, *args)
+        )
 
     # --- one attempt -------------------------------------------------------------------
 
@@ -348,8 +365,11 @@ class WebhookDispatcher:
         keep being tried at the poll interval meanwhile."""
         if down != self._storage_down:
             self._storage_down = down
-            logger.warning("database unavailable; webhook deliveries wait" if down
-                           else "database available again; webhook deliveries resume")
+            logger.warning(
+                "database unavailable; webhook deliveries wait"
+                if down
+                else "database available again; webhook deliveries resume"
+            )
 
     def _due_now(self) -> bool:
         with self._uow(read_only=True) as work:
@@ -364,10 +384,10 @@ class WebhookDispatcher:
         lease = timedelta(seconds=self.timeout * rounds + self.lease_margin)
         try:
             with self._uow() as work:
-                logged = [self._record(work.outbox, delivery, result)
-                          for delivery, result in outcomes]
-                claimed = work.outbox.claim_due(self._clock.now(), limit, lease) if limit \
-                    else ()
+                logged = [
+                    self._record(work.outbox, delivery, result) for delivery, result in outcomes
+                ]
+                claimed = work.outbox.claim_due(self._clock.now(), limit, lease) if limit else ()
                 work.commit()
         except Exception:
             if outcomes:
@@ -387,8 +407,9 @@ class WebhookDispatcher:
         its event is claimed again when its lease ends."""
         try:
             with self._uow() as work:
-                logged = [self._record(work.outbox, delivery, result)
-                          for delivery, result in outcomes]
+                logged = [
+                    self._record(work.outbox, delivery, result) for delivery, result in outcomes
+                ]
                 work.commit()
         except Exception:
             if len(outcomes) > 1:
@@ -396,24 +417,35 @@ class WebhookDispatcher:
                     self._record_all([outcome])
                 return
             delivery = outcomes[0][0]
-            logger.exception("webhook attempt not recorded; it is retried when its lease ends",
-                             extra={"fields": {"event_id": str(delivery.webhook.id),
-                                               "attempt": delivery.attempt}})
+            logger.exception(
+                "webhook attempt not recorded; it is retried when its lease ends",
+                extra={
+                    "fields": {"event_id": str(delivery.webhook.id), "attempt": delivery.attempt}
+                },
+            )
             return
         _log_attempts(logged)
 
-    def _record(self, outbox: EventOutbox, delivery: Delivery,
-                result: DeliveryResult) -> dict[str, object]:
+    def _record(
+        self, outbox: EventOutbox, delivery: Delivery, result: DeliveryResult
+    ) -> dict[str, object]:
         """Log the attempt and update the event; the fields of its log line."""
         now = self._clock.now()
         event = delivery.webhook.event
         attempt = WebhookAttempt(
-            id=self._ids.new_id(), event_id=event.id, merchant_id=event.merchant_id,
-            event_type=event.type, payment_id=event.payment_id, attempt=delivery.attempt,
+            id=self._ids.new_id(),
+            event_id=event.id,
+            merchant_id=event.merchant_id,
+            event_type=event.type,
+            payment_id=event.payment_id,
+            attempt=delivery.attempt,
             url=delivery.url,
             status=WebhookAttemptStatus.SENT if result.ok else WebhookAttemptStatus.FAILED,
-            http_status=result.http_status, response_body=result.response_body,
-            error=result.error, duration_ms=result.duration_ms, created_at=now,
+            http_status=result.http_status,
+            response_body=result.response_body,
+            error=result.error,
+            duration_ms=result.duration_ms,
+            created_at=now,
         )
         if result.ok:
             status, next_attempt_at = DeliveryStatus.DELIVERED, None
@@ -421,9 +453,14 @@ class WebhookDispatcher:
             next_attempt_at = retry_at(delivery.attempt, self.retry_schedule, now)
             status = DeliveryStatus.FAILED if next_attempt_at is None else DeliveryStatus.PENDING
         outbox.record_attempt(attempt, status, next_attempt_at)
-        return {"event_id": str(event.id), "attempt": delivery.attempt,
-                "http_status": result.http_status, "error": result.error,
-                "duration_ms": result.duration_ms, "delivery_status": status.value}
+        return {
+            "event_id": str(event.id),
+            "attempt": delivery.attempt,
+            "http_status": result.http_status,
+            "error": result.error,
+            "duration_ms": result.duration_ms,
+            "delivery_status": status.value,
+        }
 
 
 def _collect(inflight: set[asyncio.Task[Outcome]]) -> list[Outcome]:
@@ -434,8 +471,10 @@ def _collect(inflight: set[asyncio.Task[Outcome]]) -> list[Outcome]:
     outcomes = []
     for task in done:
         if task.cancelled() or task.exception() is not None:
-            logger.error("webhook attempt crashed; it is retried when its lease ends",
-                         exc_info=None if task.cancelled() else task.exception())
+            logger.error(
+                "webhook attempt crashed; it is retried when its lease ends",
+                exc_info=None if task.cancelled() else task.exception(),
+            )
             continue
         outcomes.append(task.result())
     return outcomes

@@ -88,14 +88,22 @@ def delivery_headers(delivery: Delivery, body: bytes, timestamp: int) -> dict[st
 class WebhookSender:
     """Sends attempts concurrently on one event loop; use as ``async with``."""
 
-    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, allow_private: bool = False,
-                 max_connections: int = 100, ssl_context: ssl.SSLContext | None = None,
-                 resolver: Resolver = system_resolver) -> None:
+    def __init__(
+        self,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        allow_private: bool = False,
+        max_connections: int = 100,
+        ssl_context: ssl.SSLContext | None = None,
+        resolver: Resolver = system_resolver,
+    ) -> None:
         self.timeout = timeout
         # One connection per attempt in flight: the dispatcher's concurrency bounds the
         # connections; this bounds those to one host.
         self._client = WebhookClient(
-            allow_private=allow_private, resolver=resolver, timeout=timeout,
+            allow_private=allow_private,
+            resolver=resolver,
+            timeout=timeout,
             max_connections_per_host=max_connections,
             ssl_context=ssl_context or ssl.create_default_context(),
         )
@@ -103,8 +111,12 @@ class WebhookSender:
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         await self._client.aclose()
 
     async def send(self, delivery: Delivery, timestamp: int) -> DeliveryResult:
@@ -128,7 +140,8 @@ class WebhookSender:
         url = webhook_url(delivery.url)  # InvalidWebhookUrl before anything is resolved
         body = encode_body(delivery.webhook.event)
         status, answer = await self._client.post(
-            url, delivery_headers(delivery, body, timestamp), body, MAX_RESPONSE_BODY)
+            url, delivery_headers(delivery, body, timestamp), body, MAX_RESPONSE_BODY
+        )
         return status, answer.decode("utf-8", "replace")
 
     def _describe(self, exc: Exception, delivery: Delivery) -> str:
@@ -144,8 +157,10 @@ class WebhookSender:
         phase = _phase(exc)
         if phase is not None:
             return f"{phase}: {_detail(exc)}"[:_MAX_ERROR_LENGTH]
-        logger.exception("unexpected webhook delivery error", extra={
-            "event_id": str(delivery.webhook.id), "attempt": delivery.attempt})
+        logger.exception(
+            "unexpected webhook delivery error",
+            extra={"event_id": str(delivery.webhook.id), "attempt": delivery.attempt},
+        )
         return "internal delivery error"
 
 
@@ -153,8 +168,10 @@ def _phase(exc: Exception) -> str | None:
     """Which part of the exchange ``exc`` broke, for the error text; None if unexpected."""
     if isinstance(exc, aiohttp.ClientConnectorError):  # TCP or TLS, to every checked address
         return "ConnectError"
-    if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientResponseError
-                  | aiohttp.ClientPayloadError):  # closed early, malformed head or body
+    if isinstance(
+        exc,
+        aiohttp.ServerDisconnectedError | aiohttp.ClientResponseError | aiohttp.ClientPayloadError,
+    ):  # closed early, malformed head or body
         return "RemoteProtocolError"
     if isinstance(exc, aiohttp.ClientError | OSError):  # reset or broken mid-exchange
         return "NetworkError"

@@ -57,8 +57,12 @@ def system_resolver(host: str, port: int) -> Sequence[str]:
     return [str(info[4][0]) for info in infos]
 
 
-def check_addresses(host: str, addresses: Iterable[str], *, allow_private: bool,
-                    ) -> tuple[IPAddress, ...]:
+def check_addresses(
+    host: str,
+    addresses: Iterable[str],
+    *,
+    allow_private: bool,
+) -> tuple[IPAddress, ...]:
     """The addresses, deduplicated in order, when every one may be contacted.
 
     Raises ``BlockedDestination`` when any is blocked (unless ``allow_private``), when one
@@ -76,8 +80,9 @@ def check_addresses(host: str, addresses: Iterable[str], *, allow_private: bool,
     return tuple(checked)
 
 
-def resolve_destination(host: str, port: int, *, allow_private: bool = False,
-                        resolver: Resolver = system_resolver) -> tuple[IPAddress, ...]:
+def resolve_destination(
+    host: str, port: int, *, allow_private: bool = False, resolver: Resolver = system_resolver
+) -> tuple[IPAddress, ...]:
     """Resolve ``host`` now and return the addresses to connect to, all of them checked.
 
     The host is read as a resolver reads it (``normalise_host``: ``127。0。0。1`` and its

@@ -41,7 +41,8 @@ def differences(actual: object, expected: object, path: str = "value") -> list[s
             found
             for field in attrs.fields(cast("type[attrs.AttrsInstance]", type(expected)))
             for found in differences(
-                getattr(actual, field.name), getattr(expected, field.name),
+                getattr(actual, field.name),
+                getattr(expected, field.name),
                 f"{path}.{field.name}",
             )
         ]
@@ -50,8 +51,11 @@ def differences(actual: object, expected: object, path: str = "value") -> list[s
     return _scalar_differences(actual, expected, path)
 
 
-def _sequence_differences(actual: object, expected: list[Any] | tuple[Any, ...], path: str,
-                          ) -> list[str]:
+def _sequence_differences(
+    actual: object,
+    expected: list[Any] | tuple[Any, ...],
+    path: str,
+) -> list[str]:
     # Sequences compare by content: one adapter's list is another's tuple.
     if not isinstance(actual, list | tuple):
         return [f"{path}: {type(actual).__name__} is not a sequence"]
@@ -68,8 +72,9 @@ def _mapping_differences(actual: Any, expected: Mapping[Any, Any], path: str) ->
     if set(actual) != set(expected):
         return [f"{path}: keys {sorted(map(str, actual))} != {sorted(map(str, expected))}"]
     return [
-        found for key in expected for found in differences(actual[key], expected[key],
-                                                           f"{path}[{key!r}]")
+        found
+        for key in expected
+        for found in differences(actual[key], expected[key], f"{path}[{key!r}]")
     ]
 
 

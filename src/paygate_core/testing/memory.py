@@ -57,8 +57,18 @@ __all__ = [
 ]
 
 T = TypeVar("T", bound=Keyed)
-_TABLES = ("users", "merchants", "orders", "payments", "refunds", "events", "attempts",
-           "idempotency", "refresh_tokens", "revoked_access")
+_TABLES = (
+    "users",
+    "merchants",
+    "orders",
+    "payments",
+    "refunds",
+    "events",
+    "attempts",
+    "idempotency",
+    "refresh_tokens",
+    "revoked_access",
+)
 
 
 class InMemoryStore:
@@ -141,10 +151,16 @@ class _Users:
         found = self._t.values("users", lambda u: u.email.lower() == email.lower())
         return found[0] if found else None
 
-    def list(self, page: PageRequest, *, role: Role | None = None,
-             include_deleted: bool = False) -> Page[User]:
-        return _page(self._t.values("users", lambda u: (role is None or u.role is role)
-                                    and (include_deleted or not u.deleted)), page)
+    def list(
+        self, page: PageRequest, *, role: Role | None = None, include_deleted: bool = False
+    ) -> Page[User]:
+        return _page(
+            self._t.values(
+                "users",
+                lambda u: (role is None or u.role is role) and (include_deleted or not u.deleted),
+            ),
+            page,
+        )
 
     def count(self, role: Role) -> int:
         return len(self._t.values("users", lambda u: u.role is role and not u.deleted))
@@ -179,8 +195,9 @@ class _Merchants:
         user: User | None = self._t.get("users", merchant.user_id) if merchant else None
         return MerchantAccount(merchant, user) if merchant and user else None
 
-    def list(self, page: PageRequest, *, include_deleted: bool = False,
-             email_prefix: str | None = None) -> Page[MerchantSummary]:
+    def list(
+        self, page: PageRequest, *, include_deleted: bool = False, email_prefix: str | None = None
+    ) -> Page[MerchantSummary]:
         summaries = []
         for merchant in self._t.values("merchants"):
             user = self._t.get("users", merchant.user_id)
@@ -188,10 +205,10 @@ class _Merchants:
                 continue
             if email_prefix is not None and not user.email.lower().startswith(email_prefix):
                 continue
-            orders = sum(1 for o in self._t.data["orders"].values()
-                         if o.merchant_id == merchant.id)
-            payments = sum(1 for p in self._t.data["payments"].values()
-                           if p.merchant_id == merchant.id)
+            orders = sum(1 for o in self._t.data["orders"].values() if o.merchant_id == merchant.id)
+            payments = sum(
+                1 for p in self._t.data["payments"].values() if p.merchant_id == merchant.id
+            )
             summaries.append(MerchantSummary(MerchantAccount(merchant, user), orders, payments))
         return _page(summaries, page)
 
@@ -205,16 +222,27 @@ class _Orders:
 
     update = add
 
-    def get(self, order_id: UUID, merchant_id: UUID, *, for_update: bool = False,
-            ) -> Order | None:
+    def get(
+        self,
+        order_id: UUID,
+        merchant_id: UUID,
+        *,
+        for_update: bool = False,
+    ) -> Order | None:
         del for_update  # the unit of work holds the store lock already
         order: Order | None = self._t.get("orders", order_id)
         return order if order is not None and order.merchant_id == merchant_id else None
 
-    def list(self, merchant_id: UUID, page: PageRequest, *,
-             status: OrderStatus | None = None) -> Page[Order]:
-        return _page(self._t.values("orders", lambda o: o.merchant_id == merchant_id
-                                    and (status is None or o.status is status)), page)
+    def list(
+        self, merchant_id: UUID, page: PageRequest, *, status: OrderStatus | None = None
+    ) -> Page[Order]:
+        return _page(
+            self._t.values(
+                "orders",
+                lambda o: o.merchant_id == merchant_id and (status is None or o.status is status),
+            ),
+            page,
+        )
 
 
 class _Payments:
@@ -226,18 +254,36 @@ class _Payments:
 
     update = add
 
-    def get(self, payment_id: UUID, merchant_id: UUID, *, for_update: bool = False,
-            ) -> Payment | None:
+    def get(
+        self,
+        payment_id: UUID,
+        merchant_id: UUID,
+        *,
+        for_update: bool = False,
+    ) -> Payment | None:
         del for_update
         payment: Payment | None = self._t.get("payments", payment_id)
         return payment if payment is not None and payment.merchant_id == merchant_id else None
 
-    def list(self, merchant_id: UUID, page: PageRequest, *,
-             status: PaymentStatus | None = None, order_id: UUID | None = None,
-             ) -> Page[Payment]:
-        return _page(self._t.values("payments", lambda p: p.merchant_id == merchant_id
-                                    and (status is None or p.status is status)
-                                    and (order_id is None or p.order_id == order_id)), page)
+    def list(
+        self,
+        merchant_id: UUID,
+        page: PageRequest,
+        *,
+        status: PaymentStatus | None = None,
+        order_id: UUID | None = None,
+    ) -> Page[Payment]:
+        return _page(
+            self._t.values(
+                "payments",
+                lambda p: (
+                    p.merchant_id == merchant_id
+                    and (status is None or p.status is status)
+                    and (order_id is None or p.order_id == order_id)
+                ),
+            ),
+            page,
+        )
 
     def for_order(self, order_id: UUID) -> Sequence[Payment]:
         return _newest_first(self._t.values("payments", lambda p: p.order_id == order_id))
@@ -254,11 +300,19 @@ class _Refunds:
         refund: Refund | None = self._t.get("refunds", refund_id)
         return refund if refund is not None and refund.merchant_id == merchant_id else None
 
-    def list(self, merchant_id: UUID, page: PageRequest, *,
-             payment_id: UUID | None = None) -> Page[Refund]:
-        return _page(self._t.values("refunds", lambda r: r.merchant_id == merchant_id
-                                    and (payment_id is None or r.payment_id == payment_id)),
-                     page)
+    def list(
+        self, merchant_id: UUID, page: PageRequest, *, payment_id: UUID | None = None
+    ) -> Page[Refund]:
+        return _page(
+            self._t.values(
+                "refunds",
+                lambda r: (
+                    r.merchant_id == merchant_id
+                    and (payment_id is None or r.payment_id == payment_id)
+                ),
+            ),
+            page,
+        )
 
     def for_payment(self, payment_id: UUID) -> Sequence[Refund]:
         return _newest_first(self._t.values("refunds", lambda r: r.payment_id == payment_id))
@@ -269,28 +323,45 @@ class _Outbox:
         self._t = t
 
     def add(self, event: PaymentEvent, *, deliver: bool, now: datetime) -> None:
-        self._t.put("events", event.id, WebhookEvent(
-            event=event,
-            delivery_status=DeliveryStatus.PENDING if deliver else DeliveryStatus.SKIPPED,
-            attempts=0, next_attempt_at=now if deliver else None, last_attempt_at=None,
-            created_at=now,
-        ))
+        self._t.put(
+            "events",
+            event.id,
+            WebhookEvent(
+                event=event,
+                delivery_status=DeliveryStatus.PENDING if deliver else DeliveryStatus.SKIPPED,
+                attempts=0,
+                next_attempt_at=now if deliver else None,
+                last_attempt_at=None,
+                created_at=now,
+            ),
+        )
 
     def get(self, event_id: UUID, merchant_id: UUID) -> WebhookEvent | None:
         record: WebhookEvent | None = self._t.get("events", event_id)
         return record if record is not None and record.event.merchant_id == merchant_id else None
 
     def list(self, merchant_id: UUID, page: PageRequest) -> Page[WebhookEvent]:
-        return _page(self._t.values("events", lambda e: e.event.merchant_id == merchant_id),
-                     page)
+        return _page(self._t.values("events", lambda e: e.event.merchant_id == merchant_id), page)
 
-    def list_attempts(self, merchant_id: UUID, page: PageRequest, *,
-                      event_id: UUID | None = None, payment_id: UUID | None = None,
-                      ) -> Page[WebhookAttempt]:
-        return _page(self._t.values("attempts", lambda a: a.merchant_id == merchant_id
-                                    and (event_id is None or a.event_id == event_id)
-                                    and (payment_id is None or a.payment_id == payment_id)),
-                     page)
+    def list_attempts(
+        self,
+        merchant_id: UUID,
+        page: PageRequest,
+        *,
+        event_id: UUID | None = None,
+        payment_id: UUID | None = None,
+    ) -> Page[WebhookAttempt]:
+        return _page(
+            self._t.values(
+                "attempts",
+                lambda a: (
+                    a.merchant_id == merchant_id
+                    and (event_id is None or a.event_id == event_id)
+                    and (payment_id is None or a.payment_id == payment_id)
+                ),
+            ),
+            page,
+        )
 
     def requeue(self, event_id: UUID, now: datetime) -> None:
         record: WebhookEvent | None = self._t.get("events", event_id)
@@ -301,8 +372,14 @@ class _Outbox:
 
     def claim_due(self, now: datetime, limit: int, lease: timedelta) -> Sequence[Delivery]:
         due = sorted(
-            self._t.values("events", lambda e: e.delivery_status is DeliveryStatus.PENDING
-                           and e.next_attempt_at is not None and e.next_attempt_at <= now),
+            self._t.values(
+                "events",
+                lambda e: (
+                    e.delivery_status is DeliveryStatus.PENDING
+                    and e.next_attempt_at is not None
+                    and e.next_attempt_at <= now
+                ),
+            ),
             key=lambda e: (e.next_attempt_at, e.created_at, e.id),
         )
         claimed: list[Delivery] = []
@@ -316,18 +393,30 @@ class _Outbox:
             else:
                 record.attempts += 1
                 record.next_attempt_at = now + lease
-                claimed.append(Delivery(copy.deepcopy(record), record.attempts,
-                                        merchant.webhook_url, merchant.webhook_secret))
+                claimed.append(
+                    Delivery(
+                        copy.deepcopy(record),
+                        record.attempts,
+                        merchant.webhook_url,
+                        merchant.webhook_secret,
+                    )
+                )
             self._t.put("events", record.id, record)
         return claimed
 
     def next_due_at(self) -> datetime | None:
-        return min((e.next_attempt_at for e in self._t.data["events"].values()
-                    if e.delivery_status is DeliveryStatus.PENDING
-                    and e.next_attempt_at is not None), default=None)
+        return min(
+            (
+                e.next_attempt_at
+                for e in self._t.data["events"].values()
+                if e.delivery_status is DeliveryStatus.PENDING and e.next_attempt_at is not None
+            ),
+            default=None,
+        )
 
-    def record_attempt(self, attempt: WebhookAttempt, status: DeliveryStatus,
-                       next_attempt_at: datetime | None) -> None:
+    def record_attempt(
+        self, attempt: WebhookAttempt, status: DeliveryStatus, next_attempt_at: datetime | None
+    ) -> None:
         self._t.put("attempts", attempt.id, attempt)
         record: WebhookEvent | None = self._t.get("events", attempt.event_id)
         if record is not None:
@@ -341,22 +430,33 @@ class _Idempotency:
     def __init__(self, t: _Tables) -> None:
         self._t = t
 
-    def claim(self, merchant_id: UUID, key: str, request_hash: str, now: datetime,
-              stale_after: timedelta) -> IdempotencyRecord | None:
+    def claim(
+        self, merchant_id: UUID, key: str, request_hash: str, now: datetime, stale_after: timedelta
+    ) -> IdempotencyRecord | None:
         existing: IdempotencyRecord | None = self._t.get("idempotency", (merchant_id, key))
-        if existing is not None and (existing.completed or existing.created_at > now - stale_after
-                                     or existing.request_hash != request_hash):
+        if existing is not None and (
+            existing.completed
+            or existing.created_at > now - stale_after
+            or existing.request_hash != request_hash
+        ):
             return existing
-        self._t.put("idempotency", (merchant_id, key),
-                    IdempotencyRecord(merchant_id, key, request_hash, None, None, now))
+        self._t.put(
+            "idempotency",
+            (merchant_id, key),
+            IdempotencyRecord(merchant_id, key, request_hash, None, None, now),
+        )
         return None
 
-    def complete(self, merchant_id: UUID, key: str, status_code: int, body: bytes,
-                 now: datetime) -> None:
+    def complete(
+        self, merchant_id: UUID, key: str, status_code: int, body: bytes, now: datetime
+    ) -> None:
         existing: IdempotencyRecord | None = self._t.get("idempotency", (merchant_id, key))
         if existing is not None:
-            self._t.put("idempotency", (merchant_id, key),
-                        attrs.evolve(existing, status_code=status_code, response_body=body))
+            self._t.put(
+                "idempotency",
+                (merchant_id, key),
+                attrs.evolve(existing, status_code=status_code, response_body=body),
+            )
 
     def release(self, merchant_id: UUID, key: str) -> None:
         record = self._t.data["idempotency"].get((merchant_id, key))
@@ -396,8 +496,9 @@ class _Tokens:
         self._revoke_where(lambda t: t.user_id == user_id)
 
     def is_family_revoked(self, family: UUID) -> bool:
-        return not any(t.family == family and not t.revoked
-                       for t in self._t.data["refresh_tokens"].values())
+        return not any(
+            t.family == family and not t.revoked for t in self._t.data["refresh_tokens"].values()
+        )
 
     def revoke_access(self, jti: UUID, expires_at: datetime) -> None:
         self._t.put("revoked_access", jti, expires_at)
@@ -422,7 +523,8 @@ class _Stats:
     def _stats(self, merchant_id: UUID | None, period: StatsPeriod) -> PaymentStats:
         def mine(row: Any) -> bool:
             return (merchant_id is None or row.merchant_id == merchant_id) and period.contains(
-                row.created_at)
+                row.created_at
+            )
 
         orders = self._t.values("orders", mine)
         payments = self._t.values("payments", mine)
@@ -433,11 +535,15 @@ class _Stats:
             if p.status in SUCCESSFUL:
                 paid[p.amount.currency] = paid.get(p.amount.currency, Decimal(0)) + p.amount.amount
         for r in refunds:
-            refunded[r.amount.currency] = (refunded.get(r.amount.currency, Decimal(0))
-                                           + r.amount.amount)
+            refunded[r.amount.currency] = (
+                refunded.get(r.amount.currency, Decimal(0)) + r.amount.amount
+            )
         volume = tuple(
-            CurrencyVolume(c, paid.get(c, Decimal(0)).quantize(c.quantum),
-                           refunded.get(c, Decimal(0)).quantize(c.quantum))
+            CurrencyVolume(
+                c,
+                paid.get(c, Decimal(0)).quantize(c.quantum),
+                refunded.get(c, Decimal(0)).quantize(c.quantum),
+            )
             for c in sorted(set(paid) | set(refunded), key=lambda c: c.code)
         )
         successful = sum(1 for p in payments if p.status in SUCCESSFUL)
@@ -449,21 +555,29 @@ class _Stats:
 
     def global_stats(self, period: StatsPeriod) -> GlobalStats:
         users = _Users(self._t)
-        return GlobalStats(users.count(Role.MERCHANT), users.count(Role.ADMIN),
-                           self._stats(None, period))
+        return GlobalStats(
+            users.count(Role.MERCHANT), users.count(Role.ADMIN), self._stats(None, period)
+        )
 
     def _series(self, merchant_id: UUID | None, query: SeriesQuery) -> list[SeriesBucket]:
         """Each active bucket's figures by the totals' own definition, over its range."""
-        def mine(row: Any) -> bool:
-            return (merchant_id is None or row.merchant_id == merchant_id) and \
-                query.period.contains(row.created_at)
 
-        starts = {query.interval.floor(row.created_at)
-                  for table in ("orders", "payments", "refunds")
-                  for row in self._t.values(table, mine)}
-        return [SeriesBucket(start, self._stats(
-                    merchant_id, StatsPeriod(start, start + query.interval.step)))
-                for start in sorted(starts)]
+        def mine(row: Any) -> bool:
+            return (
+                merchant_id is None or row.merchant_id == merchant_id
+            ) and query.period.contains(row.created_at)
+
+        starts = {
+            query.interval.floor(row.created_at)
+            for table in ("orders", "payments", "refunds")
+            for row in self._t.values(table, mine)
+        }
+        return [
+            SeriesBucket(
+                start, self._stats(merchant_id, StatsPeriod(start, start + query.interval.step))
+            )
+            for start in sorted(starts)
+        ]
 
     def merchant_series(self, merchant_id: UUID, query: SeriesQuery) -> list[SeriesBucket]:
         return self._series(merchant_id, query)
@@ -492,8 +606,12 @@ class InMemoryUnitOfWork:
         self.stats = _Stats(tables)
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self._tables = None
         self._store.lock.release()
 
@@ -505,8 +623,17 @@ class InMemoryUnitOfWork:
         self._store.tables = self._tables.data
         self._tables = _Tables(self._store.tables)
         self._store.commits += 1
-        for repo in (self.users, self.merchants, self.orders, self.payments, self.refunds,
-                     self.outbox, self.idempotency, self.tokens, self.stats):
+        for repo in (
+            self.users,
+            self.merchants,
+            self.orders,
+            self.payments,
+            self.refunds,
+            self.outbox,
+            self.idempotency,
+            self.tokens,
+            self.stats,
+        ):
             repo._t = self._tables
 
     def rollback(self) -> None:
@@ -612,8 +739,11 @@ class InMemoryWebSessions:
 
     def purge(self, *, idle_before: datetime, started_before: datetime) -> int:
         with self._lock:
-            ended = [d for d, s in self._sessions.items()
-                     if s.last_seen_at < idle_before or s.created_at < started_before]
+            ended = [
+                d
+                for d, s in self._sessions.items()
+                if s.last_seen_at < idle_before or s.created_at < started_before
+            ]
             for digest in ended:
                 del self._sessions[digest]
             return len(ended)
@@ -626,11 +756,18 @@ class InMemoryEventFeed:
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
 
-    def after(self, merchant_id: UUID, position: tuple[datetime, UUID], limit: int,
-              ) -> Sequence[WebhookEvent]:
+    def after(
+        self,
+        merchant_id: UUID,
+        position: tuple[datetime, UUID],
+        limit: int,
+    ) -> Sequence[WebhookEvent]:
         with self._store.lock:
-            records = [record for record in self._store.tables["events"].values()
-                       if record.event.merchant_id == merchant_id
-                       and (record.created_at, record.id) > position]
+            records = [
+                record
+                for record in self._store.tables["events"].values()
+                if record.event.merchant_id == merchant_id
+                and (record.created_at, record.id) > position
+            ]
         records.sort(key=lambda record: (record.created_at, record.id))
         return records[:limit]

@@ -80,8 +80,9 @@ def _minor_units(amount: Decimal, currency: Currency) -> int:
     return int(amount.scaleb(currency.minor_units))
 
 
-def amounts(currency: Currency, *, min_value: Decimal | None = None,
-            max_value: Decimal | None = None) -> st.SearchStrategy[Decimal]:
+def amounts(
+    currency: Currency, *, min_value: Decimal | None = None, max_value: Decimal | None = None
+) -> st.SearchStrategy[Decimal]:
     """A valid order amount for ``currency``, quantized to its minor units.
 
     Small amounts and the two bounds come up often; any amount up to the maximum can.
@@ -95,18 +96,21 @@ def amounts(currency: Currency, *, min_value: Decimal | None = None,
         st.integers(low, high),
         st.sampled_from(sorted({low, high})),
     )
-    return minor.map(lambda n: Decimal(n).scaleb(-currency.minor_units).quantize(
-        currency.quantum))
+    return minor.map(lambda n: Decimal(n).scaleb(-currency.minor_units).quantize(currency.quantum))
 
 
-def money(currency: Currency | None = None, *, min_value: Decimal | None = None,
-          max_value: Decimal | None = None) -> st.SearchStrategy[Money]:
+def money(
+    currency: Currency | None = None,
+    *,
+    min_value: Decimal | None = None,
+    max_value: Decimal | None = None,
+) -> st.SearchStrategy[Money]:
     """Valid ``Money``: in ``currency``, or in any supported currency."""
     if currency is None:
-        return currencies().flatmap(lambda c: money(c, min_value=min_value,
-                                                    max_value=max_value))
+        return currencies().flatmap(lambda c: money(c, min_value=min_value, max_value=max_value))
     return amounts(currency, min_value=min_value, max_value=max_value).map(
-        lambda amount: Money(amount, currency))
+        lambda amount: Money(amount, currency)
+    )
 
 
 def raw_amounts(currency: Currency) -> st.SearchStrategy[object]:
@@ -116,9 +120,14 @@ def raw_amounts(currency: Currency) -> st.SearchStrategy[object]:
     currency allows are fine ("10", "10.5", "10.50" in USD); decimals are counted as
     written, so trailing zeros beyond the minor units ("100.0" in JPY) are not.
     """
+
     def spellings(amount: Decimal) -> st.SearchStrategy[object]:
-        options: list[object] = [amount, f"{amount:f}", f"{amount.normalize():f}",
-                                 amount.normalize()]
+        options: list[object] = [
+            amount,
+            f"{amount:f}",
+            f"{amount.normalize():f}",
+            amount.normalize(),
+        ]
         if amount == amount.to_integral_value():
             options.append(int(amount))
         return st.sampled_from(options)
@@ -129,7 +138,9 @@ def raw_amounts(currency: Currency) -> st.SearchStrategy[object]:
 def wrong_type_amounts() -> st.SearchStrategy[object]:
     """JSON values of the wrong type for an amount (bool, float, null, list, object): 1004."""
     return st.one_of(
-        st.booleans(), st.none(), st.floats(allow_nan=True, allow_infinity=True),
+        st.booleans(),
+        st.none(),
+        st.floats(allow_nan=True, allow_infinity=True),
         st.lists(st.integers(1, 100), max_size=2),
         st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
     )
@@ -142,28 +153,61 @@ def invalid_amounts(currency: Currency) -> st.SearchStrategy[object]:
     decimals, too large, and malformed decimal strings.
     """
     quantum = currency.quantum
-    too_precise = amounts(currency, max_value=Decimal(1000)).map(
-        lambda a: a + quantum / 10 * 3)
+    too_precise = amounts(currency, max_value=Decimal(1000)).map(lambda a: a + quantum / 10 * 3)
     too_large = st.integers(1, 10**30).map(lambda n: currency.max_amount + quantum * n)
     negative = amounts(currency).map(lambda a: -a)
     return st.one_of(
-        st.sampled_from(["NaN", "nan", "sNaN", "Infinity", "-Infinity", "inf", "-inf",
-                         Decimal("NaN"), Decimal("Infinity"), Decimal("-Infinity")]),
+        st.sampled_from(
+            [
+                "NaN",
+                "nan",
+                "sNaN",
+                "Infinity",
+                "-Infinity",
+                "inf",
+                "-inf",
+                Decimal("NaN"),
+                Decimal("Infinity"),
+                Decimal("-Infinity"),
+            ]
+        ),
         st.sampled_from(["1e3", "1E3", "1E+2", "2.5e-1", "0e0", "10E0"]),
         st.integers(1, 10**6).map(lambda n: f"{n}e2"),
         st.sampled_from([0, "0", "0.00", "-0", Decimal(0), Decimal("0.000"), "000"]),
-        negative, negative.map(lambda a: f"{a:f}"), st.integers(-(10**9), -1),
-        too_precise, too_precise.map(lambda a: f"{a:f}"),
-        too_large, too_large.map(lambda a: f"{a:f}"), st.integers(10**8, 10**40),
-        st.sampled_from(["", " ", " 10", "10 ", "1.", ".5", "+5", "1,00", "1_000", "ten",
-                         "0x10", "1.2.3", "\u0661\u0662\u0663", "\uff11\uff12"]),
+        negative,
+        negative.map(lambda a: f"{a:f}"),
+        st.integers(-(10**9), -1),
+        too_precise,
+        too_precise.map(lambda a: f"{a:f}"),
+        too_large,
+        too_large.map(lambda a: f"{a:f}"),
+        st.integers(10**8, 10**40),
+        st.sampled_from(
+            [
+                "",
+                " ",
+                " 10",
+                "10 ",
+                "1.",
+                ".5",
+                "+5",
+                "1,00",
+                "1_000",
+                "ten",
+                "0x10",
+                "1.2.3",
+                "\u0661\u0662\u0663",
+                "\uff11\uff12",
+            ]
+        ),
     )
 
 
 def unknown_currency_codes() -> st.SearchStrategy[str]:
     """Strings that name no supported currency (in any case): 1014."""
     return st.text(string.ascii_letters + string.digits + " ", max_size=6).filter(
-        lambda code: code.strip().upper() not in CURRENCIES)
+        lambda code: code.strip().upper() not in CURRENCIES
+    )
 
 
 # --- cards ----------------------------------------------------------------------------------
@@ -172,10 +216,10 @@ def unknown_currency_codes() -> st.SearchStrategy[str]:
 class CardOutcome(enum.Enum):
     """What the simulated processor does with a card."""
 
-    APPROVED = "approved"            # 4242424242424242, always
-    DECLINED = "card_declined"       # ends in 0002
+    APPROVED = "approved"  # 4242424242424242, always
+    DECLINED = "card_declined"  # ends in 0002
     NO_FUNDS = "insufficient_funds"  # ends in 9995
-    RANDOM = "random"                # any other number: approved with the success rate
+    RANDOM = "random"  # any other number: approved with the success rate
 
 
 @attrs.frozen
@@ -193,7 +237,7 @@ class CardInput:
 
 def _with_separators(digits: str) -> st.SearchStrategy[str]:
     """The digits as typed: plain, in groups of four, or split anywhere by spaces/hyphens."""
-    grouped = " ".join(digits[i:i + 4] for i in range(0, len(digits), 4))
+    grouped = " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
 
     @st.composite
     def scattered(draw: st.DrawFn) -> str:
@@ -203,12 +247,14 @@ def _with_separators(digits: str) -> st.SearchStrategy[str]:
             out.append(draw(st.sampled_from(["", "", "", " ", "-"])))
         return "".join(out)
 
-    return st.one_of(st.just(digits), st.just(grouped), st.just(grouped.replace(" ", "-")),
-                     scattered())
+    return st.one_of(
+        st.just(digits), st.just(grouped), st.just(grouped.replace(" ", "-")), scattered()
+    )
 
 
-def card_numbers(*, outcome: CardOutcome | None = None,
-                 separators: bool = True) -> st.SearchStrategy[str]:
+def card_numbers(
+    *, outcome: CardOutcome | None = None, separators: bool = True
+) -> st.SearchStrategy[str]:
     """Valid card numbers (12 to 19 digits, no Luhn check), optionally with separators.
 
     With ``outcome``, numbers the simulated processor treats that way.
@@ -222,8 +268,9 @@ def card_numbers(*, outcome: CardOutcome | None = None,
     else:
         digits = st.text("0123456789", min_size=12, max_size=19)
         if outcome is CardOutcome.RANDOM:
-            digits = digits.filter(lambda d: d != ALWAYS_SUCCEEDS
-                                   and not d.endswith(("0002", "9995")))
+            digits = digits.filter(
+                lambda d: d != ALWAYS_SUCCEEDS and not d.endswith(("0002", "9995"))
+            )
     return digits.flatmap(_with_separators) if separators else digits
 
 
@@ -233,8 +280,13 @@ def invalid_card_numbers() -> st.SearchStrategy[str]:
         st.text("0123456789", max_size=11),
         st.text("0123456789", min_size=20, max_size=30),
         st.text(min_size=1, max_size=20).filter(
-            lambda s: not (s.translate(str.maketrans("", "", " -")).isascii()
-                           and s.translate(str.maketrans("", "", " -")).isdigit())),
+            lambda s: (
+                not (
+                    s.translate(str.maketrans("", "", " -")).isascii()
+                    and s.translate(str.maketrans("", "", " -")).isdigit()
+                )
+            )
+        ),
         st.sampled_from(["4242 4242 4242 424x", "4242_4242_4242_4242", "\uff14\uff12" * 6]),
     )
 
@@ -263,7 +315,8 @@ def expired_expiries(today: date) -> st.SearchStrategy[str]:
     """Well-formed expiries whose month has ended before ``today``."""
     last = _month_index(today) - 1
     two_digit = st.integers(_month_index(date(2000, 1, 1)), last).map(
-        lambda i: _format_expiry(i, False))
+        lambda i: _format_expiry(i, False)
+    )
     four_digit = st.integers(0, last).map(lambda i: _format_expiry(i, True))
     return st.one_of(st.just(_format_expiry(last, False)), two_digit, four_digit)
 
@@ -271,16 +324,35 @@ def expired_expiries(today: date) -> st.SearchStrategy[str]:
 def malformed_expiries() -> st.SearchStrategy[str]:
     """Expiry strings that are neither ``MM/YY`` nor ``MM/YYYY`` with a month 01-12."""
     return st.one_of(
-        st.sampled_from(["", "1/30", "13/30", "00/30", "12/3", "12/123", "12-30", "1230",
-                         "12/30/01", "ab/cd", "12 / 30"]),
+        st.sampled_from(
+            [
+                "",
+                "1/30",
+                "13/30",
+                "00/30",
+                "12/3",
+                "12/123",
+                "12-30",
+                "1230",
+                "12/30/01",
+                "ab/cd",
+                "12 / 30",
+            ]
+        ),
         st.text(max_size=8).filter(lambda s: not _looks_like_expiry(s)),
     )
 
 
 def _looks_like_expiry(text: str) -> bool:
     month, _, year = text.strip().partition("/")
-    return (len(month) == 2 and month.isascii() and month.isdigit() and len(year) in (2, 4)
-            and year.isascii() and year.isdigit())
+    return (
+        len(month) == 2
+        and month.isascii()
+        and month.isdigit()
+        and len(year) in (2, 4)
+        and year.isascii()
+        and year.isdigit()
+    )
 
 
 def cvvs() -> st.SearchStrategy[str]:
@@ -288,13 +360,18 @@ def cvvs() -> st.SearchStrategy[str]:
 
 
 def invalid_cvvs() -> st.SearchStrategy[str]:
-    return st.one_of(st.text("0123456789", max_size=2), st.text("0123456789", min_size=5,
-                                                                max_size=8),
-                     st.sampled_from(["12a", " 123", "12 3", "\uff11\uff12\uff13"]))
+    return st.one_of(
+        st.text("0123456789", max_size=2),
+        st.text("0123456789", min_size=5, max_size=8),
+        st.sampled_from(["12a", " 123", "12 3", "\uff11\uff12\uff13"]),
+    )
 
 
-def card_inputs(today: date, *, outcome: CardOutcome | None = None,
-                ) -> st.SearchStrategy[CardInput]:
+def card_inputs(
+    today: date,
+    *,
+    outcome: CardOutcome | None = None,
+) -> st.SearchStrategy[CardInput]:
     """Valid raw card fields on ``today``."""
     return st.builds(CardInput, card_numbers(outcome=outcome), expiries(today), cvvs())
 
@@ -302,18 +379,24 @@ def card_inputs(today: date, *, outcome: CardOutcome | None = None,
 # --- orders ---------------------------------------------------------------------------------
 
 
-def utc_datetimes(min_value: datetime = _UTC_START, max_value: datetime = _UTC_END,
-                  ) -> st.SearchStrategy[datetime]:
+def utc_datetimes(
+    min_value: datetime = _UTC_START,
+    max_value: datetime = _UTC_END,
+) -> st.SearchStrategy[datetime]:
     """Timezone-aware UTC datetimes with microseconds."""
-    return st.datetimes(min_value=min_value.replace(tzinfo=None),
-                        max_value=max_value.replace(tzinfo=None), timezones=st.just(UTC))
+    return st.datetimes(
+        min_value=min_value.replace(tzinfo=None),
+        max_value=max_value.replace(tzinfo=None),
+        timezones=st.just(UTC),
+    )
 
 
 def storable_text(*, max_size: int = 24) -> st.SearchStrategy[str]:
     """Any text a free-text field accepts: every character but NUL (and lone surrogates,
     which no JSON string decodes to)."""
-    return st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"),
-                   max_size=max_size)
+    return st.text(
+        st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=max_size
+    )
 
 
 def receipts() -> st.SearchStrategy[str | None]:
@@ -322,13 +405,18 @@ def receipts() -> st.SearchStrategy[str | None]:
 
 def notes(*, max_entries: int = 4) -> st.SearchStrategy[dict[str, str]]:
     """Valid notes: string pairs (kept small; the limit is ``MAX_NOTES`` entries)."""
-    return st.dictionaries(storable_text(max_size=12), storable_text(max_size=24),
-                           max_size=min(max_entries, MAX_NOTES))
+    return st.dictionaries(
+        storable_text(max_size=12), storable_text(max_size=24), max_size=min(max_entries, MAX_NOTES)
+    )
 
 
-def orders(merchant_id: UUID | None = None, *, status: OrderStatus | None = None,
-           ) -> st.SearchStrategy[Order]:
+def orders(
+    merchant_id: UUID | None = None,
+    *,
+    status: OrderStatus | None = None,
+) -> st.SearchStrategy[Order]:
     """Valid ``Order`` aggregates (``updated_at`` never before ``created_at``)."""
+
     @st.composite
     def build(draw: st.DrawFn) -> Order:
         created = draw(utc_datetimes())
@@ -337,7 +425,9 @@ def orders(merchant_id: UUID | None = None, *, status: OrderStatus | None = None
             merchant_id=merchant_id or draw(st.uuids(version=4)),
             amount=draw(money()),
             status=status or draw(st.sampled_from(OrderStatus)),
-            receipt=draw(receipts()), notes=draw(notes()), created_at=created,
+            receipt=draw(receipts()),
+            notes=draw(notes()),
+            created_at=created,
             updated_at=created + draw(st.timedeltas(timedelta(0), timedelta(days=30))),
         )
 
@@ -346,13 +436,18 @@ def orders(merchant_id: UUID | None = None, *, status: OrderStatus | None = None
 
 def create_order_commands(merchant_id: UUID) -> st.SearchStrategy[CreateOrder]:
     """Valid ``CreateOrder`` commands as a client would send them (any currency case)."""
+
     @st.composite
     def build(draw: st.DrawFn) -> CreateOrder:
         currency = draw(currencies())
-        code = draw(st.sampled_from([currency.code, currency.code.lower(),
-                                     currency.code.title()]))
-        return CreateOrder(merchant_id=merchant_id, amount=draw(raw_amounts(currency)),
-                           currency=code, receipt=draw(receipts()), notes=draw(notes()))
+        code = draw(st.sampled_from([currency.code, currency.code.lower(), currency.code.title()]))
+        return CreateOrder(
+            merchant_id=merchant_id,
+            amount=draw(raw_amounts(currency)),
+            currency=code,
+            receipt=draw(receipts()),
+            notes=draw(notes()),
+        )
 
     return build()
 
@@ -373,9 +468,9 @@ class CaptureAction:
 
 
 class RefundKind(enum.Enum):
-    FULL = "full"          # no amount: the whole refundable balance
-    EXACT = "exact"        # the whole balance, as an explicit amount
-    PARTIAL = "partial"    # ``percent`` of the balance, at least one minor unit
+    FULL = "full"  # no amount: the whole refundable balance
+    EXACT = "exact"  # the whole balance, as an explicit amount
+    PARTIAL = "partial"  # ``percent`` of the balance, at least one minor unit
     TOO_MUCH = "too_much"  # one minor unit above the balance: 1013
 
 
@@ -400,9 +495,14 @@ class RefundAction:
 Action = PayAction | CaptureAction | RefundAction
 
 
-def actions(*, outcomes: Iterable[CardOutcome] = (CardOutcome.APPROVED, CardOutcome.DECLINED,
-                                                  CardOutcome.NO_FUNDS),
-            ) -> st.SearchStrategy[Action]:
+def actions(
+    *,
+    outcomes: Iterable[CardOutcome] = (
+        CardOutcome.APPROVED,
+        CardOutcome.DECLINED,
+        CardOutcome.NO_FUNDS,
+    ),
+) -> st.SearchStrategy[Action]:
     """One pay, capture or refund action (partial, full, exact or too much)."""
     return st.one_of(
         st.builds(PayAction, st.sampled_from(tuple(outcomes))),
@@ -411,7 +511,10 @@ def actions(*, outcomes: Iterable[CardOutcome] = (CardOutcome.APPROVED, CardOutc
     )
 
 
-def action_sequences(*, min_size: int = 0, max_size: int = 12,
-                     ) -> st.SearchStrategy[list[Action]]:
+def action_sequences(
+    *,
+    min_size: int = 0,
+    max_size: int = 12,
+) -> st.SearchStrategy[list[Action]]:
     """Random sequences of actions on one order and its payments."""
     return st.lists(actions(), min_size=min_size, max_size=max_size)

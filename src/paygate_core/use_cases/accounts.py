@@ -74,12 +74,20 @@ def get_merchant_account(merchant_id: UUID, *, uow: UnitOfWorkFactory) -> Mercha
         return _account(work, merchant_id)
 
 
-def update_merchant(cmd: UpdateMerchant, *, uow: UnitOfWorkFactory, clock: Clock,
-                    allow_private_webhooks: bool = False) -> MerchantAccount:
+def update_merchant(
+    cmd: UpdateMerchant,
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    allow_private_webhooks: bool = False,
+) -> MerchantAccount:
     """PATCH semantics: only fields that were sent change; ``webhook_url=None`` clears it."""
     change_url = cmd.webhook_url is not UNSET
-    webhook_url = (validate_webhook_url(cmd.webhook_url, allow_private=allow_private_webhooks)
-                   if change_url else None)
+    webhook_url = (
+        validate_webhook_url(cmd.webhook_url, allow_private=allow_private_webhooks)
+        if change_url
+        else None
+    )
     name = validate_name(cmd.name) if cmd.name is not UNSET else None
     with uow() as work:
         account = _account(work, cmd.merchant_id)
@@ -96,8 +104,9 @@ def update_merchant(cmd: UpdateMerchant, *, uow: UnitOfWorkFactory, clock: Clock
     return account
 
 
-def _rotate(merchant_id: UUID, change: Callable[[Merchant], str], *, uow: UnitOfWorkFactory,
-            clock: Clock) -> str:
+def _rotate(
+    merchant_id: UUID, change: Callable[[Merchant], str], *, uow: UnitOfWorkFactory, clock: Clock
+) -> str:
     with uow() as work:
         account = _account(work, merchant_id)
         secret = change(account.merchant)
@@ -126,8 +135,9 @@ def rotate_webhook_secret(merchant_id: UUID, *, uow: UnitOfWorkFactory, clock: C
     return _rotate(merchant_id, _new_webhook_secret, uow=uow, clock=clock)
 
 
-def list_users(page: PageRequest, *, role: Role | None, include_deleted: bool,
-               uow: UnitOfWorkFactory) -> Page[User]:
+def list_users(
+    page: PageRequest, *, role: Role | None, include_deleted: bool, uow: UnitOfWorkFactory
+) -> Page[User]:
     with uow(read_only=True) as work:
         return work.users.list(page, role=role, include_deleted=include_deleted)
 
@@ -145,8 +155,9 @@ def email_search(raw: object) -> str | None:
     return check_storable(prefix, "email") or None
 
 
-def list_merchants(page: PageRequest, *, include_deleted: bool, uow: UnitOfWorkFactory,
-                   email: object = None) -> Page[MerchantSummary]:
+def list_merchants(
+    page: PageRequest, *, include_deleted: bool, uow: UnitOfWorkFactory, email: object = None
+) -> Page[MerchantSummary]:
     """Newest first, with their order and payment counts; ``email``: only those whose
     email starts with it (``email_search``)."""
     prefix = email_search(email)

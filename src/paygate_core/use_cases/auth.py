@@ -113,8 +113,15 @@ class _Ports:
 
 
 def _new_user(
-    email: object, name: object, password: object, role: Role,
-    *, uow: UnitOfWork, clock: Clock, ids: IdGenerator, hasher: PasswordHasher,
+    email: object,
+    name: object,
+    password: object,
+    role: Role,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    ids: IdGenerator,
+    hasher: PasswordHasher,
     problems: Mapping[str, str] | None = None,
 ) -> User:
     """Validate and add a user; ``problems`` found in the caller's own fields are reported
@@ -122,7 +129,8 @@ def _new_user(
     fields: dict[str, str] = dict(problems or {})
     values: dict[str, str] = {}
     for field, check, raw in (
-        ("email", normalise_email, email), ("name", validate_name, name),
+        ("email", normalise_email, email),
+        ("name", validate_name, name),
         ("password", validate_password, password),
     ):
         try:
@@ -135,48 +143,85 @@ def _new_user(
         raise EmailAlreadyRegistered("A user with this email already exists")
     now = clock.now()
     user = User(
-        id=ids.new_id(), email=values["email"], name=values["name"],
-        password_hash=hasher.hash(values["password"]), role=role, deleted=False,
-        deleted_at=None, created_at=now, updated_at=now,
+        id=ids.new_id(),
+        email=values["email"],
+        name=values["name"],
+        password_hash=hasher.hash(values["password"]),
+        role=role,
+        deleted=False,
+        deleted_at=None,
+        created_at=now,
+        updated_at=now,
     )
     uow.users.add(user)
     return user
 
 
-def _issue_access(user: User, ports: _Ports, family: UUID | None = None,
-                  ) -> tuple[str, TokenClaims]:
+def _issue_access(
+    user: User,
+    ports: _Ports,
+    family: UUID | None = None,
+) -> tuple[str, TokenClaims]:
     """An access token; ``family`` ties it to its login, so revoking the login kills it."""
     now = ports.clock.now()
     claims = TokenClaims(
-        sub=user.id, role=user.role, type=TokenType.ACCESS, jti=ports.ids.new_id(),
-        issued_at=now, expires_at=now + ports.lifetimes.access, family=family,
+        sub=user.id,
+        role=user.role,
+        type=TokenType.ACCESS,
+        jti=ports.ids.new_id(),
+        issued_at=now,
+        expires_at=now + ports.lifetimes.access,
+        family=family,
     )
     return ports.tokens.encode(claims), claims
 
 
-def _issue_session(user: User, uow: UnitOfWork, ports: _Ports, family: UUID | None = None,
-                   ) -> AuthSession:
+def _issue_session(
+    user: User,
+    uow: UnitOfWork,
+    ports: _Ports,
+    family: UUID | None = None,
+) -> AuthSession:
     now = ports.clock.now()
     family = family or ports.ids.new_id()
     access, _ = _issue_access(user, ports, family)
     refresh_claims = TokenClaims(
-        sub=user.id, role=user.role, type=TokenType.REFRESH, jti=ports.ids.new_id(),
-        issued_at=now, expires_at=now + ports.lifetimes.refresh, family=family,
+        sub=user.id,
+        role=user.role,
+        type=TokenType.REFRESH,
+        jti=ports.ids.new_id(),
+        issued_at=now,
+        expires_at=now + ports.lifetimes.refresh,
+        family=family,
     )
     assert refresh_claims.family is not None
-    uow.tokens.add_refresh(RefreshToken(
-        jti=refresh_claims.jti, user_id=user.id, family=refresh_claims.family,
-        expires_at=refresh_claims.expires_at, revoked=False, created_at=now,
-    ))
+    uow.tokens.add_refresh(
+        RefreshToken(
+            jti=refresh_claims.jti,
+            user_id=user.id,
+            family=refresh_claims.family,
+            expires_at=refresh_claims.expires_at,
+            revoked=False,
+            created_at=now,
+        )
+    )
     return AuthSession(
-        access=access, refresh=ports.tokens.encode(refresh_claims),
-        refresh_expires_at=refresh_claims.expires_at, user_id=user.id,
+        access=access,
+        refresh=ports.tokens.encode(refresh_claims),
+        refresh_expires_at=refresh_claims.expires_at,
+        user_id=user.id,
     )
 
 
 def register_merchant(
-    cmd: RegisterMerchant, *, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
-    hasher: PasswordHasher, tokens: TokenService, lifetimes: TokenLifetimes,
+    cmd: RegisterMerchant,
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    ids: IdGenerator,
+    hasher: PasswordHasher,
+    tokens: TokenService,
+    lifetimes: TokenLifetimes,
     allow_private_webhooks: bool = False,
 ) -> MerchantRegistration:
     webhook_url: str | None = None
@@ -187,12 +232,25 @@ def register_merchant(
         url_problem = exc.fields
     ports = _Ports(clock, ids, tokens, lifetimes)
     with uow() as work:
-        user = _new_user(cmd.email, cmd.name, cmd.password, Role.MERCHANT,
-                         uow=work, clock=clock, ids=ids, hasher=hasher, problems=url_problem)
+        user = _new_user(
+            cmd.email,
+            cmd.name,
+            cmd.password,
+            Role.MERCHANT,
+            uow=work,
+            clock=clock,
+            ids=ids,
+            hasher=hasher,
+            problems=url_problem,
+        )
         merchant = Merchant(
-            id=ids.new_id(), user_id=user.id, webhook_url=webhook_url,
-            api_key=generate_api_key(), webhook_secret=generate_webhook_secret(),
-            created_at=user.created_at, updated_at=user.created_at,
+            id=ids.new_id(),
+            user_id=user.id,
+            webhook_url=webhook_url,
+            api_key=generate_api_key(),
+            webhook_secret=generate_webhook_secret(),
+            created_at=user.created_at,
+            updated_at=user.created_at,
         )
         work.merchants.add(merchant)
         session = _issue_session(user, work, ports)
@@ -201,24 +259,47 @@ def register_merchant(
 
 
 def register_admin(
-    cmd: RegisterAdmin, *, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
-    hasher: PasswordHasher, tokens: TokenService, lifetimes: TokenLifetimes,
+    cmd: RegisterAdmin,
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    ids: IdGenerator,
+    hasher: PasswordHasher,
+    tokens: TokenService,
+    lifetimes: TokenLifetimes,
 ) -> AdminRegistration:
     with uow() as work:
-        user = _new_user(cmd.email, cmd.name, cmd.password, Role.ADMIN,
-                         uow=work, clock=clock, ids=ids, hasher=hasher)
+        user = _new_user(
+            cmd.email,
+            cmd.name,
+            cmd.password,
+            Role.ADMIN,
+            uow=work,
+            clock=clock,
+            ids=ids,
+            hasher=hasher,
+        )
         work.commit()
     access, _ = _issue_access(user, _Ports(clock, ids, tokens, lifetimes))
     return AdminRegistration(user, access)
 
 
 def login(
-    cmd: Login, *, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
-    hasher: PasswordHasher, tokens: TokenService, lifetimes: TokenLifetimes,
+    cmd: Login,
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    ids: IdGenerator,
+    hasher: PasswordHasher,
+    tokens: TokenService,
+    lifetimes: TokenLifetimes,
 ) -> LoginResult:
     if not isinstance(cmd.email, str) or not isinstance(cmd.password, str):
-        bad = {f: "must be a string" for f, v in (("email", cmd.email),
-               ("password", cmd.password)) if not isinstance(v, str)}
+        bad = {
+            f: "must be a string"
+            for f, v in (("email", cmd.email), ("password", cmd.password))
+            if not isinstance(v, str)
+        }
         raise ValidationFailed(fields=bad)
     check_storable(cmd.email, "email")
     check_storable(cmd.password, "password")
@@ -237,8 +318,13 @@ def login(
 
 
 def refresh(
-    token: str, *, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
-    tokens: TokenService, lifetimes: TokenLifetimes,
+    token: str,
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    ids: IdGenerator,
+    tokens: TokenService,
+    lifetimes: TokenLifetimes,
 ) -> AuthSession:
     """Rotate a refresh token. Presenting a revoked one revokes its whole login (reuse)."""
     claims = tokens.decode(token, TokenType.REFRESH)
@@ -255,15 +341,19 @@ def refresh(
             raise NotAuthenticated("User is not active")
         # The successor first: the login keeps a live token throughout, so revoking the old
         # one ends no login and a credential cache has nothing to forget.
-        session = _issue_session(user, work, _Ports(clock, ids, tokens, lifetimes),
-                                 family=stored.family)
+        session = _issue_session(
+            user, work, _Ports(clock, ids, tokens, lifetimes), family=stored.family
+        )
         work.tokens.revoke_refresh(stored.jti)
         work.commit()
     return session
 
 
 def logout(
-    principal: Principal, refresh_token: str | None, *, uow: UnitOfWorkFactory,
+    principal: Principal,
+    refresh_token: str | None,
+    *,
+    uow: UnitOfWorkFactory,
     tokens: TokenService,
 ) -> None:
     """Revoke the access token used for this call and the presented refresh token, if any."""
@@ -283,8 +373,14 @@ def logout(
 _NO_CACHE: CredentialCache = NoCredentialCache()
 
 
-def authenticate_bearer(token: str, *, uow: UnitOfWorkFactory, tokens: TokenService,
-                        clock: Clock, credentials: CredentialCache = _NO_CACHE) -> Principal:
+def authenticate_bearer(
+    token: str,
+    *,
+    uow: UnitOfWorkFactory,
+    tokens: TokenService,
+    clock: Clock,
+    credentials: CredentialCache = _NO_CACHE,
+) -> Principal:
     """The caller of an access token. A principal is kept under the whole token's text: a
     token equal to one whose signature was verified needs no second verification, only the
     expiry check, which every request makes against ``clock``."""
@@ -314,8 +410,9 @@ def authenticate_bearer(token: str, *, uow: UnitOfWorkFactory, tokens: TokenServ
     return principal
 
 
-def authenticate_api_key(api_key: str, *, uow: UnitOfWorkFactory,
-                         credentials: CredentialCache = _NO_CACHE) -> Principal:
+def authenticate_api_key(
+    api_key: str, *, uow: UnitOfWorkFactory, credentials: CredentialCache = _NO_CACHE
+) -> Principal:
     key = (CredentialKind.API_KEY, api_key)
     version = credentials.version()  # before the read: a change after it makes it stale
     kept = credentials.get(key, version)

@@ -54,8 +54,9 @@ def _view(work: UnitOfWork, ticket: CheckoutTicket) -> CheckoutView:
     user = work.users.get(merchant.user_id) if merchant is not None else None
     if order is None or merchant is None or user is None or user.deleted:
         raise OrderNotFound("Order not found")
-    return CheckoutView(order, user.name, merchant.webhook_secret,
-                        tuple(work.payments.for_order(order.id)))
+    return CheckoutView(
+        order, user.name, merchant.webhook_secret, tuple(work.payments.for_order(order.id))
+    )
 
 
 def open_checkout(ticket: CheckoutTicket, *, uow: UnitOfWorkFactory) -> CheckoutView:
@@ -65,8 +66,9 @@ def open_checkout(ticket: CheckoutTicket, *, uow: UnitOfWorkFactory) -> Checkout
         return _view(work, ticket)
 
 
-def checkout_payment(ticket: CheckoutTicket, payment_id: object, *,
-                     uow: UnitOfWorkFactory) -> tuple[CheckoutView, Payment]:
+def checkout_payment(
+    ticket: CheckoutTicket, payment_id: object, *, uow: UnitOfWorkFactory
+) -> tuple[CheckoutView, Payment]:
     """One payment of the ticket's order (``OrderNotFound`` for any other id)."""
     with uow(read_only=True) as work:
         view = _view(work, ticket)
@@ -74,4 +76,3 @@ def checkout_payment(ticket: CheckoutTicket, payment_id: object, *,
         if str(payment.id) == payment_id:
             return view, payment
     raise OrderNotFound("Order not found")
-

@@ -53,8 +53,10 @@ class StreamLimitReached(RateLimited):
     """The merchant already has ``limit`` open streams (429 1006 with ``Retry-After``)."""
 
     def __init__(self, limit: int, retry_after: int) -> None:
-        PaygateError.__init__(self, f"At most {limit} event streams may be open at once; "
-                                    f"retry after {retry_after} seconds")
+        PaygateError.__init__(
+            self,
+            f"At most {limit} event streams may be open at once; retry after {retry_after} seconds",
+        )
         self.retry_after = retry_after
 
 
@@ -119,8 +121,15 @@ class EventTail:
             self.seen = {key: at for key, at in self.seen.items() if at >= horizon}
 
 
-def open_tail(feed: EventFeed, uow: UnitOfWorkFactory, clock: Clock, merchant_id: UUID,
-              last_event_id: str | None = None, *, settle: timedelta = SETTLE) -> EventTail:
+def open_tail(
+    feed: EventFeed,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    merchant_id: UUID,
+    last_event_id: str | None = None,
+    *,
+    settle: timedelta = SETTLE,
+) -> EventTail:
     """A tail starting after ``last_event_id`` when that names one of the merchant's events,
     else after everything committed now."""
     anchor = _anchor(uow, merchant_id, last_event_id) or (clock.now(), _HIGHEST)
@@ -129,8 +138,11 @@ def open_tail(feed: EventFeed, uow: UnitOfWorkFactory, clock: Clock, merchant_id
     return tail
 
 
-def _anchor(uow: UnitOfWorkFactory, merchant_id: UUID, last_event_id: str | None,
-            ) -> EventPosition | None:
+def _anchor(
+    uow: UnitOfWorkFactory,
+    merchant_id: UUID,
+    last_event_id: str | None,
+) -> EventPosition | None:
     event_id = _parse_id(last_event_id)
     if event_id is None:
         return None

@@ -104,8 +104,13 @@ class RefundOutcome:
     payment: Payment
 
 
-def _record_event(work: UnitOfWork, ids: IdGenerator, type_: EventType, payment: Payment,
-                  refund: Refund | None = None) -> None:
+def _record_event(
+    work: UnitOfWork,
+    ids: IdGenerator,
+    type_: EventType,
+    payment: Payment,
+    refund: Refund | None = None,
+) -> None:
     """Queue the event in the same unit of work as the change it reports (the outbox)."""
     merchant = work.merchants.get(payment.merchant_id)
     event = PaymentEvent.of(ids.new_id(), type_, payment, payment.updated_at, refund)
@@ -113,8 +118,14 @@ def _record_event(work: UnitOfWork, ids: IdGenerator, type_: EventType, payment:
     work.outbox.add(event, deliver=deliver, now=payment.updated_at)
 
 
-def create_order(cmd: CreateOrder, *, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
-                 allow_private_urls: bool = False) -> Order:
+def create_order(
+    cmd: CreateOrder,
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    ids: IdGenerator,
+    allow_private_urls: bool = False,
+) -> Order:
     currency = DEFAULT_CURRENCY if cmd.currency is None else currency_of(cmd.currency)
     if cmd.amount is None:
         raise ValidationFailed(fields={"amount": "is required"})
@@ -124,8 +135,15 @@ def create_order(cmd: CreateOrder, *, uow: UnitOfWorkFactory, clock: Clock, ids:
     return_url = validate_return_url(cmd.return_url, allow_private=allow_private_urls)
     now = clock.now()
     order = Order(
-        id=ids.new_id(), merchant_id=cmd.merchant_id, amount=amount, status=OrderStatus.CREATED,
-        receipt=receipt, notes=notes, created_at=now, updated_at=now, return_url=return_url,
+        id=ids.new_id(),
+        merchant_id=cmd.merchant_id,
+        amount=amount,
+        status=OrderStatus.CREATED,
+        receipt=receipt,
+        notes=notes,
+        created_at=now,
+        updated_at=now,
+        return_url=return_url,
     )
     with uow() as work:
         work.orders.add(order)
@@ -144,15 +162,23 @@ def get_order(merchant_id: UUID, order_id: object, *, uow: UnitOfWorkFactory) ->
         return OrderDetails(order, tuple(work.payments.for_order(order.id)))
 
 
-def list_orders(merchant_id: UUID, page: PageRequest, *, status: object = None,
-                uow: UnitOfWorkFactory) -> Page[Order]:
+def list_orders(
+    merchant_id: UUID, page: PageRequest, *, status: object = None, uow: UnitOfWorkFactory
+) -> Page[Order]:
     wanted = parse_choice(status, OrderStatus, "status")
     with uow(read_only=True) as work:
         return work.orders.list(merchant_id, page, status=wanted)
 
 
-def pay_order(cmd: PayOrder, *, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator,
-              processor: PaymentProcessor, card_key: bytes) -> Payment:
+def pay_order(
+    cmd: PayOrder,
+    *,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    ids: IdGenerator,
+    processor: PaymentProcessor,
+    card_key: bytes,
+) -> Payment:
     """Charge a card for an order. Declines are recorded too (status ``failed``).
 
     The order stays locked while the processor decides, so of two concurrent payments on
@@ -169,11 +195,17 @@ def pay_order(cmd: PayOrder, *, uow: UnitOfWorkFactory, clock: Clock, ids: IdGen
         decision = processor.authorize(card, order.amount)
         now = clock.now()
         payment = Payment(
-            id=ids.new_id(), order_id=order.id, merchant_id=order.merchant_id,
-            amount=order.amount, status=PaymentStatus.PENDING, failure_reason=None,
+            id=ids.new_id(),
+            order_id=order.id,
+            merchant_id=order.merchant_id,
+            amount=order.amount,
+            status=PaymentStatus.PENDING,
+            failure_reason=None,
             amount_refunded=type(order.amount).zero(order.amount.currency),
-            card_last4=card.last4, card_fingerprint=card.fingerprint(card_key),
-            created_at=now, updated_at=now,
+            card_last4=card.last4,
+            card_fingerprint=card.fingerprint(card_key),
+            created_at=now,
+            updated_at=now,
         )
         if decision.approved:
             payment.authorize(now)
@@ -182,16 +214,21 @@ def pay_order(cmd: PayOrder, *, uow: UnitOfWorkFactory, clock: Clock, ids: IdGen
         order.record_payment(approved=decision.approved, now=now)
         work.payments.add(payment)
         work.orders.update(order)
-        _record_event(work, ids, EventType.PAYMENT_AUTHORIZED if decision.approved
-                      else EventType.PAYMENT_FAILED, payment)
+        _record_event(
+            work,
+            ids,
+            EventType.PAYMENT_AUTHORIZED if decision.approved else EventType.PAYMENT_FAILED,
+            payment,
+        )
         if cmd.idempotency is not None:
             cmd.idempotency.record(work, cmd.merchant_id, payment, now)
         work.commit()
     return payment
 
 
-def capture_payment(merchant_id: UUID, payment_id: object, *, uow: UnitOfWorkFactory,
-                    clock: Clock, ids: IdGenerator) -> Payment:
+def capture_payment(
+    merchant_id: UUID, payment_id: object, *, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator
+) -> Payment:
     ident = parse_uuid(payment_id, "payment_id", PaymentNotFound)
     with uow() as work:
         payment = work.payments.get(ident, merchant_id, for_update=True)
@@ -204,8 +241,9 @@ def capture_payment(merchant_id: UUID, payment_id: object, *, uow: UnitOfWorkFac
     return payment
 
 
-def refund_payment(cmd: RefundPayment, *, uow: UnitOfWorkFactory, clock: Clock,
-                   ids: IdGenerator) -> RefundOutcome:
+def refund_payment(
+    cmd: RefundPayment, *, uow: UnitOfWorkFactory, clock: Clock, ids: IdGenerator
+) -> RefundOutcome:
     """Refund all that is left, or part of it; the payment lock keeps the total in bounds."""
     payment_id = parse_uuid(cmd.payment_id, "payment_id")
     reason = validate_reason(cmd.reason)
@@ -217,9 +255,14 @@ def refund_payment(cmd: RefundPayment, *, uow: UnitOfWorkFactory, clock: Clock,
         now = clock.now()
         payment.apply_refund(amount, now)
         refund = Refund(
-            id=ids.new_id(), payment_id=payment.id, order_id=payment.order_id,
-            merchant_id=payment.merchant_id, amount=amount, status=RefundStatus.PROCESSED,
-            reason=reason, created_at=now,
+            id=ids.new_id(),
+            payment_id=payment.id,
+            order_id=payment.order_id,
+            merchant_id=payment.merchant_id,
+            amount=amount,
+            status=RefundStatus.PROCESSED,
+            reason=reason,
+            created_at=now,
         )
         work.refunds.add(refund)
         work.payments.update(payment)
@@ -231,8 +274,12 @@ def refund_payment(cmd: RefundPayment, *, uow: UnitOfWorkFactory, clock: Clock,
     return outcome
 
 
-def get_payment(merchant_id: UUID, payment_id: object, *, uow: UnitOfWorkFactory,
-                ) -> PaymentDetails:
+def get_payment(
+    merchant_id: UUID,
+    payment_id: object,
+    *,
+    uow: UnitOfWorkFactory,
+) -> PaymentDetails:
     ident = parse_uuid(payment_id, "payment_id", PaymentNotFound)
     with uow(read_only=True) as work:
         payment = work.payments.get(ident, merchant_id)
@@ -241,8 +288,14 @@ def get_payment(merchant_id: UUID, payment_id: object, *, uow: UnitOfWorkFactory
         return PaymentDetails(payment, tuple(work.refunds.for_payment(payment.id)))
 
 
-def list_payments(merchant_id: UUID, page: PageRequest, *, status: object = None,
-                  order_id: object = None, uow: UnitOfWorkFactory) -> Page[Payment]:
+def list_payments(
+    merchant_id: UUID,
+    page: PageRequest,
+    *,
+    status: object = None,
+    order_id: object = None,
+    uow: UnitOfWorkFactory,
+) -> Page[Payment]:
     wanted = parse_choice(status, PaymentStatus, "status")
     order = parse_optional_uuid(order_id, "order_id")
     with uow(read_only=True) as work:
@@ -258,8 +311,9 @@ def get_refund(merchant_id: UUID, refund_id: object, *, uow: UnitOfWorkFactory) 
     return refund
 
 
-def list_refunds(merchant_id: UUID, page: PageRequest, *, payment_id: object = None,
-                 uow: UnitOfWorkFactory) -> Page[Refund]:
+def list_refunds(
+    merchant_id: UUID, page: PageRequest, *, payment_id: object = None, uow: UnitOfWorkFactory
+) -> Page[Refund]:
     payment = parse_optional_uuid(payment_id, "payment_id")
     with uow(read_only=True) as work:
         return work.refunds.list(merchant_id, page, payment_id=payment)

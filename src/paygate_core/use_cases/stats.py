@@ -21,14 +21,19 @@ class MerchantStatsReport:
     stats: PaymentStats
 
 
-def merchant_stats(merchant_id: UUID, period: StatsPeriod, *, uow: UnitOfWorkFactory,
-                   ) -> PaymentStats:
+def merchant_stats(
+    merchant_id: UUID,
+    period: StatsPeriod,
+    *,
+    uow: UnitOfWorkFactory,
+) -> PaymentStats:
     with uow(read_only=True) as work:
         return work.stats.merchant_stats(merchant_id, period)
 
 
-def merchant_stats_for_admin(merchant_id: object, period: StatsPeriod, *,
-                             uow: UnitOfWorkFactory) -> MerchantStatsReport:
+def merchant_stats_for_admin(
+    merchant_id: object, period: StatsPeriod, *, uow: UnitOfWorkFactory
+) -> MerchantStatsReport:
     ident = parse_uuid(merchant_id, "merchant_id", InvalidStatsQuery)
     with uow(read_only=True) as work:
         merchant = work.merchants.get(ident)

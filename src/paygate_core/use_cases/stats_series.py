@@ -13,8 +13,7 @@ from paygate_core.ports import UnitOfWorkFactory
 from paygate_core.stats_series import Series, SeriesQuery, zero_filled
 from paygate_core.use_cases._parsing import parse_uuid
 
-__all__ = ["MerchantSeriesReport", "global_series", "merchant_series",
-           "merchant_series_for_admin"]
+__all__ = ["MerchantSeriesReport", "global_series", "merchant_series", "merchant_series_for_admin"]
 
 
 @attrs.frozen
@@ -23,15 +22,20 @@ class MerchantSeriesReport:
     series: Series
 
 
-def merchant_series(merchant_id: UUID, query: SeriesQuery, *, uow: UnitOfWorkFactory,
-                    ) -> Series:
+def merchant_series(
+    merchant_id: UUID,
+    query: SeriesQuery,
+    *,
+    uow: UnitOfWorkFactory,
+) -> Series:
     with uow(read_only=True) as work:
         active = work.stats.merchant_series(merchant_id, query)
     return zero_filled(query, active)
 
 
-def merchant_series_for_admin(merchant_id: object, query: SeriesQuery, *,
-                              uow: UnitOfWorkFactory) -> MerchantSeriesReport:
+def merchant_series_for_admin(
+    merchant_id: object, query: SeriesQuery, *, uow: UnitOfWorkFactory
+) -> MerchantSeriesReport:
     """Malformed ``merchant_id``: 422 1020; no such merchant: 404 1019."""
     ident = parse_uuid(merchant_id, "merchant_id", InvalidStatsQuery)
     with uow(read_only=True) as work:

@@ -86,8 +86,11 @@ class DashboardSessions:
 
     def _verify(self, cmd: Login) -> User:
         if not isinstance(cmd.email, str) or not isinstance(cmd.password, str):
-            bad = {f: "must be a string" for f, v in (("email", cmd.email),
-                   ("password", cmd.password)) if not isinstance(v, str)}
+            bad = {
+                f: "must be a string"
+                for f, v in (("email", cmd.email), ("password", cmd.password))
+                if not isinstance(v, str)
+            }
             raise ValidationFailed(fields=bad)
         check_storable(cmd.email, "email")
         check_storable(cmd.password, "password")
@@ -103,11 +106,15 @@ class DashboardSessions:
         """A new session for ``user`` (just registered or verified); sessions past their
         limits are purged on the way."""
         now = self.clock.now()
-        self.store.purge(idle_before=now - self.limits.idle,
-                         started_before=now - self.limits.absolute)
+        self.store.purge(
+            idle_before=now - self.limits.idle, started_before=now - self.limits.absolute
+        )
         session_id = secrets.token_urlsafe(32)
-        self.store.add(WebSession(digest=self.digest(session_id), user_id=user.id,
-                                  created_at=now, last_seen_at=now))
+        self.store.add(
+            WebSession(
+                digest=self.digest(session_id), user_id=user.id, created_at=now, last_seen_at=now
+            )
+        )
         return SignedIn(user, merchant, session_id)
 
     def resume(self, session_id: str) -> SignedIn | None:
@@ -119,8 +126,10 @@ class DashboardSessions:
         if session is None:
             return None
         now = self.clock.now()
-        if (now - session.last_seen_at >= self.limits.idle
-                or now - session.created_at >= self.limits.absolute):
+        if (
+            now - session.last_seen_at >= self.limits.idle
+            or now - session.created_at >= self.limits.absolute
+        ):
             self.store.remove(digest)
             return None
         with self.uow(read_only=True) as work:

@@ -48,39 +48,70 @@ class AdminUsersController(ApiController):
     before_request = staticmethod(admin_only)
     security = BEARER
 
-    @get("/", operation_id="listUsers", sync_to_thread=True, summary="List users",
-         responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED, invalid=_BAD_FILTER))
-    def list_users(self, paygate: PaygateDep, role: RoleFilter = None,
-                   include_deleted: Flag = None, limit: Limit = None, cursor: Cursor = None,
-                   ) -> Response[UserPageResponse]:
+    @get(
+        "/",
+        operation_id="listUsers",
+        sync_to_thread=True,
+        summary="List users",
+        responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED, invalid=_BAD_FILTER),
+    )
+    def list_users(
+        self,
+        paygate: PaygateDep,
+        role: RoleFilter = None,
+        include_deleted: Flag = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
+    ) -> Response[UserPageResponse]:
         """Active users, newest first; ``include_deleted=true`` adds soft-deleted ones."""
-        result = paygate.list_users(page_request(limit, cursor), role=_role(role),
-                                    include_deleted=parse_flag(include_deleted))
-        return Response(presenters.success("Users retrieved successfully",
-                                           presenters.page(result, presenters.user_item)))
+        result = paygate.list_users(
+            page_request(limit, cursor),
+            role=_role(role),
+            include_deleted=parse_flag(include_deleted),
+        )
+        return Response(
+            presenters.success(
+                "Users retrieved successfully", presenters.page(result, presenters.user_item)
+            )
+        )
 
-    @delete("/{user_id:str}", operation_id="deleteUser", status_code=200, sync_to_thread=True,
-            summary="Soft-delete a user",
-            responses=route_errors(ErrorCode.USER_NOT_FOUND, ErrorCode.USER_STATE_CONFLICT,
-                                   *DENIED))
-    def delete_user(self, paygate: PaygateDep, principal: PrincipalDep, user_id: UserIdParam,
-                    ) -> Response[UserDeletedResponse]:
+    @delete(
+        "/{user_id:str}",
+        operation_id="deleteUser",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Soft-delete a user",
+        responses=route_errors(ErrorCode.USER_NOT_FOUND, ErrorCode.USER_STATE_CONFLICT, *DENIED),
+    )
+    def delete_user(
+        self,
+        paygate: PaygateDep,
+        principal: PrincipalDep,
+        user_id: UserIdParam,
+    ) -> Response[UserDeletedResponse]:
         """Data is kept; every credential of the user stops working, refresh tokens for
         good. Admins cannot delete themselves (409 1017)."""
         user = paygate.delete_user(principal.require_admin(), _user_id(user_id))
-        return Response(presenters.success("User deleted successfully",
-                                           presenters.user_item(user)))
+        return Response(presenters.success("User deleted successfully", presenters.user_item(user)))
 
-    @post("/{user_id:str}/restore", operation_id="restoreUser", status_code=200,
-          sync_to_thread=True, summary="Restore a soft-deleted user",
-          responses=route_errors(ErrorCode.USER_NOT_FOUND, ErrorCode.USER_STATE_CONFLICT,
-                                 *DENIED))
-    def restore_user(self, paygate: PaygateDep, user_id: UserIdParam,
-                     ) -> Response[UserRestoredResponse]:
+    @post(
+        "/{user_id:str}/restore",
+        operation_id="restoreUser",
+        status_code=200,
+        sync_to_thread=True,
+        summary="Restore a soft-deleted user",
+        responses=route_errors(ErrorCode.USER_NOT_FOUND, ErrorCode.USER_STATE_CONFLICT, *DENIED),
+    )
+    def restore_user(
+        self,
+        paygate: PaygateDep,
+        user_id: UserIdParam,
+    ) -> Response[UserRestoredResponse]:
         """They can log in again; a merchant's API key works again."""
         user = paygate.restore_user(_user_id(user_id))
-        return Response(presenters.success("User restored successfully",
-                                           presenters.user_item(user)))
+        return Response(
+            presenters.success("User restored successfully", presenters.user_item(user))
+        )
 
 
 class AdminMerchantsController(ApiController):
@@ -89,13 +120,26 @@ class AdminMerchantsController(ApiController):
     before_request = staticmethod(admin_only)
     security = BEARER
 
-    @get("/", operation_id="listMerchants", sync_to_thread=True,
-         summary="List merchants with their order and payment counts",
-         responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED, invalid=_BAD_FILTER))
-    def list_merchants(self, paygate: PaygateDep, include_deleted: Flag = None,
-                       limit: Limit = None, cursor: Cursor = None,
-                       ) -> Response[MerchantPageResponse]:
-        result = paygate.list_merchants(page_request(limit, cursor),
-                                        include_deleted=parse_flag(include_deleted))
-        return Response(presenters.success("Merchants retrieved successfully",
-                                           presenters.page(result, presenters.merchant_item)))
+    @get(
+        "/",
+        operation_id="listMerchants",
+        sync_to_thread=True,
+        summary="List merchants with their order and payment counts",
+        responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED, invalid=_BAD_FILTER),
+    )
+    def list_merchants(
+        self,
+        paygate: PaygateDep,
+        include_deleted: Flag = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
+    ) -> Response[MerchantPageResponse]:
+        result = paygate.list_merchants(
+            page_request(limit, cursor), include_deleted=parse_flag(include_deleted)
+        )
+        return Response(
+            presenters.success(
+                "Merchants retrieved successfully",
+                presenters.page(result, presenters.merchant_item),
+            )
+        )

@@ -27,8 +27,11 @@ class ApiController(Controller):
 
 def _refresh_options_handler(route: HTTPRoute) -> None:
     for index, handler in enumerate(route.route_handlers):
-        if handler.http_methods == {"OPTIONS"} and not handler.include_in_schema \
-                and handler.handler_name == "options_handler":
+        if (
+            handler.http_methods == {"OPTIONS"}
+            and not handler.include_in_schema
+            and handler.handler_name == "options_handler"
+        ):
             fresh = route.create_options_handler(route.path)
             fresh.owner = handler.owner
             route.route_handlers[index] = fresh

@@ -22,11 +22,16 @@ from paygate_http.runtime import Offload, runtime_of
 
 __all__ = ["EventStreamController"]
 
-LastEventId = Annotated[str | None, HeaderParameter(
-    name="Last-Event-ID", required=False,
-    description="The id of the last event received: the stream first replays the "
-                "merchant's events after it (one may come twice: de-duplicate by id). "
-                "Unknown or another merchant's: the stream starts from now.")]
+LastEventId = Annotated[
+    str | None,
+    HeaderParameter(
+        name="Last-Event-ID",
+        required=False,
+        description="The id of the last event received: the stream first replays the "
+        "merchant's events after it (one may come twice: de-duplicate by id). "
+        "Unknown or another merchant's: the stream starts from now.",
+    ),
+]
 
 
 class EventStreamController(ApiController):
@@ -35,28 +40,40 @@ class EventStreamController(ApiController):
     before_request = staticmethod(merchant_only)
     security = BEARER_OR_KEY
 
-    @get("/stream", operation_id="streamEvents", media_type="text/event-stream",
-         summary="The merchant's events as they commit (Server-Sent Events)",
-         response_description="`text/event-stream`: `id: <event_id>`, `event: <event type>`, "
-                              "`data: <the webhook body on one line>`, a blank line; "
-                              "`: keep-alive` every 15 s",
-         responses=route_errors(*DENIED))
-    async def stream(self, request: Request[Any, Any, Any], paygate: PaygateDep,
-                     principal: PrincipalDep, last_event_id: LastEventId = None,
-                     ) -> ServerSentEvent:
+    @get(
+        "/stream",
+        operation_id="streamEvents",
+        media_type="text/event-stream",
+        summary="The merchant's events as they commit (Server-Sent Events)",
+        response_description="`text/event-stream`: `id: <event_id>`, `event: <event type>`, "
+        "`data: <the webhook body on one line>`, a blank line; "
+        "`: keep-alive` every 15 s",
+        responses=route_errors(*DENIED),
+    )
+    async def stream(
+        self,
+        request: Request[Any, Any, Any],
+        paygate: PaygateDep,
+        principal: PrincipalDep,
+        last_event_id: LastEventId = None,
+    ) -> ServerSentEvent:
         """Each event reaches every open stream of its merchant within a second of its
         commit, whichever process committed it. The stream ends when the credential is
         revoked or expires, or the user is deleted. At most 5 open streams per merchant
         (per server process); another is 429 1006 with `Retry-After`."""
         merchant = principal.require_merchant()
         check = _credential_check(request, paygate, principal, runtime_of(request).offload)
-        return await stream_response(request, merchant.id, last_event_id=last_event_id,
-                                     still_allowed=check)
+        return await stream_response(
+            request, merchant.id, last_event_id=last_event_id, still_allowed=check
+        )
 
 
-def _credential_check(request: Request[Any, Any, Any], paygate: Paygate,
-                      principal: Principal, offload: Offload,
-                      ) -> Callable[[], Awaitable[bool]]:
+def _credential_check(
+    request: Request[Any, Any, Any],
+    paygate: Paygate,
+    principal: Principal,
+    offload: Offload,
+) -> Callable[[], Awaitable[bool]]:
     """Whether the credential of ``request`` still authenticates the same merchant (read
     again through the credential cache: a row read when nothing changed)."""
     authorization = request.headers.get("authorization")

@@ -23,16 +23,29 @@ class ServiceController(ApiController):
     tags = ["Service"]
     security: list[dict[str, list[str]]] = []
 
-    @get("/health", operation_id="health", sync_to_thread=False,
-         summary="Liveness: the process answers (no database access)")
+    @get(
+        "/health",
+        operation_id="health",
+        sync_to_thread=False,
+        summary="Liveness: the process answers (no database access)",
+    )
     def health(self) -> Health:
         return Health(status="ok")
 
-    @get("/ready", operation_id="ready", sync_to_thread=True,
-         summary="Readiness: 200 when the database answers, else 503",
-         responses={503: ResponseSpec(Health, description="The database does not answer",
-                                      examples=[Example(value={"status": "unavailable"})],
-                                      generate_examples=False)})
+    @get(
+        "/ready",
+        operation_id="ready",
+        sync_to_thread=True,
+        summary="Readiness: 200 when the database answers, else 503",
+        responses={
+            503: ResponseSpec(
+                Health,
+                description="The database does not answer",
+                examples=[Example(value={"status": "unavailable"})],
+                generate_examples=False,
+            )
+        },
+    )
     def ready(self, request: Request[Any, Any, Any]) -> Response[Health]:
         if runtime_of(request).ready():
             return Response(Health(status="ready"))

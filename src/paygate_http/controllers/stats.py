@@ -29,13 +29,23 @@ from paygate_http.runtime import run_blocking
 __all__ = ["AdminStatsController", "MerchantStatsController"]
 
 _MESSAGE = "Statistics retrieved successfully"
-From = Annotated[str | None, FROM.parameter(
-    "Inclusive lower bound: RFC 3339 date (midnight UTC) or date-time", "2026-10-01")]
-To = Annotated[str | None, TO.parameter(
-    "Exclusive upper bound: RFC 3339 date (midnight UTC) or date-time; not before from",
-    "2026-11-01")]
-MerchantIdFilter = Annotated[str | None, ADMIN_MERCHANT_ID.parameter(
-    "One merchant's statistics; without it, the global figures")]
+From = Annotated[
+    str | None,
+    FROM.parameter(
+        "Inclusive lower bound: RFC 3339 date (midnight UTC) or date-time", "2026-10-01"
+    ),
+]
+To = Annotated[
+    str | None,
+    TO.parameter(
+        "Exclusive upper bound: RFC 3339 date (midnight UTC) or date-time; not before from",
+        "2026-11-01",
+    ),
+]
+MerchantIdFilter = Annotated[
+    str | None,
+    ADMIN_MERCHANT_ID.parameter("One merchant's statistics; without it, the global figures"),
+]
 _BAD_RANGE = ("from", "must not be after 'to'")
 
 
@@ -49,16 +59,25 @@ class MerchantStatsController(ApiController):
     before_request = staticmethod(merchant_only)
     security = BEARER_OR_KEY
 
-    @get("/", operation_id="getMerchantStats",
-         summary="The merchant's statistics",
-         responses=route_errors(ErrorCode.INVALID_STATS_QUERY, *DENIED, invalid=_BAD_RANGE))
-    async def merchant_stats(self, request: AnyRequest, paygate: PaygateDep,
-                             principal: PrincipalDep, start: From = None, end: To = None,
-                             ) -> Response[MerchantStatsResponse]:
+    @get(
+        "/",
+        operation_id="getMerchantStats",
+        summary="The merchant's statistics",
+        responses=route_errors(ErrorCode.INVALID_STATS_QUERY, *DENIED, invalid=_BAD_RANGE),
+    )
+    async def merchant_stats(
+        self,
+        request: AnyRequest,
+        paygate: PaygateDep,
+        principal: PrincipalDep,
+        start: From = None,
+        end: To = None,
+    ) -> Response[MerchantStatsResponse]:
         """Amounts per currency as decimal strings; ``success_rate`` a number in [0, 1]."""
         period = _period(start, end)
-        stats = await run_blocking(request, paygate.merchant_stats,
-                                   principal.require_merchant().id, period)
+        stats = await run_blocking(
+            request, paygate.merchant_stats, principal.require_merchant().id, period
+        )
         return Response(presenters.success(_MESSAGE, present.merchant_stats(stats)))
 
 
@@ -68,14 +87,22 @@ class AdminStatsController(ApiController):
     before_request = staticmethod(admin_only)
     security = BEARER
 
-    @get("/", operation_id="getAdminStats",
-         summary="Global statistics, or one merchant's with ?merchant_id=",
-         responses=route_errors(ErrorCode.INVALID_STATS_QUERY, ErrorCode.MERCHANT_NOT_FOUND,
-                                *DENIED, invalid=_BAD_RANGE))
-    async def admin_stats(self, request: AnyRequest, paygate: PaygateDep,
-                          merchant_id: MerchantIdFilter = None, start: From = None,
-                          end: To = None,
-                          ) -> Response[GlobalStatsResponse | AdminMerchantStatsResponse]:
+    @get(
+        "/",
+        operation_id="getAdminStats",
+        summary="Global statistics, or one merchant's with ?merchant_id=",
+        responses=route_errors(
+            ErrorCode.INVALID_STATS_QUERY, ErrorCode.MERCHANT_NOT_FOUND, *DENIED, invalid=_BAD_RANGE
+        ),
+    )
+    async def admin_stats(
+        self,
+        request: AnyRequest,
+        paygate: PaygateDep,
+        merchant_id: MerchantIdFilter = None,
+        start: From = None,
+        end: To = None,
+    ) -> Response[GlobalStatsResponse | AdminMerchantStatsResponse]:
         """With ``merchant_id``: that merchant's figures plus ``merchant_id``, ``email`` and
         ``name`` (malformed id 422 1020, unknown 404 1019). Without: every merchant's
         figures with ``total_merchants`` and ``total_admins`` (users not deleted, now)."""
@@ -83,6 +110,5 @@ class AdminStatsController(ApiController):
         if ADMIN_MERCHANT_ID.check(merchant_id) is None:
             figures = await run_blocking(request, paygate.global_stats, period)
             return Response(presenters.success(_MESSAGE, present.global_stats(figures)))
-        report = await run_blocking(request, paygate.merchant_stats_for_admin, merchant_id,
-                                    period)
+        report = await run_blocking(request, paygate.merchant_stats_for_admin, merchant_id, period)
         return Response(presenters.success(_MESSAGE, present.admin_merchant_stats(report)))

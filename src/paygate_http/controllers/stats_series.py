@@ -39,27 +39,53 @@ __all__ = [
 ]
 
 _MESSAGE = "Statistics retrieved successfully"
-_RANGE = ("The range is widened outward to bucket boundaries (from down, to up) and stated in "
-          "the answer's from/to; at most 1,000 buckets.")
+_RANGE = (
+    "The range is widened outward to bucket boundaries (from down, to up) and stated in "
+    "the answer's from/to; at most 1,000 buckets."
+)
 
-INTERVAL = QueryRule("interval", {"enum": ["hour", "day"], "default": "day"},
-                     "must be one of: hour, day", ("^hour$", "^day$"), InvalidStatsQuery)
-IntervalParam = Annotated[str | None, INTERVAL.parameter(
-    "Bucket length: hour or day (UTC-aligned; default day)", "day")]
-From = Annotated[str | None, FROM.parameter(
-    "Inclusive lower bound: RFC 3339 date (midnight UTC) or date-time; default 30 days "
-    f"(day) or 48 hours (hour) before to. {_RANGE}", "2026-11-01")]
-To = Annotated[str | None, TO.parameter(
-    "Exclusive upper bound: RFC 3339 date (midnight UTC) or date-time, not before from; "
-    f"default the end of the current bucket. {_RANGE}", "2026-11-03")]
-MerchantIdFilter = Annotated[str | None, ADMIN_MERCHANT_ID.parameter(
-    "One merchant's series; without it, every merchant's")]
-_ERROR_EXAMPLE = ("from", f"the range holds 1,464 hour buckets, at most {MAX_BUCKETS:,} "
-                          "are allowed")
+INTERVAL = QueryRule(
+    "interval",
+    {"enum": ["hour", "day"], "default": "day"},
+    "must be one of: hour, day",
+    ("^hour$", "^day$"),
+    InvalidStatsQuery,
+)
+IntervalParam = Annotated[
+    str | None, INTERVAL.parameter("Bucket length: hour or day (UTC-aligned; default day)", "day")
+]
+From = Annotated[
+    str | None,
+    FROM.parameter(
+        "Inclusive lower bound: RFC 3339 date (midnight UTC) or date-time; default 30 days "
+        f"(day) or 48 hours (hour) before to. {_RANGE}",
+        "2026-11-01",
+    ),
+]
+To = Annotated[
+    str | None,
+    TO.parameter(
+        "Exclusive upper bound: RFC 3339 date (midnight UTC) or date-time, not before from; "
+        f"default the end of the current bucket. {_RANGE}",
+        "2026-11-03",
+    ),
+]
+MerchantIdFilter = Annotated[
+    str | None, ADMIN_MERCHANT_ID.parameter("One merchant's series; without it, every merchant's")
+]
+_ERROR_EXAMPLE = (
+    "from",
+    f"the range holds 1,464 hour buckets, at most {MAX_BUCKETS:,} are allowed",
+)
 
-BucketStart = Annotated[str, Meta(
-    examples=["2026-11-01T00:00:00Z"], description="The bucket's first instant (UTC)",
-    extra_json_schema=doc(format="date-time"))]
+BucketStart = Annotated[
+    str,
+    Meta(
+        examples=["2026-11-01T00:00:00Z"],
+        description="The bucket's first instant (UTC)",
+        extra_json_schema=doc(format="date-time"),
+    ),
+]
 
 
 class StatsSeriesBucket(Struct):
@@ -74,25 +100,39 @@ class StatsSeriesBucket(Struct):
 
 
 class StatsSeriesData(Struct):
-    interval: Annotated[str, Meta(examples=["day"], extra_json_schema=doc(
-        enum=["hour", "day"]))]
-    from_: Annotated[str, Meta(examples=["2026-11-01T00:00:00Z"], description=(
-        "Start of the first bucket (inclusive), after widening"),
-        extra_json_schema=doc(format="date-time"))] = msgspec.field(name="from")
-    to: Annotated[str, Meta(examples=["2026-11-03T00:00:00Z"], description=(
-        "End of the last bucket (exclusive), after widening"),
-        extra_json_schema=doc(format="date-time"))]
+    interval: Annotated[str, Meta(examples=["day"], extra_json_schema=doc(enum=["hour", "day"]))]
+    from_: Annotated[
+        str,
+        Meta(
+            examples=["2026-11-01T00:00:00Z"],
+            description=("Start of the first bucket (inclusive), after widening"),
+            extra_json_schema=doc(format="date-time"),
+        ),
+    ] = msgspec.field(name="from")
+    to: Annotated[
+        str,
+        Meta(
+            examples=["2026-11-03T00:00:00Z"],
+            description=("End of the last bucket (exclusive), after widening"),
+            extra_json_schema=doc(format="date-time"),
+        ),
+    ]
     buckets: list[StatsSeriesBucket]
 
 
 if TYPE_CHECKING:
     SeriesResponse = Success[StatsSeriesData]
 else:
-    SeriesResponse = msgspec.defstruct("StatsSeriesResponse", [
-        ("success", Annotated[bool, Meta(examples=[True])], True),
-        ("message", Annotated[str, Meta(examples=[_MESSAGE])]),
-        ("data", StatsSeriesData),
-    ], kw_only=True, module=__name__)
+    SeriesResponse = msgspec.defstruct(
+        "StatsSeriesResponse",
+        [
+            ("success", Annotated[bool, Meta(examples=[True])], True),
+            ("message", Annotated[str, Meta(examples=[_MESSAGE])]),
+            ("data", StatsSeriesData),
+        ],
+        kw_only=True,
+        module=__name__,
+    )
 
 
 def _instant(moment: datetime) -> str:
@@ -102,27 +142,43 @@ def _instant(moment: datetime) -> str:
 
 def _volumes(stats: PaymentStats) -> list[VolumeData]:
     """Per currency in code order, each amount in the currency's minor units."""
-    return [VolumeData(currency=item.currency.code,
-                       paid_amount=f"{item.paid_amount.quantize(item.currency.quantum):f}",
-                       refunded_amount=f"{item.refunded_amount.quantize(item.currency.quantum):f}",
-                       net_amount=f"{item.net_amount.quantize(item.currency.quantum):f}")
-            for item in sorted(stats.volume, key=lambda v: v.currency.code)]
+    return [
+        VolumeData(
+            currency=item.currency.code,
+            paid_amount=f"{item.paid_amount.quantize(item.currency.quantum):f}",
+            refunded_amount=f"{item.refunded_amount.quantize(item.currency.quantum):f}",
+            net_amount=f"{item.net_amount.quantize(item.currency.quantum):f}",
+        )
+        for item in sorted(stats.volume, key=lambda v: v.currency.code)
+    ]
 
 
 def present_series(series: Series) -> StatsSeriesData:
     query = series.query
     return StatsSeriesData(
-        interval=query.interval.value, from_=_instant(query.start), to=_instant(query.end),
-        buckets=[StatsSeriesBucket(
-            start=_instant(bucket.start), orders=bucket.stats.total_orders,
-            successful_payments=bucket.stats.successful_payments,
-            canceled_payments=bucket.stats.canceled_payments,
-            successful_refunds=bucket.stats.successful_refunds,
-            volume=_volumes(bucket.stats)) for bucket in series.buckets])
+        interval=query.interval.value,
+        from_=_instant(query.start),
+        to=_instant(query.end),
+        buckets=[
+            StatsSeriesBucket(
+                start=_instant(bucket.start),
+                orders=bucket.stats.total_orders,
+                successful_payments=bucket.stats.successful_payments,
+                canceled_payments=bucket.stats.canceled_payments,
+                successful_refunds=bucket.stats.successful_refunds,
+                volume=_volumes(bucket.stats),
+            )
+            for bucket in series.buckets
+        ],
+    )
 
 
-def _query(paygate: Paygate, interval: str | None, start: str | None, end: str | None,
-           ) -> SeriesQuery:
+def _query(
+    paygate: Paygate,
+    interval: str | None,
+    start: str | None,
+    end: str | None,
+) -> SeriesQuery:
     return paygate.series_query(INTERVAL.check(interval), FROM.check(start), TO.check(end))
 
 
@@ -132,20 +188,30 @@ class MerchantStatsSeriesController(ApiController):
     before_request = staticmethod(merchant_only)
     security = BEARER_OR_KEY
 
-    @get("/", operation_id="getMerchantStatsSeries",
-         summary="The merchant's statistics per hour or day",
-         responses=route_errors(ErrorCode.INVALID_STATS_QUERY, *DENIED, invalid=_ERROR_EXAMPLE))
-    async def merchant_series(self, *, request: AnyRequest, paygate: PaygateDep,
-                              principal: PrincipalDep, interval: IntervalParam = None,
-                              start: From = None, end: To = None,
-                              ) -> Response[SeriesResponse]:
+    @get(
+        "/",
+        operation_id="getMerchantStatsSeries",
+        summary="The merchant's statistics per hour or day",
+        responses=route_errors(ErrorCode.INVALID_STATS_QUERY, *DENIED, invalid=_ERROR_EXAMPLE),
+    )
+    async def merchant_series(
+        self,
+        *,
+        request: AnyRequest,
+        paygate: PaygateDep,
+        principal: PrincipalDep,
+        interval: IntervalParam = None,
+        start: From = None,
+        end: To = None,
+    ) -> Response[SeriesResponse]:
         """Every UTC bucket of the range, zero when empty; the buckets add up exactly to
         ``merchants/stats/`` over the answer's ``from``/``to``. Ends off a bucket boundary
         widen the range outward; more than 1,000 buckets or ``from`` after ``to``: 422 1020.
         """
         query = _query(paygate, interval, start, end)
-        series = await run_blocking(request, paygate.merchant_series,
-                                    principal.require_merchant().id, query)
+        series = await run_blocking(
+            request, paygate.merchant_series, principal.require_merchant().id, query
+        )
         return Response(presenters.success(_MESSAGE, present_series(series)))
 
 
@@ -155,21 +221,35 @@ class AdminStatsSeriesController(ApiController):
     before_request = staticmethod(admin_only)
     security = BEARER
 
-    @get("/", operation_id="getAdminStatsSeries",
-         summary="Every merchant's statistics per hour or day, or one's with ?merchant_id=",
-         responses=route_errors(ErrorCode.INVALID_STATS_QUERY, ErrorCode.MERCHANT_NOT_FOUND,
-                                *DENIED, invalid=_ERROR_EXAMPLE))
-    async def admin_series(self, *, request: AnyRequest, paygate: PaygateDep,
-                           merchant_id: MerchantIdFilter = None, interval: IntervalParam = None,
-                           start: From = None, end: To = None,
-                           ) -> Response[SeriesResponse]:
+    @get(
+        "/",
+        operation_id="getAdminStatsSeries",
+        summary="Every merchant's statistics per hour or day, or one's with ?merchant_id=",
+        responses=route_errors(
+            ErrorCode.INVALID_STATS_QUERY,
+            ErrorCode.MERCHANT_NOT_FOUND,
+            *DENIED,
+            invalid=_ERROR_EXAMPLE,
+        ),
+    )
+    async def admin_series(
+        self,
+        *,
+        request: AnyRequest,
+        paygate: PaygateDep,
+        merchant_id: MerchantIdFilter = None,
+        interval: IntervalParam = None,
+        start: From = None,
+        end: To = None,
+    ) -> Response[SeriesResponse]:
         """As ``merchants/stats/series/``, adding up to ``admin/stats/`` over the same range.
         ``merchant_id``: that merchant's buckets (malformed 422 1020, unknown 404 1019)."""
         query = _query(paygate, interval, start, end)
         if ADMIN_MERCHANT_ID.check(merchant_id) is None:
             series = await run_blocking(request, paygate.global_series, query)
         else:
-            report = await run_blocking(request, paygate.merchant_series_for_admin,
-                                        merchant_id, query)
+            report = await run_blocking(
+                request, paygate.merchant_series_for_admin, merchant_id, query
+            )
             series = report.series
         return Response(presenters.success(_MESSAGE, present_series(series)))

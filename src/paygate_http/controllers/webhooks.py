@@ -34,41 +34,82 @@ class WebhooksController(ApiController):
     before_request = staticmethod(merchant_only)
     security = BEARER_OR_KEY
 
-    @get("/events", operation_id="listWebhookEvents", sync_to_thread=True,
-         summary="Webhook events and their delivery status",
-         responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED, invalid=_BAD_LIMIT))
-    def list_events(self, paygate: PaygateDep, principal: PrincipalDep, limit: Limit = None,
-                    cursor: Cursor = None) -> Response[WebhookEventPageResponse]:
+    @get(
+        "/events",
+        operation_id="listWebhookEvents",
+        sync_to_thread=True,
+        summary="Webhook events and their delivery status",
+        responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED, invalid=_BAD_LIMIT),
+    )
+    def list_events(
+        self,
+        paygate: PaygateDep,
+        principal: PrincipalDep,
+        limit: Limit = None,
+        cursor: Cursor = None,
+    ) -> Response[WebhookEventPageResponse]:
         """Newest first; ``delivery_status`` is pending, delivered, failed or skipped (no
         webhook URL)."""
-        result = paygate.list_webhook_events(principal.require_merchant().id,
-                                             page_request(limit, cursor))
-        return Response(presenters.success("Webhook events retrieved successfully",
-                                           presenters.page(result, present.webhook_event)))
+        result = paygate.list_webhook_events(
+            principal.require_merchant().id, page_request(limit, cursor)
+        )
+        return Response(
+            presenters.success(
+                "Webhook events retrieved successfully",
+                presenters.page(result, present.webhook_event),
+            )
+        )
 
-    @get("/logs", operation_id="listWebhookLogs", sync_to_thread=True,
-         summary="Every delivery attempt",
-         responses=route_errors(ErrorCode.VALIDATION_FAILED, *DENIED,
-                                invalid=("event_id", EVENT_ID.reason)))
-    def list_logs(self, paygate: PaygateDep, principal: PrincipalDep, *,
-                  event_id: EventIdFilter = None, payment_id: PaymentIdFilter = None,
-                  limit: Limit = None, cursor: Cursor = None,
-                  ) -> Response[WebhookLogPageResponse]:
+    @get(
+        "/logs",
+        operation_id="listWebhookLogs",
+        sync_to_thread=True,
+        summary="Every delivery attempt",
+        responses=route_errors(
+            ErrorCode.VALIDATION_FAILED, *DENIED, invalid=("event_id", EVENT_ID.reason)
+        ),
+    )
+    def list_logs(
+        self,
+        paygate: PaygateDep,
+        principal: PrincipalDep,
+        *,
+        event_id: EventIdFilter = None,
+        payment_id: PaymentIdFilter = None,
+        limit: Limit = None,
+        cursor: Cursor = None,
+    ) -> Response[WebhookLogPageResponse]:
         """Newest first, with the first KiB of each answer."""
-        result = paygate.list_webhook_attempts(principal.require_merchant().id,
-                                               page_request(limit, cursor),
-                                               event_id=EVENT_ID.check(event_id),
-                                               payment_id=PAYMENT_ID.check(payment_id))
-        return Response(presenters.success("Webhook logs retrieved successfully",
-                                           presenters.page(result, present.webhook_log)))
+        result = paygate.list_webhook_attempts(
+            principal.require_merchant().id,
+            page_request(limit, cursor),
+            event_id=EVENT_ID.check(event_id),
+            payment_id=PAYMENT_ID.check(payment_id),
+        )
+        return Response(
+            presenters.success(
+                "Webhook logs retrieved successfully", presenters.page(result, present.webhook_log)
+            )
+        )
 
-    @post("/events/{event_id:str}/resend", operation_id="resendWebhookEvent", status_code=202,
-          sync_to_thread=True, summary="Deliver an event once more",
-          responses=route_errors(ErrorCode.WEBHOOK_EVENT_NOT_FOUND, *DENIED))
-    def resend(self, paygate: PaygateDep, principal: PrincipalDep, event_id: EventIdParam,
-               ) -> Response[WebhookEventQueuedResponse]:
+    @post(
+        "/events/{event_id:str}/resend",
+        operation_id="resendWebhookEvent",
+        status_code=202,
+        sync_to_thread=True,
+        summary="Deliver an event once more",
+        responses=route_errors(ErrorCode.WEBHOOK_EVENT_NOT_FOUND, *DENIED),
+    )
+    def resend(
+        self,
+        paygate: PaygateDep,
+        principal: PrincipalDep,
+        event_id: EventIdParam,
+    ) -> Response[WebhookEventQueuedResponse]:
         """Queues a new delivery of the same event (same ``event_id`` and body), due now;
         404 1018 for an unknown event or another merchant's."""
         event = paygate.resend_webhook_event(principal.require_merchant().id, event_id)
-        return Response(presenters.success("Webhook event queued for delivery",
-                                           present.webhook_event(event)), status_code=202)
+        return Response(
+            presenters.success("Webhook event queued for delivery", present.webhook_event(event)),
+            status_code=202,
+        )

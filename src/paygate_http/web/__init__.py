@@ -66,9 +66,18 @@ TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 STATIC_PATH = f"{DASHBOARD_PATH}/static"
 
-PAGE_CONTROLLERS = (SessionPages, MerchantOverview, AdminOverview, AdminMerchants, AdminUsers,
-                    OrderPages, PaymentPages, WebhookPages, SettingsPages,
-                    LiveEventsPage)
+PAGE_CONTROLLERS = (
+    SessionPages,
+    MerchantOverview,
+    AdminOverview,
+    AdminMerchants,
+    AdminUsers,
+    OrderPages,
+    PaymentPages,
+    WebhookPages,
+    SettingsPages,
+    LiveEventsPage,
+)
 
 
 @get("/{path:path}", name="dashboard-not-found", include_in_schema=False)
@@ -80,16 +89,24 @@ async def _not_found(path: FromPath[str]) -> None:
 
 def dashboard_router() -> Router:
     """Every page: CSRF-checked POSTs, errors as pages."""
-    return Router(path=DASHBOARD_PATH, route_handlers=[*PAGE_CONTROLLERS, _not_found],
-                  guards=[csrf_protected], exception_handlers=PAGE_EXCEPTION_HANDLERS,
-                  include_in_schema=False)
+    return Router(
+        path=DASHBOARD_PATH,
+        route_handlers=[*PAGE_CONTROLLERS, _not_found],
+        guards=[csrf_protected],
+        exception_handlers=PAGE_EXCEPTION_HANDLERS,
+        include_in_schema=False,
+    )
 
 
 def checkout_router() -> Router:
     """Hosted checkout (``/checkout/<token>``): no session; its POST checks its own CSRF
     token and rate limit (``checkout_pages``); errors as pages."""
-    return Router(path="/", route_handlers=[CheckoutPages],
-                  exception_handlers=PAGE_EXCEPTION_HANDLERS, include_in_schema=False)
+    return Router(
+        path="/",
+        route_handlers=[CheckoutPages],
+        exception_handlers=PAGE_EXCEPTION_HANDLERS,
+        include_in_schema=False,
+    )
 
 
 def _static_headers(response: Response[Any]) -> Response[Any]:
@@ -100,16 +117,22 @@ def _static_headers(response: Response[Any]) -> Response[Any]:
 def dashboard_static_router() -> Router:
     """The pages' stylesheet and scripts, from files in this package."""
     return create_static_files_router(
-        path=STATIC_PATH, directories=[STATIC], name="dashboard-static",
+        path=STATIC_PATH,
+        directories=[STATIC],
+        name="dashboard-static",
         cache_control=CacheControlHeader(max_age=3600, public=True),
-        after_request=_static_headers, include_in_schema=False)
+        after_request=_static_headers,
+        include_in_schema=False,
+    )
 
 
 def dashboard_templates() -> TemplateConfig[JinjaTemplateEngine]:
-    environment = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
-                              undefined=StrictUndefined, trim_blocks=True,
-                              lstrip_blocks=True)
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     environment.filters.update(FILTERS)
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
-
-

@@ -29,5 +29,12 @@ class AdminOverview(Controller):
         paygate = runtime_of(request).paygate
         figures = await run_blocking(request, paygate.global_stats)
         series = await run_blocking(request, paygate.global_series)
-        return render(request, "admin_overview.html.j2", title="Overview", signed=signed,
-                      figures=figures, stats=figures.payments, chart=overview_chart(series))
+        return render(
+            request,
+            "admin_overview.html.j2",
+            title="Overview",
+            signed=signed,
+            figures=figures,
+            stats=figures.payments,
+            chart=overview_chart(series),
+        )

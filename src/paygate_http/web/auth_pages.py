@@ -37,8 +37,9 @@ AnyRequest = Request[Any, Any, Any]
 _REGISTER_FIELDS = ("email", "name", "password", "webhook_url")
 
 
-def _form_page(request: AnyRequest, template: str, title: str, state: FormState,
-               status_code: int = 200) -> Response[Any]:
+def _form_page(
+    request: AnyRequest, template: str, title: str, state: FormState, status_code: int = 200
+) -> Response[Any]:
     """A log-in or create-account form with its CSRF token, bound to the ``paygate_form``
     cookie (set here when the browser has none yet)."""
     secret = request.cookies.get(FORM_COOKIE)
@@ -47,8 +48,15 @@ def _form_page(request: AnyRequest, template: str, title: str, state: FormState,
         secret = new_form_secret()
         cookies.append(form_cookie(secret, runtime_of(request).settings))
     token = csrf.token(dashboard_of(request).csrf_key, csrf.FORM, secret)
-    return render(request, template, title=title, status_code=status_code, cookies=cookies,
-                  form=state, form_csrf=token)
+    return render(
+        request,
+        template,
+        title=title,
+        status_code=status_code,
+        cookies=cookies,
+        form=state,
+        form_csrf=token,
+    )
 
 
 def _signed_in_response(request: AnyRequest, signed: SignedIn) -> Response[Any]:
@@ -80,11 +88,11 @@ class SessionPages(Controller):
         sessions = dashboard_of(request).sessions
         try:
             signed = await run_in_thread(
-                sessions.sign_in, Login(email=values["email"], password=values["password"]))
+                sessions.sign_in, Login(email=values["email"], password=values["password"])
+            )
         except (LoginFailed, ValidationFailed) as exc:
             # One message for every bad login, at the top of the form (as auth/token/).
-            return _form_page(request, "login.html.j2", "Log in",
-                              FormState.refused(kept, exc), 401)
+            return _form_page(request, "login.html.j2", "Log in", FormState.refused(kept, exc), 401)
         return _signed_in_response(request, signed)
 
     @get("/register", name="dashboard-register")
@@ -98,19 +106,29 @@ class SessionPages(Controller):
     async def register(self, request: AnyRequest) -> Response[Any]:
         values, kept = await read_form(request, *_REGISTER_FIELDS, secret=("password",))
         runtime = runtime_of(request)
-        command = RegisterMerchant(email=values["email"], name=values["name"],
-                                   password=values["password"],
-                                   webhook_url=values["webhook_url"] or None)
+        command = RegisterMerchant(
+            email=values["email"],
+            name=values["name"],
+            password=values["password"],
+            webhook_url=values["webhook_url"] or None,
+        )
         try:
             registration = await run_write(request, runtime.paygate.register_merchant, command)
         except ValidationFailed as exc:
-            return _form_page(request, "register.html.j2", "Create account",
-                              FormState.refused(kept, exc), 422)
+            return _form_page(
+                request, "register.html.j2", "Create account", FormState.refused(kept, exc), 422
+            )
         except EmailAlreadyRegistered as exc:
-            return _form_page(request, "register.html.j2", "Create account",
-                              FormState(kept, {"email": exc.description}), 409)
-        signed = await run_in_thread(dashboard_of(request).sessions.start,
-                                     registration.user, registration.merchant)
+            return _form_page(
+                request,
+                "register.html.j2",
+                "Create account",
+                FormState(kept, {"email": exc.description}),
+                409,
+            )
+        signed = await run_in_thread(
+            dashboard_of(request).sessions.start, registration.user, registration.merchant
+        )
         return _signed_in_response(request, signed)
 
     @post("/logout", status_code=303)
@@ -119,5 +137,4 @@ class SessionPages(Controller):
         signed = await signed_in(request)
         await run_in_thread(dashboard_of(request).sessions.end, signed.session_id)
         forget_session(request)
-        return redirect(LOGIN_PATH,
-                        cookies=[cleared_session_cookie(runtime_of(request).settings)])
+        return redirect(LOGIN_PATH, cookies=[cleared_session_cookie(runtime_of(request).settings)])

@@ -77,24 +77,36 @@ def overview_chart(series: Series, *, key: str = "overview") -> OverviewChart:
     starts = [bucket.start for bucket in series.buckets]
     labels = [_day(start) for start in starts]
     currencies = _currencies(series)
-    paid = {currency.code: [_paid(bucket.stats.volume, currency) for bucket in series.buckets]
-            for currency in currencies}
+    paid = {
+        currency.code: [_paid(bucket.stats.volume, currency) for bucket in series.buckets]
+        for currency in currencies
+    }
     days = tuple(
-        ChartDay(label=labels[i], successful=bucket.stats.successful_payments,
-                 failed=bucket.stats.canceled_payments,
-                 refunds=bucket.stats.successful_refunds,
-                 paid=tuple(money(paid[c.code][i], c) for c in currencies))
-        for i, bucket in enumerate(series.buckets))
+        ChartDay(
+            label=labels[i],
+            successful=bucket.stats.successful_payments,
+            failed=bucket.stats.canceled_payments,
+            refunds=bucket.stats.successful_refunds,
+            paid=tuple(money(paid[c.code][i], c) for c in currencies),
+        )
+        for i, bucket in enumerate(series.buckets)
+    )
     first = labels[0] if labels else _day(series.query.start)
     last = labels[-1] if labels else first
     charted = sorted(currencies, key=lambda c: (-sum(1 for v in paid[c.code] if v), c.code))
     return OverviewChart(
         heading=f"Last {len(days)} days" if len(days) != 1 else "Last day",
-        first=first, last=last, days=days, currencies=tuple(c.code for c in currencies),
+        first=first,
+        last=last,
+        days=days,
+        currencies=tuple(c.code for c in currencies),
         payments_svg=_payments_svg(f"{key}-payments", days),
         volume_charts=tuple(
             VolumeChart(c.code, _volume_svg(f"{key}-volume-{c.code}", labels, paid[c.code], c))
-            for c in charted[:MAX_VOLUME_CHARTS] if any(paid[c.code])))
+            for c in charted[:MAX_VOLUME_CHARTS]
+            if any(paid[c.code])
+        ),
+    )
 
 
 def _day(start: datetime) -> str:
@@ -102,8 +114,11 @@ def _day(start: datetime) -> str:
 
 
 def _currencies(series: Series) -> list[Currency]:
-    found = {item.currency.code: item.currency
-             for bucket in series.buckets for item in bucket.stats.volume}
+    found = {
+        item.currency.code: item.currency
+        for bucket in series.buckets
+        for item in bucket.stats.volume
+    }
     return [found[code] for code in sorted(found)]
 
 
@@ -123,9 +138,11 @@ def _payments_svg(ident: str, days: Sequence[ChartDay]) -> Markup:
     total_failed = sum(day.failed for day in days)
     title = "Payments per day"
     labels = [day.label for day in days]
-    desc = (f"Successful payments per UTC day, with failed payments stacked on top, "
-            f"{_span(labels)}: {total_ok:,} successful and {total_failed:,} failed in all; "
-            f"the busiest day had {top:,}.")
+    desc = (
+        f"Successful payments per UTC day, with failed payments stacked on top, "
+        f"{_span(labels)}: {total_ok:,} successful and {total_failed:,} failed in all; "
+        f"the busiest day had {top:,}."
+    )
     bars: list[str] = []
     for index, day in enumerate(days):
         x, width = _slot(index, len(days))
@@ -133,33 +150,40 @@ def _payments_svg(ident: str, days: Sequence[ChartDay]) -> Markup:
         failed = _height(Decimal(day.failed), Decimal(top))
         bars.append(
             f'<g class="chart-day"><title>{escape(day.label)}: {day.successful:,} successful, '
-            f'{day.failed:,} failed</title>'
+            f"{day.failed:,} failed</title>"
             + _rect("chart-bar chart-bar-ok", x, _TOP + _PLOT - ok, width, ok)
             + _rect("chart-bar chart-bar-failed", x, _TOP + _PLOT - ok - failed, width, failed)
-            + "</g>")
+            + "</g>"
+        )
     return _svg(ident, title, desc, top_label=f"{top:,} payments", labels=labels, bars=bars)
 
 
-def _volume_svg(ident: str, labels: Sequence[str], amounts: Sequence[Decimal],
-                currency: Currency) -> Markup:
+def _volume_svg(
+    ident: str, labels: Sequence[str], amounts: Sequence[Decimal], currency: Currency
+) -> Markup:
     top = max(amounts, default=Decimal(0))
     title = f"Paid volume per day, {currency.code}"
-    desc = (f"Amounts of successful payments in {currency.code} per UTC day, "
-            f"{_span(labels)}: {money(sum(amounts, Decimal(0)), currency)} in all; "
-            f"the largest day {money(top, currency)}.")
+    desc = (
+        f"Amounts of successful payments in {currency.code} per UTC day, "
+        f"{_span(labels)}: {money(sum(amounts, Decimal(0)), currency)} in all; "
+        f"the largest day {money(top, currency)}."
+    )
     bars = []
     for index, (label, amount) in enumerate(zip(labels, amounts, strict=True)):
         x, width = _slot(index, len(labels))
         height = _height(amount, top)
-        bars.append(f'<g class="chart-day"><title>{escape(label)}: '
-                    f'{escape(money(amount, currency))}</title>'
-                    + _rect("chart-bar chart-bar-volume", x, _TOP + _PLOT - height, width,
-                            height) + "</g>")
+        bars.append(
+            f'<g class="chart-day"><title>{escape(label)}: '
+            f"{escape(money(amount, currency))}</title>"
+            + _rect("chart-bar chart-bar-volume", x, _TOP + _PLOT - height, width, height)
+            + "</g>"
+        )
     return _svg(ident, title, desc, top_label=money(top, currency), labels=labels, bars=bars)
 
 
-def _svg(ident: str, title: str, desc: str, *, top_label: str, labels: Sequence[str],
-         bars: Sequence[str]) -> Markup:
+def _svg(
+    ident: str, title: str, desc: str, *, top_label: str, labels: Sequence[str], bars: Sequence[str]
+) -> Markup:
     """The frame every chart shares: title and description (its accessible name and
     description), the top value's line and label, the bars, the baseline and the first and
     last day under it."""
@@ -205,5 +229,6 @@ def _height(value: Decimal, top: Decimal) -> Decimal:
 
 
 def _rect(css: str, x: Decimal, y: Decimal, width: Decimal, height: Decimal) -> str:
-    return (f'<rect class="{css}" x="{x}" y="{y.quantize(_CENT)}" width="{width}" '
-            f'height="{height}"/>')
+    return (
+        f'<rect class="{css}" x="{x}" y="{y.quantize(_CENT)}" width="{width}" height="{height}"/>'
+    )

@@ -40,8 +40,9 @@ class CheckoutClaim:
     """The outcome of claiming a page's nonce: ``owned`` (this request pays) or the
     ``payment_id`` an earlier submit of the page made (None: unknown or still running)."""
 
-    def __init__(self, merchant_id: UUID, key: str, *, owned: bool,
-                 payment_id: str | None = None) -> None:
+    def __init__(
+        self, merchant_id: UUID, key: str, *, owned: bool, payment_id: str | None = None
+    ) -> None:
         self.merchant_id = merchant_id
         self.key = key
         self.owned = owned
@@ -55,8 +56,9 @@ def _payment_answer(payment: Payment) -> tuple[int, bytes]:
     return 303, str(payment.id).encode()
 
 
-async def claim_checkout(request: AnyRequest, ticket: CheckoutTicket,
-                         nonce: str) -> CheckoutClaim | None:
+async def claim_checkout(
+    request: AnyRequest, ticket: CheckoutTicket, nonce: str
+) -> CheckoutClaim | None:
     """The claim on this page's nonce; None for a nonce no checkout page gave out."""
     if _NONCE.fullmatch(nonce) is None:
         return None
@@ -64,14 +66,16 @@ async def claim_checkout(request: AnyRequest, ticket: CheckoutTicket,
     fingerprint = f"{_PREFIX}{ticket.order_id}"
     runtime = runtime_of(request)
     for _ in range(_WAIT_STEPS):
-        record = await runtime.offload_write(claim_key, runtime.paygate, ticket.merchant_id, key,
-                                             fingerprint)
+        record = await runtime.offload_write(
+            claim_key, runtime.paygate, ticket.merchant_id, key, fingerprint
+        )
         if record is None:
             return CheckoutClaim(ticket.merchant_id, key, owned=True)
         if record.completed:
             body = record.response_body or b""
-            return CheckoutClaim(ticket.merchant_id, key, owned=False,
-                                 payment_id=body.decode("ascii", "replace"))
+            return CheckoutClaim(
+                ticket.merchant_id, key, owned=False, payment_id=body.decode("ascii", "replace")
+            )
         await asyncio.sleep(_WAIT_STEP)
     return CheckoutClaim(ticket.merchant_id, key, owned=False)
 

@@ -66,8 +66,9 @@ _REASONS: Mapping[str, str] = {
 }
 
 
-async def checkout_rate_limited(connection: ASGIConnection[Any, Any, Any, Any],
-                                _: BaseRouteHandler) -> None:
+async def checkout_rate_limited(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
     """Guard: ``PAYGATE_CHECKOUT_RATE_LIMIT`` submissions per client IP (all orders)."""
     runtime = runtime_of(connection)
     rate = runtime.settings.checkout_rate_limit
@@ -80,8 +81,9 @@ async def checkout_rate_limited(connection: ASGIConnection[Any, Any, Any, Any],
 
 def _ticket(request: AnyRequest, token: str) -> CheckoutTicket:
     runtime = runtime_of(request)
-    ticket = read_checkout_token(checkout_key(runtime.settings.secret_key), token,
-                                 now=runtime.paygate.clock.now())
+    ticket = read_checkout_token(
+        checkout_key(runtime.settings.secret_key), token, now=runtime.paygate.clock.now()
+    )
     if ticket is None:
         raise NotFoundException
     return ticket
@@ -98,24 +100,49 @@ def _page_path(token: str) -> str:
     return f"{CHECKOUT_PATH}/{token}"
 
 
-def _form_page(request: AnyRequest, token: str, view: CheckoutView, *,
-               errors: Mapping[str, str] | None = None, declined: Payment | None = None,
-               status_code: int = 200) -> Response[Any]:
+def _form_page(
+    request: AnyRequest,
+    token: str,
+    view: CheckoutView,
+    *,
+    errors: Mapping[str, str] | None = None,
+    declined: Payment | None = None,
+    status_code: int = 200,
+) -> Response[Any]:
     """The order, and the card form unless it is paid or locked; card fields always
     empty. The CSRF token is bound to the ``paygate_checkout`` cookie (set when new)."""
     secret = request.cookies.get(CHECKOUT_COOKIE)
     cookies = []
     if not secret:
         secret = new_form_secret()
-        cookies.append(Cookie(key=CHECKOUT_COOKIE, value=secret, max_age=_COOKIE_LIFETIME,
-                              path=CHECKOUT_PATH, httponly=True, samesite="strict",
-                              secure=runtime_of(request).settings.cookie_secure))
+        cookies.append(
+            Cookie(
+                key=CHECKOUT_COOKIE,
+                value=secret,
+                max_age=_COOKIE_LIFETIME,
+                path=CHECKOUT_PATH,
+                httponly=True,
+                samesite="strict",
+                secure=runtime_of(request).settings.cookie_secure,
+            )
+        )
     form_csrf = csrf.token(dashboard_of(request).csrf_key, _CSRF_KIND, secret)
     reason = None if declined is None else _reason(declined)
-    return render(request, "checkout.html.j2", title=f"Pay {view.merchant_name}",
-                  status_code=status_code, cookies=cookies, view=view, order=view.order,
-                  action=_page_path(token), form_csrf=form_csrf, nonce=new_nonce(),
-                  form=FormState({}, errors or {}), declined=declined, reason=reason)
+    return render(
+        request,
+        "checkout.html.j2",
+        title=f"Pay {view.merchant_name}",
+        status_code=status_code,
+        cookies=cookies,
+        view=view,
+        order=view.order,
+        action=_page_path(token),
+        form_csrf=form_csrf,
+        nonce=new_nonce(),
+        form=FormState({}, errors or {}),
+        declined=declined,
+        reason=reason,
+    )
 
 
 def _reason(payment: Payment) -> str:
@@ -130,8 +157,9 @@ def _return_link(view: CheckoutView, payment: Payment) -> str | None:
         return None
     order_id, payment_id, status = str(view.order.id), str(payment.id), payment.status.value
     signature = return_signature(view.webhook_secret, order_id, payment_id, status)
-    query = urlencode({"order_id": order_id, "payment_id": payment_id, "status": status,
-                       "signature": signature})
+    query = urlencode(
+        {"order_id": order_id, "payment_id": payment_id, "status": status, "signature": signature}
+    )
     parts = urlsplit(view.order.return_url)
     joined = f"{parts.query}&{query}" if parts.query else query
     return urlunsplit(parts._replace(query=joined))
@@ -147,8 +175,9 @@ def _card_errors(exc: PaygateError) -> dict[str, str]:
 async def _verified_form(request: AnyRequest) -> dict[str, str]:
     form = await request.form()
     secret = request.cookies.get(CHECKOUT_COOKIE)
-    if not secret or not csrf.verify(dashboard_of(request).csrf_key, _CSRF_KIND, secret,
-                                     form.get(CSRF_FIELD)):
+    if not secret or not csrf.verify(
+        dashboard_of(request).csrf_key, _CSRF_KIND, secret, form.get(CSRF_FIELD)
+    ):
         raise CsrfRefused
     values = {}
     for name in (*CARD_FIELDS, NONCE_FIELD):
@@ -175,37 +204,48 @@ class CheckoutPages(Controller):
         claim = await claim_checkout(request, ticket, values[NONCE_FIELD])
         if claim is None or not claim.owned:
             paid = claim.payment_id if claim is not None else None
-            return redirect(f"{_page_path(token)}/payments/{paid}" if paid
-                            else _page_path(token))
+            return redirect(f"{_page_path(token)}/payments/{paid}" if paid else _page_path(token))
         if view.paid or view.locked:
             await release_checkout(request, claim)
             return redirect(_page_path(token))
-        command = PayOrder(merchant_id=ticket.merchant_id, order_id=str(ticket.order_id),
-                           card_number=values["card_number"], expiry=values["expiry"],
-                           cvv=values["cvv"], idempotency=claim.answer())
+        command = PayOrder(
+            merchant_id=ticket.merchant_id,
+            order_id=str(ticket.order_id),
+            card_number=values["card_number"],
+            expiry=values["expiry"],
+            cvv=values["cvv"],
+            idempotency=claim.answer(),
+        )
         try:
             payment = await run_write(request, runtime_of(request).paygate.pay_order, command)
         except BaseException as exc:
             await release_checkout(request, claim)
             if isinstance(exc, ValidationFailed | InvalidCard):
-                return _form_page(request, token, view, errors=_card_errors(exc),
-                                  status_code=422)
+                return _form_page(request, token, view, errors=_card_errors(exc), status_code=422)
             if isinstance(exc, OrderAlreadyPaid):
                 return redirect(_page_path(token))
             raise
         return redirect(f"{_page_path(token)}/payments/{payment.id}")
 
     @get("/{token:str}/payments/{payment_id:str}", name="checkout-outcome")
-    async def outcome(self, request: AnyRequest, token: FromPath[str],
-                      payment_id: FromPath[str]) -> Response[Any]:
+    async def outcome(
+        self, request: AnyRequest, token: FromPath[str], payment_id: FromPath[str]
+    ) -> Response[Any]:
         ticket = _ticket(request, token)
         try:
             view, payment = await run_blocking(
-                request, runtime_of(request).paygate.checkout_payment, ticket, payment_id)
+                request, runtime_of(request).paygate.checkout_payment, ticket, payment_id
+            )
         except OrderNotFound:
             raise NotFoundException from None
         if payment.status is PaymentStatus.FAILED:
             return _form_page(request, token, view, declined=payment)
-        return render(request, "checkout_success.html.j2", title="Payment successful",
-                      view=view, order=view.order, payment=payment,
-                      return_link=_return_link(view, payment))
+        return render(
+            request,
+            "checkout_success.html.j2",
+            title="Payment successful",
+            view=view,
+            order=view.order,
+            payment=payment,
+            return_link=_return_link(view, payment),
+        )

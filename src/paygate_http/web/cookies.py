@@ -35,9 +35,16 @@ _FORM_LIFETIME = 12 * 3600
 
 
 def _cookie(name: str, value: str, max_age: int, settings: Settings) -> Cookie:
-    return Cookie(key=name, value=value, max_age=max_age, path=DASHBOARD_COOKIE_PATH,
-                  httponly=True, samesite="strict", secure=settings.cookie_secure,
-                  expires=0 if max_age == 0 else None)
+    return Cookie(
+        key=name,
+        value=value,
+        max_age=max_age,
+        path=DASHBOARD_COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=settings.cookie_secure,
+        expires=0 if max_age == 0 else None,
+    )
 
 
 def session_cookie(session_id: str, max_age: int, settings: Settings) -> Cookie:

@@ -33,8 +33,10 @@ AnyRequest = Request[Any, Any, Any]
 
 _FORBIDDEN = "Forbidden"
 _NOT_FOR_ROLE = "This page is not for your role"
-_CSRF = ("The form could not be verified: it has expired or did not come from this site. "
-         "Reload the page and try again")
+_CSRF = (
+    "The form could not be verified: it has expired or did not come from this site. "
+    "Reload the page and try again"
+)
 
 
 def _login_required(request: AnyRequest, _: LoginRequired) -> Response[Any]:
@@ -44,10 +46,22 @@ def _login_required(request: AnyRequest, _: LoginRequired) -> Response[Any]:
     return redirect(LOGIN_PATH, cookies=cookies)
 
 
-def _error_page(request: AnyRequest, status: int, heading: str, description: str,
-                headers: dict[str, str] | None = None) -> Response[Any]:
-    return render(request, "error.html.j2", title=heading, description=description,
-                  status_code=status, signed=cached_session(request), headers=headers)
+def _error_page(
+    request: AnyRequest,
+    status: int,
+    heading: str,
+    description: str,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    return render(
+        request,
+        "error.html.j2",
+        title=heading,
+        description=description,
+        status_code=status,
+        signed=cached_session(request),
+        headers=headers,
+    )
 
 
 def _wrong_role(request: AnyRequest, _: WrongRole) -> Response[Any]:
@@ -61,19 +75,23 @@ def _csrf_refused(request: AnyRequest, _: CsrfRefused) -> Response[Any]:
 def _paygate_error(request: AnyRequest, exc: Exception) -> Response[Any]:
     error = as_paygate_error(exc, request_id_of(request.scope))
     headers = {k: v for k, v in error_headers(error).items() if k == "Retry-After"}
-    return _error_page(request, status_for(error), error.message, error.description,
-                       headers)
+    return _error_page(request, status_for(error), error.message, error.description, headers)
 
 
 def _http_exception(request: AnyRequest, exc: HTTPException) -> Response[Any]:
     if exc.status_code == 404:
-        return _error_page(request, 404, "Page not found",
-                           "There is no page at this address")
+        return _error_page(request, 404, "Page not found", "There is no page at this address")
     if exc.status_code < 500:
-        headers = {"Allow": exc.headers["allow"]} if exc.headers and "allow" in exc.headers \
-            else None
-        return _error_page(request, exc.status_code, "Request refused",
-                           "This page cannot answer that request", headers)
+        headers = (
+            {"Allow": exc.headers["allow"]} if exc.headers and "allow" in exc.headers else None
+        )
+        return _error_page(
+            request,
+            exc.status_code,
+            "Request refused",
+            "This page cannot answer that request",
+            headers,
+        )
     return _paygate_error(request, exc)
 
 

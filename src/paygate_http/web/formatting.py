@@ -13,13 +13,19 @@ from paygate_core.timestamps import as_utc
 
 __all__ = ["FILTERS", "STATUS_COLOURS", "money", "percent", "status_class", "utc"]
 
-STATUS_COLOURS: Mapping[str, str] = MappingProxyType({
-    "created": "amber", "pending": "amber",
-    "paid": "green", "authorized": "green", "captured": "green", "delivered": "green",
-    "refunded": "blue",
-    "failed": "red",
-    "skipped": "grey",
-})
+STATUS_COLOURS: Mapping[str, str] = MappingProxyType(
+    {
+        "created": "amber",
+        "pending": "amber",
+        "paid": "green",
+        "authorized": "green",
+        "captured": "green",
+        "delivered": "green",
+        "refunded": "blue",
+        "failed": "red",
+        "skipped": "grey",
+    }
+)
 """Order, payment and webhook delivery statuses by colour (contract, "Statuses")."""
 
 
@@ -53,6 +59,11 @@ def status_class(status: object) -> str:
     return f"tag tag-{STATUS_COLOURS.get(str(status), 'grey')}"
 
 
-FILTERS = MappingProxyType({
-    "money": money, "utc": utc, "percent": percent, "status_class": status_class,
-})
+FILTERS = MappingProxyType(
+    {
+        "money": money,
+        "utc": utc,
+        "percent": percent,
+        "status_class": status_class,
+    }
+)

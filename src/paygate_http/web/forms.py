@@ -28,8 +28,9 @@ class FormState:
         return cls(values, errors)
 
 
-async def read_form(request: Request[Any, Any, Any], *fields: str,
-                    secret: tuple[str, ...] = ()) -> tuple[dict[str, str], dict[str, str]]:
+async def read_form(
+    request: Request[Any, Any, Any], *fields: str, secret: tuple[str, ...] = ()
+) -> tuple[dict[str, str], dict[str, str]]:
     """The named fields' text (absent: ``""``), and the same without the ``secret`` ones
     (to show again)."""
     form = await request.form()

@@ -16,12 +16,14 @@ CONTENT_SECURITY_POLICY = (
 """Same origin only: no inline script or style, no ``eval``, no framing; forms post only
 back to Paygate. ``data:`` images are the SVG icons a stylesheet may embed."""
 
-_SECURITY: Mapping[str, str] = MappingProxyType({
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
-    "Referrer-Policy": "same-origin",
-    "X-Content-Type-Options": "nosniff",
-})
+_SECURITY: Mapping[str, str] = MappingProxyType(
+    {
+        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
+        "Referrer-Policy": "same-origin",
+        "X-Content-Type-Options": "nosniff",
+    }
+)
 
 PAGE_HEADERS: Mapping[str, str] = MappingProxyType({**_SECURITY, "Cache-Control": "no-store"})
 """Pages and redirects: they may show account data or carry a CSRF token, never cached."""

@@ -66,13 +66,16 @@ class LiveEventsPage(Controller):
         async def encode(event: PaymentEvent) -> ServerSentEventMessage:
             card = await _card_last4(runtime.paygate, runtime.offload, event)
             body = {**event.payload(), "display": display_of(event, card)}
-            return event_message(event, json.dumps(body, separators=(",", ":"),
-                                                   ensure_ascii=False))
+            return event_message(event, json.dumps(body, separators=(",", ":"), ensure_ascii=False))
 
-        return await stream_response(request, merchant.id,
-                                     last_event_id=request.headers.get("last-event-id"),
-                                     still_allowed=still_allowed, encode=encode,
-                                     headers=PAGE_HEADERS)
+        return await stream_response(
+            request,
+            merchant.id,
+            last_event_id=request.headers.get("last-event-id"),
+            still_allowed=still_allowed,
+            encode=encode,
+            headers=PAGE_HEADERS,
+        )
 
 
 async def _card_last4(paygate: Paygate, offload: Offload, event: PaymentEvent) -> str | None:

@@ -49,24 +49,46 @@ class AdminMerchants(Controller):
         paygate = runtime_of(request).paygate
         try:
             page = PageRequest.parse(MERCHANTS_PER_PAGE, cursor or None)
-            merchants = await run_blocking(request, paygate.list_merchants, page,
-                                           email=email or None)
+            merchants = await run_blocking(
+                request, paygate.list_merchants, page, email=email or None
+            )
         except ValidationFailed as exc:
-            return render(request, "admin_merchants.html.j2", title="Merchants", signed=signed,
-                          search=FormState.refused(search.values, exc), merchants=None,
-                          links=None, status_code=422)
+            return render(
+                request,
+                "admin_merchants.html.j2",
+                title="Merchants",
+                signed=signed,
+                search=FormState.refused(search.values, exc),
+                merchants=None,
+                links=None,
+                status_code=422,
+            )
         links = page_links(MERCHANTS_PATH, merchants, {"email": email}, first=bool(cursor))
-        return render(request, "admin_merchants.html.j2", title="Merchants", signed=signed,
-                      search=search, merchants=merchants.items, links=links)
+        return render(
+            request,
+            "admin_merchants.html.j2",
+            title="Merchants",
+            signed=signed,
+            search=search,
+            merchants=merchants.items,
+            links=links,
+        )
 
     @get("/{merchant_id:str}", name="dashboard-admin-merchant")
     async def merchant(self, request: AnyRequest, merchant_id: FromPath[str]) -> Response[Any]:
         signed = await signed_in(request)
         paygate = runtime_of(request).paygate
-        report = await run_blocking(request, paygate.merchant_stats_for_admin,
-                                    _merchant_id(merchant_id))
-        series = await run_blocking(request, paygate.merchant_series,
-                                    report.account.merchant.id)
-        return render(request, "admin_merchant.html.j2", title=report.account.user.name,
-                      signed=signed, account=report.account, stats=report.stats,
-                      merchants_path=MERCHANTS_PATH, chart=overview_chart(series))
+        report = await run_blocking(
+            request, paygate.merchant_stats_for_admin, _merchant_id(merchant_id)
+        )
+        series = await run_blocking(request, paygate.merchant_series, report.account.merchant.id)
+        return render(
+            request,
+            "admin_merchant.html.j2",
+            title=report.account.user.name,
+            signed=signed,
+            account=report.account,
+            stats=report.stats,
+            merchants_path=MERCHANTS_PATH,
+            chart=overview_chart(series),
+        )

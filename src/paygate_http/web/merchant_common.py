@@ -85,15 +85,29 @@ def listing_of(request: AnyRequest, path: str) -> Listing:
     return Listing(path=path, status=str(status), cursor=cursor)
 
 
-def render_merchant_page(request: AnyRequest, signed: SignedIn, template: str, *,
-                               title: str, status_code: int = 200,
-                               **context: Any) -> Response[Any]:
+def render_merchant_page(
+    request: AnyRequest,
+    signed: SignedIn,
+    template: str,
+    *,
+    title: str,
+    status_code: int = 200,
+    **context: Any,
+) -> Response[Any]:
     """The page with the notice waiting for this session (shown once, then cleared)."""
     notice = read_notice(request, signed)
     cookies = [cleared_notice(request)] if notice is not None else []
     context.setdefault("form", FormState())
-    return render(request, template, title=title, signed=signed, status_code=status_code,
-                  cookies=cookies, notice=notice, **context)
+    return render(
+        request,
+        template,
+        title=title,
+        signed=signed,
+        status_code=status_code,
+        cookies=cookies,
+        notice=notice,
+        **context,
+    )
 
 
 def done(request: AnyRequest, signed: SignedIn, path: str, notice: str) -> Response[Any]:

@@ -32,8 +32,16 @@ class MerchantOverview(Controller):
         assert merchant is not None  # the guard lets merchants with a merchant row in
         paygate = runtime_of(request).paygate
         stats = await run_blocking(request, paygate.merchant_stats, merchant.id)
-        recent = await run_blocking(request, paygate.list_payments, merchant.id,
-                                    PageRequest(limit=RECENT_PAYMENTS))
+        recent = await run_blocking(
+            request, paygate.list_payments, merchant.id, PageRequest(limit=RECENT_PAYMENTS)
+        )
         series = await run_blocking(request, paygate.merchant_series, merchant.id)
-        return render(request, "merchant_overview.html.j2", title="Overview", signed=signed,
-                      stats=stats, payments=recent.items, chart=overview_chart(series))
+        return render(
+            request,
+            "merchant_overview.html.j2",
+            title="Overview",
+            signed=signed,
+            stats=stats,
+            payments=recent.items,
+            chart=overview_chart(series),
+        )

@@ -28,8 +28,15 @@ from paygate_http.web import csrf
 from paygate_http.web.cookies import DASHBOARD_COOKIE_PATH
 from paygate_http.web.state import dashboard_of
 
-__all__ = ["NOTICES", "NOTICE_COOKIE", "NOTICE_LIFETIME", "Notice", "cleared_notice",
-           "notice_cookie", "read_notice"]
+__all__ = [
+    "NOTICES",
+    "NOTICE_COOKIE",
+    "NOTICE_LIFETIME",
+    "Notice",
+    "cleared_notice",
+    "notice_cookie",
+    "read_notice",
+]
 
 NOTICE_COOKIE = "paygate_notice"
 NOTICE_LIFETIME = 120
@@ -45,21 +52,31 @@ class Notice:
     """``"api_key"`` or ``"webhook_secret"``: the page shows that secret, this once."""
 
 
-NOTICES: Mapping[str, Notice] = MappingProxyType({notice.kind: notice for notice in (
-    Notice("order-created", "Order created"),
-    Notice("payment-captured", "Payment captured"),
-    Notice("payment-refunded", "Refund issued"),
-    Notice("webhook-url-saved", "Webhook URL saved"),
-    Notice("webhook-url-cleared", "Webhook URL cleared: events are no longer delivered"),
-    Notice("webhook-secret-rotated",
-           "Signing secret rotated. Copy it now: it is shown only this once",
-           reveals="webhook_secret"),
-    Notice("event-resent", "Event queued for delivery again"),
-    Notice("name-saved", "Name saved"),
-    Notice("api-key-rotated",
-           "API key rotated: the old key no longer works. Copy the new one now: it is "
-           "shown only this once", reveals="api_key"),
-)})
+NOTICES: Mapping[str, Notice] = MappingProxyType(
+    {
+        notice.kind: notice
+        for notice in (
+            Notice("order-created", "Order created"),
+            Notice("payment-captured", "Payment captured"),
+            Notice("payment-refunded", "Refund issued"),
+            Notice("webhook-url-saved", "Webhook URL saved"),
+            Notice("webhook-url-cleared", "Webhook URL cleared: events are no longer delivered"),
+            Notice(
+                "webhook-secret-rotated",
+                "Signing secret rotated. Copy it now: it is shown only this once",
+                reveals="webhook_secret",
+            ),
+            Notice("event-resent", "Event queued for delivery again"),
+            Notice("name-saved", "Name saved"),
+            Notice(
+                "api-key-rotated",
+                "API key rotated: the old key no longer works. Copy the new one now: it is "
+                "shown only this once",
+                reveals="api_key",
+            ),
+        )
+    }
+)
 
 
 def _mac(request: Request[Any, Any, Any], signed: SignedIn, kind: str, issued: int) -> str:
@@ -68,10 +85,16 @@ def _mac(request: Request[Any, Any, Any], signed: SignedIn, kind: str, issued: i
 
 
 def _cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie:
-    return Cookie(key=NOTICE_COOKIE, value=value, max_age=max_age, path=DASHBOARD_COOKIE_PATH,
-                  httponly=True, samesite="strict",
-                  secure=runtime_of(request).settings.cookie_secure,
-                  expires=0 if max_age == 0 else None)
+    return Cookie(
+        key=NOTICE_COOKIE,
+        value=value,
+        max_age=max_age,
+        path=DASHBOARD_COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=runtime_of(request).settings.cookie_secure,
+        expires=0 if max_age == 0 else None,
+    )
 
 
 def notice_cookie(request: Request[Any, Any, Any], signed: SignedIn, kind: str) -> Cookie:

@@ -55,12 +55,15 @@ class Claimed:
         return IdempotentAnswer(self.key, lambda result: (303, render(result).encode()))
 
 
-def claim_key(paygate: Paygate, merchant_id: UUID, key: str, fingerprint: str,
-              ) -> IdempotencyRecord | None:
+def claim_key(
+    paygate: Paygate,
+    merchant_id: UUID,
+    key: str,
+    fingerprint: str,
+) -> IdempotencyRecord | None:
     """Claim a page's key in the API's idempotency store, in a transaction of its own."""
     with paygate.uow() as work:
-        record = work.idempotency.claim(merchant_id, key, fingerprint, paygate.clock.now(),
-                                        LEASE)
+        record = work.idempotency.claim(merchant_id, key, fingerprint, paygate.clock.now(), LEASE)
         work.commit()
     return record
 
@@ -71,8 +74,9 @@ def release_key(paygate: Paygate, merchant_id: UUID, key: str) -> None:
         work.commit()
 
 
-async def claim_once(request: AnyRequest, merchant_id: UUID, raw_key: str,
-                     *form_values: Any) -> Claimed | None:
+async def claim_once(
+    request: AnyRequest, merchant_id: UUID, raw_key: str, *form_values: Any
+) -> Claimed | None:
     """The claim on ``raw_key`` for this submission, or None when it was submitted before
     (or is an empty key: a form that did not come from its confirmation page)."""
     if not raw_key:
@@ -80,8 +84,9 @@ async def claim_once(request: AnyRequest, merchant_id: UUID, raw_key: str,
     key = f"{_PREFIX}{raw_key[:200]}"
     digest = hashlib.sha256("|".join(map(str, form_values)).encode()).hexdigest()
     runtime = runtime_of(request)
-    record = await runtime.offload_write(claim_key, runtime.paygate, merchant_id, key,
-                                         _FINGERPRINT + digest)
+    record = await runtime.offload_write(
+        claim_key, runtime.paygate, merchant_id, key, _FINGERPRINT + digest
+    )
     return Claimed(merchant_id, key) if record is None else None
 
 

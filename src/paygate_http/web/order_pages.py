@@ -48,23 +48,40 @@ def checkout_url_of(order: Order, request: AnyRequest) -> str | None:
 
 
 def _create_command(merchant_id: UUID, values: dict[str, str]) -> CreateOrder:
-    return CreateOrder(merchant_id=merchant_id, amount=values["amount"].strip() or None,
-                       currency=values["currency"] or None,
-                       receipt=values["receipt"] or None)
+    return CreateOrder(
+        merchant_id=merchant_id,
+        amount=values["amount"].strip() or None,
+        currency=values["currency"] or None,
+        receipt=values["receipt"] or None,
+    )
 
 
-async def _orders_page(request: AnyRequest, signed: SignedIn, form: FormState,
-                       status_code: int = 200) -> Response[Any]:
+async def _orders_page(
+    request: AnyRequest, signed: SignedIn, form: FormState, status_code: int = 200
+) -> Response[Any]:
     assert signed.merchant is not None
     listing = listing_of(request, ORDERS_PATH)
-    page = await run_blocking(request, runtime_of(request).paygate.list_orders,
-                              signed.merchant.id, listing.page_request,
-                              status=listing.status_filter)
+    page = await run_blocking(
+        request,
+        runtime_of(request).paygate.list_orders,
+        signed.merchant.id,
+        listing.page_request,
+        status=listing.status_filter,
+    )
     return render_merchant_page(
-        request, signed, "orders.html.j2", title="Orders", status_code=status_code,
-        form=form, orders=page.items, listing=listing, next_href=listing.next_href(page),
-        statuses=ORDER_STATUSES, currencies=sorted(CURRENCIES),
-        default_currency=DEFAULT_CURRENCY.code)
+        request,
+        signed,
+        "orders.html.j2",
+        title="Orders",
+        status_code=status_code,
+        form=form,
+        orders=page.items,
+        listing=listing,
+        next_href=listing.next_href(page),
+        statuses=ORDER_STATUSES,
+        currencies=sorted(CURRENCIES),
+        default_currency=DEFAULT_CURRENCY.code,
+    )
 
 
 class OrderPages(Controller):
@@ -82,21 +99,32 @@ class OrderPages(Controller):
         signed, merchant = await merchant_of(request)
         values, _ = await read_form(request, *ORDER_FIELDS)
         try:
-            order = await run_write(request, runtime_of(request).paygate.create_order,
-                                    _create_command(merchant.id, values))
+            order = await run_write(
+                request,
+                runtime_of(request).paygate.create_order,
+                _create_command(merchant.id, values),
+            )
         except (ValidationFailed, InvalidAmount) as exc:
-            return await _orders_page(request, signed, FormState.refused(values, exc),
-                                      status_for(exc))
+            return await _orders_page(
+                request, signed, FormState.refused(values, exc), status_for(exc)
+            )
         return done(request, signed, f"{ORDERS_PATH}/{order.id}", "order-created")
 
     @get("/{order_id:str}", name="dashboard-merchant-order")
     async def order(self, request: AnyRequest, order_id: FromPath[str]) -> Response[Any]:
         signed, merchant = await merchant_of(request)
-        details = await run_blocking(request, runtime_of(request).paygate.get_order,
-                                     merchant.id, order_id)
+        details = await run_blocking(
+            request, runtime_of(request).paygate.get_order, merchant.id, order_id
+        )
         order = details.order
         unpaid = order.status is not OrderStatus.PAID
         return render_merchant_page(
-            request, signed, "order.html.j2", title=f"Order {order.id}", order=order,
-            payments=details.payments, unpaid=unpaid,
-            checkout_url=checkout_url_of(order, request) if unpaid else None)
+            request,
+            signed,
+            "order.html.j2",
+            title=f"Order {order.id}",
+            order=order,
+            payments=details.payments,
+            unpaid=unpaid,
+            checkout_url=checkout_url_of(order, request) if unpaid else None,
+        )

@@ -57,10 +57,17 @@ def home_of(signed: SignedIn) -> str:
     return (ADMIN_NAV if signed.role is Role.ADMIN else MERCHANT_NAV)[0].href
 
 
-def render(request: Request[Any, Any, Any], template: str, *, title: str,
-           signed: SignedIn | None = None, status_code: int = 200,
-           headers: Mapping[str, str] | None = None, cookies: Sequence[Cookie] = (),
-           **context: Any) -> Template:
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    *,
+    title: str,
+    signed: SignedIn | None = None,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+    cookies: Sequence[Cookie] = (),
+    **context: Any,
+) -> Template:
     """``template`` with the layout's context: ``title`` (the main heading, and the nav
     link marked current when it names one), ``signed`` (nav and ``Log out`` when set),
     ``csrf`` (the token for the session's forms)."""
@@ -70,14 +77,21 @@ def render(request: Request[Any, Any, Any], template: str, *, title: str,
         nav = ADMIN_NAV if signed.role is Role.ADMIN else MERCHANT_NAV
         token = csrf.token(dashboard_of(request).csrf_key, csrf.SESSION, signed.session_id)
     return Template(
-        template_name=template, status_code=status_code, cookies=list(cookies),
+        template_name=template,
+        status_code=status_code,
+        cookies=list(cookies),
         headers={**PAGE_HEADERS, **(headers or {})},
-        context={"title": title, "signed": signed, "nav": nav, "csrf": token,
-                 "logout_path": LOGOUT_PATH, **context},
+        context={
+            "title": title,
+            "signed": signed,
+            "nav": nav,
+            "csrf": token,
+            "logout_path": LOGOUT_PATH,
+            **context,
+        },
     )
 
 
 def redirect(path: str, *, cookies: Sequence[Cookie] = ()) -> Redirect:
     """303 See Other (after a POST the browser follows with GET)."""
-    return Redirect(path=path, status_code=303, headers=dict(PAGE_HEADERS),
-                    cookies=list(cookies))
+    return Redirect(path=path, status_code=303, headers=dict(PAGE_HEADERS), cookies=list(cookies))

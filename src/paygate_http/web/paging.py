@@ -35,8 +35,7 @@ def _address(path: str, params: Mapping[str, str]) -> str:
     return f"{path}?{urlencode(kept)}" if kept else path
 
 
-def page_links(path: str, page: Page[Any], filters: Mapping[str, str], *,
-               first: bool) -> PageLinks:
+def page_links(path: str, page: Page[Any], filters: Mapping[str, str], *, first: bool) -> PageLinks:
     """``first``: this is not the first page (a cursor was given)."""
     following = None
     if page.has_more and page.next_cursor:

@@ -56,17 +56,26 @@ def _raw(values: dict[str, str], name: str) -> str | None:
     return value or None
 
 
-async def _payment_page(request: AnyRequest, signed: SignedIn, payment_id: str,
-                        form: FormState, status_code: int = 200) -> Response[Any]:
+async def _payment_page(
+    request: AnyRequest, signed: SignedIn, payment_id: str, form: FormState, status_code: int = 200
+) -> Response[Any]:
     assert signed.merchant is not None
-    details = await run_blocking(request, runtime_of(request).paygate.get_payment,
-                                 signed.merchant.id, payment_id)
+    details = await run_blocking(
+        request, runtime_of(request).paygate.get_payment, signed.merchant.id, payment_id
+    )
     payment = details.payment
     return render_merchant_page(
-        request, signed, "payment.html.j2", title=f"Payment {payment.id}",
-        status_code=status_code, form=form, payment=payment, refunds=details.refunds,
+        request,
+        signed,
+        "payment.html.j2",
+        title=f"Payment {payment.id}",
+        status_code=status_code,
+        form=form,
+        payment=payment,
+        refunds=details.refunds,
         capturable=payment.status is PaymentStatus.AUTHORIZED,
-        refundable=payment.status in (PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED))
+        refundable=payment.status in (PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED),
+    )
 
 
 class PaymentPages(Controller):
@@ -78,12 +87,23 @@ class PaymentPages(Controller):
     async def payments(self, request: AnyRequest) -> Response[Any]:
         signed, merchant = await merchant_of(request)
         listing = listing_of(request, PAYMENTS_PATH)
-        page = await run_blocking(request, runtime_of(request).paygate.list_payments,
-                                  merchant.id, listing.page_request,
-                                  status=listing.status_filter)
+        page = await run_blocking(
+            request,
+            runtime_of(request).paygate.list_payments,
+            merchant.id,
+            listing.page_request,
+            status=listing.status_filter,
+        )
         return render_merchant_page(
-            request, signed, "payments.html.j2", title="Payments", payments=page.items,
-            listing=listing, next_href=listing.next_href(page), statuses=PAYMENT_STATUSES)
+            request,
+            signed,
+            "payments.html.j2",
+            title="Payments",
+            payments=page.items,
+            listing=listing,
+            next_href=listing.next_href(page),
+            statuses=PAYMENT_STATUSES,
+        )
 
     @get("/{payment_id:str}", name="dashboard-merchant-payment")
     async def payment(self, request: AnyRequest, payment_id: FromPath[str]) -> Response[Any]:
@@ -94,32 +114,45 @@ class PaymentPages(Controller):
     async def capture(self, request: AnyRequest, payment_id: FromPath[str]) -> Response[Any]:
         signed, merchant = await merchant_of(request)
         try:
-            payment = await run_write(request, runtime_of(request).paygate.capture_payment,
-                                      merchant.id, payment_id)
+            payment = await run_write(
+                request, runtime_of(request).paygate.capture_payment, merchant.id, payment_id
+            )
         except PaymentStateConflict as exc:
-            return await _payment_page(request, signed, payment_id,
-                                       FormState.refused({}, exc), status_for(exc))
+            return await _payment_page(
+                request, signed, payment_id, FormState.refused({}, exc), status_for(exc)
+            )
         return done(request, signed, f"{PAYMENTS_PATH}/{payment.id}", "payment-captured")
 
     @post("/{payment_id:str}/refund/confirm", status_code=200)
-    async def confirm_refund(self, request: AnyRequest, payment_id: FromPath[str],
-                             ) -> Response[Any]:
+    async def confirm_refund(
+        self,
+        request: AnyRequest,
+        payment_id: FromPath[str],
+    ) -> Response[Any]:
         """Checks the refund as the use case will, and asks to confirm its exact amount.
         Nothing changes here."""
         signed, merchant = await merchant_of(request)
         values, _ = await read_form(request, *REFUND_FIELDS)
-        details = await run_blocking(request, runtime_of(request).paygate.get_payment,
-                                     merchant.id, payment_id)
+        details = await run_blocking(
+            request, runtime_of(request).paygate.get_payment, merchant.id, payment_id
+        )
         try:
             amount = refund_amount(details.payment, _raw(values, "amount"))
             validate_reason(_raw(values, "reason"))
         except _REFUSED as exc:
-            return await _payment_page(request, signed, payment_id,
-                                       FormState.refused(values, exc), status_for(exc))
+            return await _payment_page(
+                request, signed, payment_id, FormState.refused(values, exc), status_for(exc)
+            )
         return render_merchant_page(
-            request, signed, "refund_confirm.html.j2", title="Confirm refund",
-            payment=details.payment, amount=amount, reason=values["reason"],
-            once_key=new_once_key())
+            request,
+            signed,
+            "refund_confirm.html.j2",
+            title="Confirm refund",
+            payment=details.payment,
+            amount=amount,
+            reason=values["reason"],
+            once_key=new_once_key(),
+        )
 
     @post("/{payment_id:str}/refund", status_code=303)
     async def refund(self, request: AnyRequest, payment_id: FromPath[str]) -> Response[Any]:
@@ -127,24 +160,28 @@ class PaymentPages(Controller):
         signed, merchant = await merchant_of(request)
         values, _ = await read_form(request, *REFUND_FIELDS, ONCE_FIELD)
         payment_path = f"{PAYMENTS_PATH}/{quote(payment_id, safe='')}"
-        claimed = await claim_once(request, merchant.id, values[ONCE_FIELD], payment_id,
-                                   values["amount"], values["reason"])
+        claimed = await claim_once(
+            request, merchant.id, values[ONCE_FIELD], payment_id, values["amount"], values["reason"]
+        )
         if claimed is None:  # submitted before, or not from a confirmation page
             return redirect(payment_path)
-        command = RefundPayment(merchant_id=merchant.id, payment_id=payment_id,
-                                amount=_raw(values, "amount"), reason=_raw(values, "reason"),
-                                idempotency=claimed.answer(_refund_id))
+        command = RefundPayment(
+            merchant_id=merchant.id,
+            payment_id=payment_id,
+            amount=_raw(values, "amount"),
+            reason=_raw(values, "reason"),
+            idempotency=claimed.answer(_refund_id),
+        )
         try:
-            outcome = await run_write(request, runtime_of(request).paygate.refund_payment,
-                                      command)
+            outcome = await run_write(request, runtime_of(request).paygate.refund_payment, command)
         except BaseException as exc:
             await release_once(request, claimed)
             if isinstance(exc, _REFUSED):
-                return await _payment_page(request, signed, payment_id,
-                                           FormState.refused(values, exc), status_for(exc))
+                return await _payment_page(
+                    request, signed, payment_id, FormState.refused(values, exc), status_for(exc)
+                )
             raise
-        return done(request, signed, f"{PAYMENTS_PATH}/{outcome.payment.id}",
-                    "payment-refunded")
+        return done(request, signed, f"{PAYMENTS_PATH}/{outcome.payment.id}", "payment-refunded")
 
 
 def _refund_id(outcome: RefundOutcome) -> str:

@@ -45,22 +45,35 @@ def masked(api_key: str) -> str:
     return f"{prefix}_{'•' * 12}{api_key[-_SHOWN_END:]}"
 
 
-async def _settings_page(request: AnyRequest, signed: SignedIn, *, reveal: bool = False,
-                         name_form: FormState | None = None,
-                         rotate_form: FormState | None = None,
-                         status_code: int = 200) -> Response[Any]:
+async def _settings_page(
+    request: AnyRequest,
+    signed: SignedIn,
+    *,
+    reveal: bool = False,
+    name_form: FormState | None = None,
+    rotate_form: FormState | None = None,
+    status_code: int = 200,
+) -> Response[Any]:
     assert signed.merchant is not None
-    account = await run_blocking(request, runtime_of(request).paygate.merchant_account,
-                                 signed.merchant.id)
+    account = await run_blocking(
+        request, runtime_of(request).paygate.merchant_account, signed.merchant.id
+    )
     notice = read_notice(request, signed)
     shown_once = notice is not None and notice.reveals == "api_key"
     api_key = account.merchant.api_key
     return render_merchant_page(
-        request, signed, "settings.html.j2", title="Settings", status_code=status_code,
-        account=account, api_key=api_key if reveal or shown_once else None,
-        masked_key=masked(api_key), shown_once=shown_once,
+        request,
+        signed,
+        "settings.html.j2",
+        title="Settings",
+        status_code=status_code,
+        account=account,
+        api_key=api_key if reveal or shown_once else None,
+        masked_key=masked(api_key),
+        shown_once=shown_once,
         name_form=name_form or FormState({"name": account.user.name}),
-        rotate_form=rotate_form or FormState())
+        rotate_form=rotate_form or FormState(),
+    )
 
 
 class SettingsPages(Controller):
@@ -78,12 +91,18 @@ class SettingsPages(Controller):
         signed, merchant = await merchant_of(request)
         values, _ = await read_form(request, "name")
         try:
-            await run_write(request, runtime_of(request).paygate.update_merchant,
-                            UpdateMerchant(merchant_id=merchant.id, name=values["name"]))
+            await run_write(
+                request,
+                runtime_of(request).paygate.update_merchant,
+                UpdateMerchant(merchant_id=merchant.id, name=values["name"]),
+            )
         except ValidationFailed as exc:
-            return await _settings_page(request, signed,
-                                        name_form=FormState.refused(values, exc),
-                                        status_code=status_for(exc))
+            return await _settings_page(
+                request,
+                signed,
+                name_form=FormState.refused(values, exc),
+                status_code=status_for(exc),
+            )
         return done(request, signed, SETTINGS_PATH, "name-saved")
 
     @post("/api-key/reveal", status_code=200)

@@ -42,26 +42,38 @@ NOTICES: Mapping[str, str] = {
 
 
 def _shown(path: str, *, show_deleted: bool, notice: str) -> str:
-    query = "&".join(part for part in ("show_deleted=1" if show_deleted else "",
-                                       f"notice={notice}") if part)
+    query = "&".join(
+        part for part in ("show_deleted=1" if show_deleted else "", f"notice={notice}") if part
+    )
     return f"{path}?{query}"
 
 
-async def _users_page(request: AnyRequest, signed: SignedIn, form: FormState | None = None,
-                      status_code: int = 200) -> Response[Any]:
+async def _users_page(
+    request: AnyRequest, signed: SignedIn, form: FormState | None = None, status_code: int = 200
+) -> Response[Any]:
     """The list (filters from the query) with the ``Create admin`` form (``form``: what a
     refused submission typed, with its errors)."""
     show_deleted = query_text(request, "show_deleted") in ("1", "on", "true")
     cursor = query_text(request, "cursor")
     page = PageRequest.parse(USERS_PER_PAGE, cursor or None)
-    users = await run_blocking(request, runtime_of(request).paygate.list_users, page,
-                               include_deleted=show_deleted)
-    links = page_links(USERS_PATH, users, {"show_deleted": "1" if show_deleted else ""},
-                       first=bool(cursor))
-    return render(request, "admin_users.html.j2", title="Users", signed=signed,
-                  users=users.items, links=links, show_deleted=show_deleted,
-                  notice=NOTICES.get(query_text(request, "notice")),
-                  form=form or FormState(), status_code=status_code)
+    users = await run_blocking(
+        request, runtime_of(request).paygate.list_users, page, include_deleted=show_deleted
+    )
+    links = page_links(
+        USERS_PATH, users, {"show_deleted": "1" if show_deleted else ""}, first=bool(cursor)
+    )
+    return render(
+        request,
+        "admin_users.html.j2",
+        title="Users",
+        signed=signed,
+        users=users.items,
+        links=links,
+        show_deleted=show_deleted,
+        notice=NOTICES.get(query_text(request, "notice")),
+        form=form or FormState(),
+        status_code=status_code,
+    )
 
 
 class AdminUsers(Controller):
@@ -77,25 +89,37 @@ class AdminUsers(Controller):
     async def create_admin(self, request: AnyRequest) -> Response[Any]:
         signed = await signed_in(request)
         values, kept = await read_form(request, *_ADMIN_FIELDS, secret=("password",))
-        command = RegisterAdmin(email=values["email"], name=values["name"],
-                                password=values["password"])
+        command = RegisterAdmin(
+            email=values["email"], name=values["name"], password=values["password"]
+        )
         try:
             await run_write(request, runtime_of(request).paygate.register_admin, command)
         except ValidationFailed as exc:
             return await _users_page(request, signed, FormState.refused(kept, exc), 422)
         except EmailAlreadyRegistered as exc:
-            return await _users_page(request, signed,
-                                     FormState(kept, {"email": exc.description}), 409)
+            return await _users_page(
+                request, signed, FormState(kept, {"email": exc.description}), 409
+            )
         return redirect(_shown(USERS_PATH, show_deleted=False, notice="admin-created"))
 
     @get("/{user_id:str}/delete", name="dashboard-admin-user-delete")
-    async def confirm_delete(self, request: AnyRequest, user_id: FromPath[str],
-                             ) -> Response[Any]:
+    async def confirm_delete(
+        self,
+        request: AnyRequest,
+        user_id: FromPath[str],
+    ) -> Response[Any]:
         """Asks before deleting (works without script: a page of its own)."""
         signed = await signed_in(request)
         user = await run_blocking(request, runtime_of(request).paygate.get_user, user_id)
-        return render(request, "admin_user_delete.html.j2", title="Delete user",
-                      signed=signed, user=user, form=FormState(), users_path=USERS_PATH)
+        return render(
+            request,
+            "admin_user_delete.html.j2",
+            title="Delete user",
+            signed=signed,
+            user=user,
+            form=FormState(),
+            users_path=USERS_PATH,
+        )
 
     @post("/{user_id:str}/delete", status_code=303)
     async def delete(self, request: AnyRequest, user_id: FromPath[str]) -> Response[Any]:
@@ -105,9 +129,16 @@ class AdminUsers(Controller):
         try:
             await run_write(request, paygate.delete_user, signed.user, user.id)
         except UserStateConflict as exc:  # themself: the API's 409 words, on this page
-            return render(request, "admin_user_delete.html.j2", title="Delete user",
-                          signed=signed, user=user, form=FormState({}, {"": exc.description}),
-                          users_path=USERS_PATH, status_code=409)
+            return render(
+                request,
+                "admin_user_delete.html.j2",
+                title="Delete user",
+                signed=signed,
+                user=user,
+                form=FormState({}, {"": exc.description}),
+                users_path=USERS_PATH,
+                status_code=409,
+            )
         return redirect(_shown(USERS_PATH, show_deleted=False, notice="deleted"))
 
     @post("/{user_id:str}/restore", status_code=303)

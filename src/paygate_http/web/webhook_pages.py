@@ -40,23 +40,37 @@ RESPONSE_SHOWN = 500
 """Characters of a receiver's response body shown in the attempt log."""
 
 
-async def _webhooks_page(request: AnyRequest, signed: SignedIn, form: FormState | None = None,
-                         status_code: int = 200) -> Response[Any]:
+async def _webhooks_page(
+    request: AnyRequest, signed: SignedIn, form: FormState | None = None, status_code: int = 200
+) -> Response[Any]:
     assert signed.merchant is not None
     paygate = runtime_of(request).paygate
     account = await run_blocking(request, paygate.merchant_account, signed.merchant.id)
     listing = listing_of(request, WEBHOOKS_PATH)
-    events = await run_blocking(request, paygate.list_webhook_events, signed.merchant.id,
-                                listing.page_request)
+    events = await run_blocking(
+        request, paygate.list_webhook_events, signed.merchant.id, listing.page_request
+    )
     notice = read_notice(request, signed)
-    secret = (account.merchant.webhook_secret
-              if notice is not None and notice.reveals == "webhook_secret" else None)
+    secret = (
+        account.merchant.webhook_secret
+        if notice is not None and notice.reveals == "webhook_secret"
+        else None
+    )
     if form is None:
         form = FormState({"webhook_url": account.merchant.webhook_url or ""})
     return render_merchant_page(
-        request, signed, "webhooks.html.j2", title="Webhooks", status_code=status_code,
-        form=form, account=account, new_secret=secret, events=events.items,
-        listing=listing, next_href=listing.next_href(events))
+        request,
+        signed,
+        "webhooks.html.j2",
+        title="Webhooks",
+        status_code=status_code,
+        form=form,
+        account=account,
+        new_secret=secret,
+        events=events.items,
+        listing=listing,
+        next_href=listing.next_href(events),
+    )
 
 
 class WebhookPages(Controller):
@@ -76,19 +90,22 @@ class WebhookPages(Controller):
         values, _ = await read_form(request, "webhook_url")
         url = values["webhook_url"].strip() or None
         try:
-            await run_write(request, runtime_of(request).paygate.update_merchant,
-                            UpdateMerchant(merchant_id=merchant.id, webhook_url=url))
+            await run_write(
+                request,
+                runtime_of(request).paygate.update_merchant,
+                UpdateMerchant(merchant_id=merchant.id, webhook_url=url),
+            )
         except ValidationFailed as exc:
-            return await _webhooks_page(request, signed, FormState.refused(values, exc),
-                                        status_for(exc))
+            return await _webhooks_page(
+                request, signed, FormState.refused(values, exc), status_for(exc)
+            )
         notice = "webhook-url-saved" if url else "webhook-url-cleared"
         return done(request, signed, WEBHOOKS_PATH, notice)
 
     @post("/secret", status_code=303)
     async def rotate_secret(self, request: AnyRequest) -> Response[Any]:
         signed, merchant = await merchant_of(request)
-        await run_write(request, runtime_of(request).paygate.rotate_webhook_secret,
-                        merchant.id)
+        await run_write(request, runtime_of(request).paygate.rotate_webhook_secret, merchant.id)
         return done(request, signed, WEBHOOKS_PATH, "webhook-secret-rotated")
 
     @get("/events/{event_id:str}", name="dashboard-merchant-webhook-event")
@@ -99,21 +116,33 @@ class WebhookPages(Controller):
         page = listing.page_request
         try:
             attempts = await run_blocking(
-                request, runtime_of(request).paygate.list_webhook_attempts, merchant.id,
-                page, event_id=event_id)
+                request,
+                runtime_of(request).paygate.list_webhook_attempts,
+                merchant.id,
+                page,
+                event_id=event_id,
+            )
         except ValidationFailed:  # a malformed id in the address names no event
             raise WebhookEventNotFound("Webhook event not found") from None
         return render_merchant_page(
-            request, signed, "webhook_event.html.j2", title="Webhook event",
-            event_id=event_id, attempts=attempts.items, listing=listing,
-            next_href=listing.next_href(attempts), response_shown=RESPONSE_SHOWN)
+            request,
+            signed,
+            "webhook_event.html.j2",
+            title="Webhook event",
+            event_id=event_id,
+            attempts=attempts.items,
+            listing=listing,
+            next_href=listing.next_href(attempts),
+            response_shown=RESPONSE_SHOWN,
+        )
 
     @post("/events/{event_id:str}/resend", status_code=303)
     async def resend(self, request: AnyRequest, event_id: FromPath[str]) -> Response[Any]:
         """Queues the event again; back to the page the button was on."""
         signed, merchant = await merchant_of(request)
         values, _ = await read_form(request, "back")
-        event = await run_write(request, runtime_of(request).paygate.resend_webhook_event,
-                                merchant.id, event_id)
+        event = await run_write(
+            request, runtime_of(request).paygate.resend_webhook_event, merchant.id, event_id
+        )
         back = f"{EVENTS_PATH}/{event.id}" if values["back"] == "event" else WEBHOOKS_PATH
         return done(request, signed, back, "event-resent")

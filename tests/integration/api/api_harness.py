@@ -61,9 +61,13 @@ class SteppingClock:
 
 
 API_ENVIRONMENT = {
-    "PAYGATE_SECRET_KEY": SECRET, "PAYGATE_API_RATE_LIMIT": "0",
-    "PAYGATE_AUTH_RATE_LIMIT": "0", "PAYGATE_BCRYPT_ROUNDS": "4",
-    "PAYGATE_COOKIE_SECURE": "false", "PAYGATE_SIMULATOR_SEED": "7", "PAYGATE_LOG_LEVEL": "INFO",
+    "PAYGATE_SECRET_KEY": SECRET,
+    "PAYGATE_API_RATE_LIMIT": "0",
+    "PAYGATE_AUTH_RATE_LIMIT": "0",
+    "PAYGATE_BCRYPT_ROUNDS": "4",
+    "PAYGATE_COOKIE_SECURE": "false",
+    "PAYGATE_SIMULATOR_SEED": "7",
+    "PAYGATE_LOG_LEVEL": "INFO",
 }
 """The test server's environment: what ``paygate serve`` reads (``Settings.from_env``)."""
 
@@ -105,18 +109,28 @@ class Api:
 
     # --- raw calls -----------------------------------------------------------------------
 
-    def get(self, path: str, headers: Mapping[str, str] | None = None,
-            params: Mapping[str, str] | None = None) -> Any:
+    def get(
+        self,
+        path: str,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Any:
         return self.client.get(BASE + path, headers=dict(headers or {}), params=params)
 
-    def post(self, path: str, body: Any = None, headers: Mapping[str, str] | None = None,
-             ) -> Any:
+    def post(
+        self,
+        path: str,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
         if body is None:
             return self.client.post(BASE + path, headers=dict(headers or {}))
         if isinstance(body, bytes | str):
-            return self.client.post(BASE + path, content=body,
-                                    headers={"Content-Type": "application/json",
-                                             **(headers or {})})
+            return self.client.post(
+                BASE + path,
+                content=body,
+                headers={"Content-Type": "application/json", **(headers or {})},
+            )
         return self.client.post(BASE + path, json=body, headers=dict(headers or {}))
 
     # --- actors --------------------------------------------------------------------------
@@ -130,32 +144,52 @@ class Api:
         response = self.post("/auth/register/", body)
         assert response.status_code == 201, response.text
         data = response.json()["data"]
-        return Merchant(merchant_id=data["merchant_id"], user_id=data["user_id"], email=email,
-                        name=name, api_key=data["api_key"], access=data["access"])
+        return Merchant(
+            merchant_id=data["merchant_id"],
+            user_id=data["user_id"],
+            email=email,
+            name=name,
+            api_key=data["api_key"],
+            access=data["access"],
+        )
 
     def admin_headers(self) -> dict[str, str]:
         self._emails += 1
-        registration = self.paygate.register_admin(RegisterAdmin(
-            email=f"admin{self._emails}@paygate.example", name="Admin", password="adm1n-pass"))
+        registration = self.paygate.register_admin(
+            RegisterAdmin(
+                email=f"admin{self._emails}@paygate.example", name="Admin", password="adm1n-pass"
+            )
+        )
         return {"Authorization": f"Bearer {registration.access}"}
 
     # --- shortcuts -----------------------------------------------------------------------
 
-    def order(self, merchant: Merchant, amount: Any = "100.00", currency: str = "INR",
-              **extra: Any) -> dict[str, Any]:
-        response = self.post("/orders/", {"amount": amount, "currency": currency, **extra},
-                             merchant.key)
+    def order(
+        self, merchant: Merchant, amount: Any = "100.00", currency: str = "INR", **extra: Any
+    ) -> dict[str, Any]:
+        response = self.post(
+            "/orders/", {"amount": amount, "currency": currency, **extra}, merchant.key
+        )
         assert response.status_code == 201, response.text
         data: dict[str, Any] = response.json()["data"]
         return data
 
-    def pay(self, merchant: Merchant, order_id: str, card: Mapping[str, str] = GOOD_CARD,
-            ) -> Any:
-        return self.post("/payments/", {"order_id": order_id, "card_details": dict(card)},
-                         merchant.key)
+    def pay(
+        self,
+        merchant: Merchant,
+        order_id: str,
+        card: Mapping[str, str] = GOOD_CARD,
+    ) -> Any:
+        return self.post(
+            "/payments/", {"order_id": order_id, "card_details": dict(card)}, merchant.key
+        )
 
-    def paid_order(self, merchant: Merchant, amount: Any = "100.00", currency: str = "INR",
-                   ) -> dict[str, Any]:
+    def paid_order(
+        self,
+        merchant: Merchant,
+        amount: Any = "100.00",
+        currency: str = "INR",
+    ) -> dict[str, Any]:
         """A payment (``authorized``) of a new order."""
         order = self.order(merchant, amount, currency)
         response = self.pay(merchant, order["order_id"])
@@ -164,8 +198,7 @@ class Api:
         assert data["status"] == "authorized"
         return data
 
-    def refund(self, merchant: Merchant, payment_id: str, amount: Any = None,
-               **extra: Any) -> Any:
+    def refund(self, merchant: Merchant, payment_id: str, amount: Any = None, **extra: Any) -> Any:
         body: dict[str, Any] = {"payment_id": payment_id, **extra}
         if amount is not None:
             body["amount"] = amount
@@ -185,24 +218,36 @@ def amount(text: str) -> Decimal:
 
 
 @contextmanager
-def running_api(backend: str, *, database_url: str | None = None,
-                processor: PaymentProcessor | None = None,
-                settings: Settings | None = None) -> Iterator[Api]:
+def running_api(
+    backend: str,
+    *,
+    database_url: str | None = None,
+    processor: PaymentProcessor | None = None,
+    settings: Settings | None = None,
+) -> Iterator[Api]:
     """An ``Api`` on ``backend``; SQL backends need ``database_url``; ``processor`` (memory
     only) replaces the simulator."""
     clock = SteppingClock()
     if backend == "memory":
         settings = settings or api_settings()
-        paygate = build_paygate(settings, InMemoryStore().unit_of_work, clock=clock,
-                                ids=SequentialIds(), hasher=PlainPasswordHasher())
+        paygate = build_paygate(
+            settings,
+            InMemoryStore().unit_of_work,
+            clock=clock,
+            ids=SequentialIds(),
+            hasher=PlainPasswordHasher(),
+        )
         if processor is not None:
             paygate = attrs.evolve(paygate, processor=processor)
         app = create_app(settings, paygate=paygate)
     else:
         assert database_url is not None
         assert processor is None, "the SQL backends run the production wiring"
-        settings = attrs.evolve(settings, database_url=database_url) if settings \
+        settings = (
+            attrs.evolve(settings, database_url=database_url)
+            if settings
             else api_settings(database_url)
+        )
         app = create_app(settings, clock=clock)
         paygate = runtime_of_app(app).paygate
     with TestClient(app, raise_server_exceptions=False) as client:

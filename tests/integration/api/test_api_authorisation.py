@@ -27,8 +27,9 @@ MERCHANT_ROUTES: list[tuple[str, str, Any]] = [
 ]
 
 
-def _call(api: Api, method: str, path: str, body: Any, headers: dict[str, str],
-          ids: dict[str, str]) -> Any:
+def _call(
+    api: Api, method: str, path: str, body: Any, headers: dict[str, str], ids: dict[str, str]
+) -> Any:
     path = path.format(**ids)
     if isinstance(body, dict):
         body = {k: (v.format(**ids) if isinstance(v, str) else v) for k, v in body.items()}
@@ -42,30 +43,39 @@ def _objects(api: Api, merchant: Merchant) -> dict[str, str]:
     payment = api.paid_order(merchant)
     refund = api.refund(merchant, payment["payment_id"], "1.00").json()["data"]
     event = api.get("/webhooks/events/", merchant.key).json()["data"]["items"][0]
-    return {"order_id": payment["order_id"], "payment_id": payment["payment_id"],
-            "refund_id": refund["refund_id"], "event_id": event["event_id"]}
+    return {
+        "order_id": payment["order_id"],
+        "payment_id": payment["payment_id"],
+        "refund_id": refund["refund_id"],
+        "event_id": event["event_id"],
+    }
 
 
 @pytest.mark.parametrize(("method", "path", "body"), MERCHANT_ROUTES)
 def test_merchant_routes_need_credentials(api: Api, method: str, path: str, body: Any) -> None:
     ids = {k: uuid_text(1) for k in ("order_id", "payment_id", "refund_id", "event_id")}
-    for headers in ({}, {"X-API-Key": "pk_unknown"}, {"Authorization": "Bearer nope"},
-                    {"Authorization": "Basic abc"}):
+    for headers in (
+        {},
+        {"X-API-Key": "pk_unknown"},
+        {"Authorization": "Bearer nope"},
+        {"Authorization": "Basic abc"},
+    ):
         assert error_of(_call(api, method, path, body, headers, ids)) == (401, 1002)
 
 
 @pytest.mark.parametrize(("method", "path", "body"), MERCHANT_ROUTES)
-def test_admins_are_forbidden_on_merchant_routes(api: Api, method: str, path: str,
-                                                 body: Any) -> None:
+def test_admins_are_forbidden_on_merchant_routes(
+    api: Api, method: str, path: str, body: Any
+) -> None:
     ids = {k: uuid_text(1) for k in ("order_id", "payment_id", "refund_id", "event_id")}
     response = _call(api, method, path, body, api.admin_headers(), ids)
     assert error_of(response) == (403, 1003)
 
 
 @pytest.mark.parametrize(("method", "path", "body"), MERCHANT_ROUTES)
-def test_merchant_routes_accept_bearer_token_and_api_key(api: Api, merchant: Merchant,
-                                                         method: str, path: str,
-                                                         body: Any) -> None:
+def test_merchant_routes_accept_bearer_token_and_api_key(
+    api: Api, merchant: Merchant, method: str, path: str, body: Any
+) -> None:
     for headers in (merchant.key, merchant.bearer):
         ids = _objects(api, merchant)
         if "capture" in path:
@@ -91,8 +101,14 @@ ID_ROUTES: list[tuple[str, str, Any, int]] = [
 
 @pytest.mark.parametrize(("method", "path", "body", "code"), ID_ROUTES)
 def test_another_merchants_ids_are_answered_like_missing_ids(
-        api: Api, merchant: Merchant, other_merchant: Merchant, method: str, path: str,
-        body: Any, code: int) -> None:
+    api: Api,
+    merchant: Merchant,
+    other_merchant: Merchant,
+    method: str,
+    path: str,
+    body: Any,
+    code: int,
+) -> None:
     theirs = _objects(api, other_merchant)
     missing = {k: uuid_text(n) for n, k in enumerate(theirs)}
     foreign = _call(api, method, path, body, merchant.key, theirs)
@@ -104,15 +120,21 @@ def test_another_merchants_ids_are_answered_like_missing_ids(
     assert (payment["status"], payment["amount_refunded"]) == ("authorized", "1.00")
 
 
-def test_lists_never_show_another_merchants_objects(api: Api, merchant: Merchant,
-                                                    other_merchant: Merchant) -> None:
+def test_lists_never_show_another_merchants_objects(
+    api: Api, merchant: Merchant, other_merchant: Merchant
+) -> None:
     theirs = _objects(api, other_merchant)
-    for path, params in (("/orders/", {}), ("/payments/", {}), ("/refunds/", {}),
-                         ("/webhooks/events/", {}), ("/webhooks/logs/", {}),
-                         ("/payments/", {"order_id": theirs["order_id"]}),
-                         ("/refunds/", {"payment_id": theirs["payment_id"]}),
-                         ("/webhooks/logs/", {"event_id": theirs["event_id"]}),
-                         ("/webhooks/logs/", {"payment_id": theirs["payment_id"]})):
+    for path, params in (
+        ("/orders/", {}),
+        ("/payments/", {}),
+        ("/refunds/", {}),
+        ("/webhooks/events/", {}),
+        ("/webhooks/logs/", {}),
+        ("/payments/", {"order_id": theirs["order_id"]}),
+        ("/refunds/", {"payment_id": theirs["payment_id"]}),
+        ("/webhooks/logs/", {"event_id": theirs["event_id"]}),
+        ("/webhooks/logs/", {"payment_id": theirs["payment_id"]}),
+    ):
         response = api.get(path, merchant.key, params)
         assert response.status_code == 200
         assert response.json()["data"] == {"items": [], "has_more": False, "next_cursor": None}

@@ -40,22 +40,23 @@ def _exercise(api: Api) -> list[str]:
 
     def pay(card: Any, headers: dict[str, str] = shop.key) -> None:
         order_id = api.order(shop)["order_id"]
-        seen.append(api.post("/payments/", {"order_id": order_id, "card_details": card},
-                             headers))
+        seen.append(api.post("/payments/", {"order_id": order_id, "card_details": card}, headers))
 
-    pay(_card(), keyed)                                          # approved (stored reply)
-    pay(_card(card_number="4000 0566 5566 0002"))                # declined
+    pay(_card(), keyed)  # approved (stored reply)
+    pay(_card(card_number="4000 0566 5566 0002"))  # declined
     pay(_card(card_number="4000-0566-5566-5556"))
-    pay(_card(expiry="13/30"))                                   # 1010, bad expiry
-    pay(_card(expiry="01/20"))                                   # 1010, expired
-    pay(_card(card_number="7391 7391 739", cvv="73917"))         # 1010, both malformed
-    pay(_card(card_number=int(DIGITS), cvv=int(CVV)))            # 1004, wrong types
+    pay(_card(expiry="13/30"))  # 1010, bad expiry
+    pay(_card(expiry="01/20"))  # 1010, expired
+    pay(_card(card_number="7391 7391 739", cvv="73917"))  # 1010, both malformed
+    pay(_card(card_number=int(DIGITS), cvv=int(CVV)))  # 1004, wrong types
     pay(_card(card_number=[DIGITS]))
-    pay({"number": DIGITS, "cvv": CVV})                          # unknown field names
+    pay({"number": DIGITS, "cvv": CVV})  # unknown field names
     order_id = api.order(shop)["order_id"]
-    for raw in (f'{{"order_id": "{order_id}", "card_details": {{"card_number": "{NUMBER}", '
-                f'"cvv": "{CVV}"',                               # malformed JSON
-                f'{{"card_details": {{"cvv": "{CVV}"}}, "card_details": "{DIGITS}"}}'):
+    for raw in (
+        f'{{"order_id": "{order_id}", "card_details": {{"card_number": "{NUMBER}", '
+        f'"cvv": "{CVV}"',  # malformed JSON
+        f'{{"card_details": {{"cvv": "{CVV}"}}, "card_details": "{DIGITS}"}}',
+    ):
         seen.append(api.post("/payments/", raw.encode(), shop.key))
     seen.append(api.post("/orders/", {"amount": DIGITS, "receipt": CVV}, shop.key))
     for path in ("/payments/", "/orders/", "/webhooks/events/", "/merchants/stats/"):
@@ -63,8 +64,20 @@ def _exercise(api: Api) -> list[str]:
     payment_id = seen[0].json()["data"]["payment_id"]
     seen.append(api.get(f"/payments/{payment_id}/", shop.key))
     assert seen[0].json()["data"]["card"]["last4"] == "5556"
-    assert [r.status_code for r in seen[:12]] == [201, 201, 201, 422, 422, 422, 422, 422, 422,
-                                                  400, 400, 422]
+    assert [r.status_code for r in seen[:12]] == [
+        201,
+        201,
+        201,
+        422,
+        422,
+        422,
+        422,
+        422,
+        422,
+        400,
+        400,
+        422,
+    ]
     return [f"{r.status_code} {dict(r.headers)} {r.text}" for r in seen]
 
 
@@ -72,8 +85,10 @@ def _dump(database: Path) -> str:
     """Every row of every table, and the raw bytes of the database files."""
     lines: list[str] = []
     with sqlite3.connect(database) as connection:
-        tables = [row[0] for row in connection.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")]
+        tables = [
+            row[0]
+            for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
         assert {"payments", "orders", "idempotency_records"} <= set(tables)
         for table in tables:
             for row in connection.execute(f'SELECT * FROM "{table}"'):
@@ -85,16 +100,20 @@ def _dump(database: Path) -> str:
 
 
 def test_card_number_and_cvv_are_never_returned_logged_or_stored(
-        sqlite_url: str, capsys: pytest.CaptureFixture[str],
-        caplog: pytest.LogCaptureFixture) -> None:
+    sqlite_url: str, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level("DEBUG")
     with running_api("sqlite", database_url=sqlite_url) as api:
         answers = _exercise(api)
         assert "payments" in _dump(Path(sqlite_url.removeprefix("sqlite:///")))
     logs = capsys.readouterr()
-    places = {"responses": "\n".join(answers), "stderr": logs.err, "stdout": logs.out,
-              "log records": caplog.text,
-              "database": _dump(Path(sqlite_url.removeprefix("sqlite:///")))}
+    places = {
+        "responses": "\n".join(answers),
+        "stderr": logs.err,
+        "stdout": logs.out,
+        "log records": caplog.text,
+        "database": _dump(Path(sqlite_url.removeprefix("sqlite:///"))),
+    }
     assert "5556" in places["responses"]  # the last four digits are shown, and only they
     assert "paygate.http.access" in places["stderr"]  # the log was captured
     assert "card-hygiene-check" in places["stderr"]

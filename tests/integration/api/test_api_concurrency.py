@@ -38,8 +38,10 @@ def _race(count: int, call: Callable[[], Any]) -> list[Any]:
 
 
 def _outcomes(responses: list[Any]) -> Counter[tuple[int, Any]]:
-    return Counter((r.status_code, r.json()["data"]["status"]) if r.status_code == 201
-                   else error_of(r) for r in responses)
+    return Counter(
+        (r.status_code, r.json()["data"]["status"]) if r.status_code == 201 else error_of(r)
+        for r in responses
+    )
 
 
 def test_concurrent_payments_on_one_order_authorize_exactly_one(backend_api: Api) -> None:
@@ -82,14 +84,31 @@ def _free_port() -> int:
 @contextmanager
 def _paygate_serve(database: Path, workers: int) -> Iterator[str]:
     port = _free_port()
-    env = {**os.environ, "PAYGATE_DATABASE_URL": f"sqlite:///{database}",
-           "PAYGATE_SECRET_KEY": SECRET, "PAYGATE_AUTH_RATE_LIMIT": "0",
-           "PAYGATE_API_RATE_LIMIT": "0", "PAYGATE_LOG_LEVEL": "WARNING",
-           "PAYGATE_BCRYPT_ROUNDS": "4"}
+    env = {
+        **os.environ,
+        "PAYGATE_DATABASE_URL": f"sqlite:///{database}",
+        "PAYGATE_SECRET_KEY": SECRET,
+        "PAYGATE_AUTH_RATE_LIMIT": "0",
+        "PAYGATE_API_RATE_LIMIT": "0",
+        "PAYGATE_LOG_LEVEL": "WARNING",
+        "PAYGATE_BCRYPT_ROUNDS": "4",
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "paygate_http.cli", "serve", "--port", str(port),
-         "--workers", str(workers), "--no-dispatcher"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "paygate_http.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-dispatcher",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -114,29 +133,37 @@ def _paygate_serve(database: Path, workers: int) -> Iterator[str]:
 
 @pytest.mark.slow
 def test_concurrent_payments_over_http_on_two_workers(tmp_path: Path) -> None:
-    with _paygate_serve(tmp_path / "paygate.db", workers=2) as url, \
-            httpx.Client(base_url=url + BASE, timeout=30) as client:
-        registered = client.post("/auth/register/", json={
-            "email": "race@shop.example", "name": "Race", "password": "s3cret-pass"})
+    with (
+        _paygate_serve(tmp_path / "paygate.db", workers=2) as url,
+        httpx.Client(base_url=url + BASE, timeout=30) as client,
+    ):
+        registered = client.post(
+            "/auth/register/",
+            json={"email": "race@shop.example", "name": "Race", "password": "s3cret-pass"},
+        )
         assert registered.status_code == 201, registered.text
         headers = {"X-API-Key": registered.json()["data"]["api_key"]}
-        order_id = client.post("/orders/", json={"amount": "10"}, headers=headers) \
-            .json()["data"]["order_id"]
+        order_id = client.post("/orders/", json={"amount": "10"}, headers=headers).json()["data"][
+            "order_id"
+        ]
 
         def pay() -> httpx.Response:
             with httpx.Client(base_url=url + BASE, timeout=30) as own:
-                return own.post("/payments/", headers=headers,
-                                json={"order_id": order_id, "card_details": GOOD_CARD})
+                return own.post(
+                    "/payments/",
+                    headers=headers,
+                    json={"order_id": order_id, "card_details": GOOD_CARD},
+                )
 
         responses = _race(PAYERS, pay)
         assert _outcomes(responses) == {(201, "authorized"): 1, (409, 1009): PAYERS - 1}
-        payment_id = next(r.json()["data"]["payment_id"] for r in responses
-                          if r.status_code == 201)
+        payment_id = next(r.json()["data"]["payment_id"] for r in responses if r.status_code == 201)
 
         def refund() -> httpx.Response:
             with httpx.Client(base_url=url + BASE, timeout=30) as own:
-                return own.post("/refunds/", headers=headers,
-                                json={"payment_id": payment_id, "amount": "3.00"})
+                return own.post(
+                    "/refunds/", headers=headers, json={"payment_id": payment_id, "amount": "3.00"}
+                )
 
         refunds = _race(REFUNDERS, refund)
         assert _outcomes(refunds) == {(201, "processed"): 3, (422, 1013): REFUNDERS - 3}

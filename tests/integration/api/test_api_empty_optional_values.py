@@ -11,19 +11,26 @@ from api_harness import GOOD_CARD, Api, error_of
 
 
 def _flat(webhook_url: object) -> dict[str, Any]:
-    return {"email": "empty@shop.example", "name": "Shop", "password": "s3cret-pass",
-            "webhook_url": webhook_url}
+    return {
+        "email": "empty@shop.example",
+        "name": "Shop",
+        "password": "s3cret-pass",
+        "webhook_url": webhook_url,
+    }
 
 
 def _nested(webhook_url: object) -> dict[str, Any]:
-    return {"user": {"email": "empty@shop.example", "name": "Shop", "password": "s3cret-pass"},
-            "webhook_url": webhook_url}
+    return {
+        "user": {"email": "empty@shop.example", "name": "Shop", "password": "s3cret-pass"},
+        "webhook_url": webhook_url,
+    }
 
 
 @pytest.mark.parametrize("form", [_flat, _nested], ids=["flat", "nested"])
 @pytest.mark.parametrize("webhook_url", ["", None], ids=["empty", "null"])
 def test_an_empty_or_null_webhook_url_at_registration_means_not_set(
-        api: Api, form: Any, webhook_url: object) -> None:
+    api: Api, form: Any, webhook_url: object
+) -> None:
     response = api.post("/auth/register/", form(webhook_url))
 
     assert response.status_code == 201, response.text
@@ -38,8 +45,9 @@ def test_an_empty_or_null_webhook_url_at_registration_means_not_set(
 
 
 @pytest.mark.parametrize("webhook_url", [" ", "shop.example/hooks", "ftp://shop.example/"])
-def test_a_webhook_url_that_is_neither_empty_nor_a_url_is_refused(api: Api,
-                                                                   webhook_url: str) -> None:
+def test_a_webhook_url_that_is_neither_empty_nor_a_url_is_refused(
+    api: Api, webhook_url: str
+) -> None:
     response = api.post("/auth/register/", _flat(webhook_url))
 
     assert error_of(response) == (422, 1004)

@@ -62,7 +62,8 @@ def _engine_of(api: Api) -> Engine:
 
 
 def test_a_batch_whose_commit_fails_answers_each_request_503_and_keeps_nothing(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     url = f"sqlite:///{tmp_path}/paygate.db"
     failing = FailingCommits()
     with running_api("sqlite", database_url=url) as api:
@@ -77,8 +78,10 @@ def test_a_batch_whose_commit_fails_answers_each_request_503_and_keeps_nothing(
         assert lock.acquire()
         try:
             with ThreadPoolExecutor(BATCH) as pool:
-                pending = [pool.submit(api.post, "/orders/", {"amount": "2.00"}, shop.key)
-                           for _ in range(BATCH)]
+                pending = [
+                    pool.submit(api.post, "/orders/", {"amount": "2.00"}, shop.key)
+                    for _ in range(BATCH)
+                ]
                 time.sleep(1.0)  # every request has reached the group commit's queue
                 failing.armed = True
                 lock.release()

@@ -95,23 +95,30 @@ def test_a_repeated_refund_refunds_once(api: Api, merchant: Merchant) -> None:
     assert (payment["amount_refunded"], len(payment["refunds"])) == ("25.00", 1)
 
 
-def test_the_same_json_written_differently_is_the_same_request(api: Api,
-                                                               merchant: Merchant) -> None:
-    first = api.post("/orders/", b'{"amount": 10.50, "notes": {"a": "1", "b": "2"}}',
-                     _keyed(merchant, "k"))
-    again = api.post("/orders", b'{ "notes":{"b":"2","a":"1"},\n  "amount":10.50 }',
-                     _keyed(merchant, "k"))
+def test_the_same_json_written_differently_is_the_same_request(
+    api: Api, merchant: Merchant
+) -> None:
+    first = api.post(
+        "/orders/", b'{"amount": 10.50, "notes": {"a": "1", "b": "2"}}', _keyed(merchant, "k")
+    )
+    again = api.post(
+        "/orders", b'{ "notes":{"b":"2","a":"1"},\n  "amount":10.50 }', _keyed(merchant, "k")
+    )
     assert again.headers.get("idempotent-replayed") == "true"
     assert again.content == first.content
 
 
-@pytest.mark.parametrize("other_body", [
-    b'{"amount": "10.50"}',   # a string is not the number 10.50
-    b'{"amount": 10.5}',      # nor is a differently written number
-    b'{"amount": 10.50, "receipt": "x"}',
-])
-def test_the_same_key_with_another_body_is_422_1007(api: Api, merchant: Merchant,
-                                                    other_body: bytes) -> None:
+@pytest.mark.parametrize(
+    "other_body",
+    [
+        b'{"amount": "10.50"}',  # a string is not the number 10.50
+        b'{"amount": 10.5}',  # nor is a differently written number
+        b'{"amount": 10.50, "receipt": "x"}',
+    ],
+)
+def test_the_same_key_with_another_body_is_422_1007(
+    api: Api, merchant: Merchant, other_body: bytes
+) -> None:
     api.post("/orders/", b'{"amount": 10.50}', _keyed(merchant, "k"))
     response = api.post("/orders/", other_body, _keyed(merchant, "k"))
     assert error_of(response) == (422, 1007)
@@ -125,8 +132,9 @@ def test_the_same_key_on_another_route_is_422_1007(api: Api, merchant: Merchant)
     assert error_of(response) == (422, 1007)
 
 
-def test_keys_are_scoped_to_the_merchant(api: Api, merchant: Merchant,
-                                         other_merchant: Merchant) -> None:
+def test_keys_are_scoped_to_the_merchant(
+    api: Api, merchant: Merchant, other_merchant: Merchant
+) -> None:
     mine = api.post("/orders/", {"amount": "1"}, _keyed(merchant, "shared"))
     theirs = api.post("/orders/", {"amount": "1"}, _keyed(other_merchant, "shared"))
     assert (mine.status_code, theirs.status_code) == (201, 201)
@@ -190,8 +198,9 @@ def test_server_errors_are_not_stored_so_a_retry_runs_again() -> None:
 
 
 def test_unauthenticated_requests_do_not_touch_the_key(api: Api, merchant: Merchant) -> None:
-    denied = api.post("/orders/", {"amount": "1"}, {"X-API-Key": "pk_wrong",
-                                                    "Idempotency-Key": "k"})
+    denied = api.post(
+        "/orders/", {"amount": "1"}, {"X-API-Key": "pk_wrong", "Idempotency-Key": "k"}
+    )
     assert error_of(denied) == (401, 1002)
     assert _record(api, merchant, "k") is None
     assert api.post("/orders/", {"amount": "1"}, _keyed(merchant, "k")).status_code == 201
@@ -210,8 +219,9 @@ def test_rate_limited_requests_are_not_stored() -> None:
 
 
 def test_admins_cannot_use_the_payment_routes_with_a_key(api: Api) -> None:
-    response = api.post("/orders/", {"amount": "1"}, {**api.admin_headers(),
-                                                      "Idempotency-Key": "k"})
+    response = api.post(
+        "/orders/", {"amount": "1"}, {**api.admin_headers(), "Idempotency-Key": "k"}
+    )
     assert error_of(response) == (403, 1003)
 
 
@@ -219,53 +229,63 @@ def test_admins_cannot_use_the_payment_routes_with_a_key(api: Api) -> None:
 
 
 @pytest.mark.parametrize("key", ["", "x" * 256, "caf\xe9", "tab\there", "\x7f"])
-def test_malformed_keys_are_422_1004_naming_the_header(api: Api, merchant: Merchant,
-                                                       key: str) -> None:
-    headers = [(b"x-api-key", merchant.api_key.encode()),
-               (b"idempotency-key", key.encode("latin-1"))]
+def test_malformed_keys_are_422_1004_naming_the_header(
+    api: Api, merchant: Merchant, key: str
+) -> None:
+    headers = [
+        (b"x-api-key", merchant.api_key.encode()),
+        (b"idempotency-key", key.encode("latin-1")),
+    ]
     response = api.client.post(ORDERS, json={"amount": "1"}, headers=headers)
     assert error_of(response) == (422, 1004)
     meta = response.json()["exception"]["meta"]
-    assert meta == {"fields": {"Idempotency-Key": "must be 1 to 255 printable ASCII "
-                                                  "characters"}}
+    assert meta == {"fields": {"Idempotency-Key": "must be 1 to 255 printable ASCII characters"}}
     assert _order_count(api, merchant) == 0
 
 
 @pytest.mark.parametrize("key", ["a", "x" * 255, "~ !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}"])
-def test_any_printable_ascii_key_of_1_to_255_characters_works(api: Api, merchant: Merchant,
-                                                              key: str) -> None:
+def test_any_printable_ascii_key_of_1_to_255_characters_works(
+    api: Api, merchant: Merchant, key: str
+) -> None:
     assert api.post("/orders/", {"amount": "1"}, _keyed(merchant, key)).status_code == 201
-    assert api.post("/orders/", {"amount": "1"}, _keyed(merchant, key)) \
-        .headers["idempotent-replayed"] == "true"
+    assert (
+        api.post("/orders/", {"amount": "1"}, _keyed(merchant, key)).headers["idempotent-replayed"]
+        == "true"
+    )
 
 
 # --- in flight, takeover, purge ------------------------------------------------------------------
 
 
-def _claim_as_if_running(api: Api, merchant: Merchant, key: str, body: bytes,
-                         path: str = ORDERS) -> None:
+def _claim_as_if_running(
+    api: Api, merchant: Merchant, key: str, body: bytes, path: str = ORDERS
+) -> None:
     """A first request with ``body`` that has claimed the key and not answered yet."""
     keys = fingerprint_keys(api.client.app.state[RUNTIME_STATE_KEY])
     fingerprint = request_fingerprint("POST", path, body, keys)
     with api.paygate.uow() as work:
-        assert work.idempotency.claim(UUID(merchant.merchant_id), key, fingerprint,
-                                      api.clock.now(), LEASE) is None
+        assert (
+            work.idempotency.claim(
+                UUID(merchant.merchant_id), key, fingerprint, api.clock.now(), LEASE
+            )
+            is None
+        )
         work.commit()
 
 
-def test_a_repeat_while_the_first_runs_is_409_1007_until_its_lease_ends(
-        backend_api: Api) -> None:
+def test_a_repeat_while_the_first_runs_is_409_1007_until_its_lease_ends(backend_api: Api) -> None:
     shop = backend_api.merchant()
     body = b'{"amount": "7.00"}'
     _claim_as_if_running(backend_api, shop, "busy", body)
     assert error_of(backend_api.post("/orders/", body, _keyed(shop, "busy"))) == (409, 1007)
-    assert error_of(backend_api.post("/orders/", b'{"amount": "8"}', _keyed(shop, "busy"))) \
-        == (422, 1007)
+    assert error_of(backend_api.post("/orders/", b'{"amount": "8"}', _keyed(shop, "busy"))) == (
+        422,
+        1007,
+    )
     backend_api.clock.advance(LEASE + timedelta(seconds=1))  # the first request died
     taken_over = backend_api.post("/orders/", body, _keyed(shop, "busy"))
     assert taken_over.status_code == 201
-    assert backend_api.post("/orders/", body, _keyed(shop, "busy")).content == \
-        taken_over.content
+    assert backend_api.post("/orders/", body, _keyed(shop, "busy")).content == taken_over.content
     assert _order_count(backend_api, shop) == 1
 
 
@@ -289,8 +309,10 @@ def test_expired_records_are_purged(backend_api: Api) -> None:
     merchant_id = UUID(shop.merchant_id)
     with backend_api.paygate.uow() as work:
         now = backend_api.clock.now()
-        for key, age in (("old", RETENTION + timedelta(hours=1)),
-                         ("young", RETENTION - timedelta(hours=1))):
+        for key, age in (
+            ("old", RETENTION + timedelta(hours=1)),
+            ("young", RETENTION - timedelta(hours=1)),
+        ):
             work.idempotency.claim(merchant_id, key, "h", now - age, LEASE)
             work.idempotency.complete(merchant_id, key, 201, b"{}", now - age)
         work.commit()
@@ -310,7 +332,8 @@ def test_expired_records_are_purged(backend_api: Api) -> None:
 
 
 def test_a_request_that_dies_after_its_change_committed_is_replayed_not_rerun(
-        backend_api: Api) -> None:
+    backend_api: Api,
+) -> None:
     """A first request claimed each key and ran its use case as the route does (with the
     route's answer), then its process died before answering. The retries, even after the
     lease, replay what the change committed with it: one order, one payment, one refund."""
@@ -319,27 +342,43 @@ def test_a_request_that_dies_after_its_change_committed_is_replayed_not_rerun(
     merchant_id = UUID(shop.merchant_id)
     order_body = b'{"amount": "7.00"}'
     _claim_as_if_running(api, shop, "o", order_body)
-    order = api.paygate.create_order(CreateOrder(
-        merchant_id, "7.00", idempotency=IdempotentAnswer("o", order_created)))
+    order = api.paygate.create_order(
+        CreateOrder(merchant_id, "7.00", idempotency=IdempotentAnswer("o", order_created))
+    )
 
-    pay_body = (b'{"order_id": "%s", "card_details": {"card_number": "4242424242424242", '
-                b'"expiry": "12/30", "cvv": "123"}}' % str(order.id).encode())
+    pay_body = (
+        b'{"order_id": "%s", "card_details": {"card_number": "4242424242424242", '
+        b'"expiry": "12/30", "cvv": "123"}}' % str(order.id).encode()
+    )
     _claim_as_if_running(api, shop, "p", pay_body, "/paygate/api/v1/payments/")
-    payment = api.paygate.pay_order(PayOrder(
-        merchant_id, str(order.id), "4242424242424242", "12/30", "123",
-        idempotency=IdempotentAnswer("p", payment_processed)))
+    payment = api.paygate.pay_order(
+        PayOrder(
+            merchant_id,
+            str(order.id),
+            "4242424242424242",
+            "12/30",
+            "123",
+            idempotency=IdempotentAnswer("p", payment_processed),
+        )
+    )
 
     refund_body = b'{"payment_id": "%s", "amount": "2.00"}' % str(payment.id).encode()
     _claim_as_if_running(api, shop, "r", refund_body, "/paygate/api/v1/refunds/")
-    outcome = api.paygate.refund_payment(RefundPayment(
-        merchant_id, str(payment.id), "2.00",
-        idempotency=IdempotentAnswer("r", refund_processed)))
+    outcome = api.paygate.refund_payment(
+        RefundPayment(
+            merchant_id,
+            str(payment.id),
+            "2.00",
+            idempotency=IdempotentAnswer("r", refund_processed),
+        )
+    )
 
     api.clock.advance(LEASE + timedelta(seconds=1))
     for path, body, key, field, ident in (
-            ("/orders/", order_body, "o", "order_id", order.id),
-            ("/payments/", pay_body, "p", "payment_id", payment.id),
-            ("/refunds/", refund_body, "r", "refund_id", outcome.refund.id)):
+        ("/orders/", order_body, "o", "order_id", order.id),
+        ("/payments/", pay_body, "p", "payment_id", payment.id),
+        ("/refunds/", refund_body, "r", "refund_id", outcome.refund.id),
+    ):
         retry = api.post(path, body, _keyed(shop, key))
         assert retry.status_code == 201, retry.text
         assert retry.headers["idempotent-replayed"] == "true"
@@ -359,8 +398,11 @@ def test_the_answer_and_the_change_commit_together_or_not_at_all(backend_api: Ap
     shop = api.merchant()
     _claim_as_if_running(api, shop, "k", b'{"amount": "5"}')
     with pytest.raises(RuntimeError):
-        api.paygate.create_order(CreateOrder(
-            UUID(shop.merchant_id), "5", idempotency=IdempotentAnswer("k", _unrenderable)))
+        api.paygate.create_order(
+            CreateOrder(
+                UUID(shop.merchant_id), "5", idempotency=IdempotentAnswer("k", _unrenderable)
+            )
+        )
     assert _order_count(api, shop) == 0
     record = _record(api, shop, "k")
     assert record is not None
@@ -380,8 +422,7 @@ def test_the_route_stores_the_exact_bytes_it_sends(backend_api: Api) -> None:
 
 def test_canonical_json_sorts_keys_and_keeps_numbers_as_written() -> None:
     value = {"b": [1, True, None, "x"], "a": Decimal("10.50"), "c": {"z": "1", "y": "2"}}
-    assert canonical_json(value) == \
-        '{"a":10.50,"b":[1,true,null,"x"],"c":{"y":"2","z":"1"}}'
+    assert canonical_json(value) == '{"a":10.50,"b":[1,true,null,"x"],"c":{"y":"2","z":"1"}}'
     assert canonical_json({"a": Decimal("10.50")}) != canonical_json({"a": "10.50"})
 
 

@@ -40,15 +40,17 @@ def _stored_keys(url: str) -> dict[str, str]:
     engine = create_database_engine(url)
     try:
         with engine.connect() as connection:
-            rows = connection.execute(select(idempotency_records.c.idempotency_key,
-                                             idempotency_records.c.request_hash))
+            rows = connection.execute(
+                select(idempotency_records.c.idempotency_key, idempotency_records.c.request_hash)
+            )
             return {row.idempotency_key: row.request_hash for row in rows}
     finally:
         engine.dispose()
 
 
 def test_the_migration_deletes_plain_fingerprints_and_keeps_keyed_ones(
-        sql_api: tuple[Api, str]) -> None:
+    sql_api: tuple[Api, str],
+) -> None:
     api, url = sql_api
     shop = api.merchant()
     keyed = {**shop.key, "Idempotency-Key": "keyed"}
@@ -70,8 +72,7 @@ def test_the_migration_deletes_plain_fingerprints_and_keeps_keyed_ones(
     replay = api.post("/orders/", {"amount": "5.00"}, keyed)
     assert replay.headers["idempotent-replayed"] == "true"
     assert replay.content == first.content
-    fresh = api.post("/orders/", {"amount": "5.00"}, {**shop.key,
-                                                      "Idempotency-Key": "plain-done"})
+    fresh = api.post("/orders/", {"amount": "5.00"}, {**shop.key, "Idempotency-Key": "plain-done"})
     assert fresh.status_code == 201
     assert "idempotent-replayed" not in fresh.headers
     assert fresh.json()["data"]["order_id"] != first.json()["data"]["order_id"]

@@ -28,11 +28,14 @@ def test_lone_surrogates_are_refused_and_create_no_order(api: Api, body: bytes) 
     assert stats["total_orders"] == 0
 
 
-@pytest.mark.parametrize("body", [
-    '{"email": "\\ud800@x.example", "name": "S", "password": "s3cret-pass"}',
-    '{"email": "s@x.example", "name": "\\ud800", "password": "s3cret-pass"}',
-    '{"email": "s@x.example", "name": "S", "password": "s3cret-pass\\ud800"}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"email": "\\ud800@x.example", "name": "S", "password": "s3cret-pass"}',
+        '{"email": "s@x.example", "name": "\\ud800", "password": "s3cret-pass"}',
+        '{"email": "s@x.example", "name": "S", "password": "s3cret-pass\\ud800"}',
+    ],
+)
 def test_registration_with_lone_surrogates_is_a_validation_error(api: Api, body: str) -> None:
     assert error_of(api.post("/auth/register/", body)) == (422, 1004)
 
@@ -42,13 +45,20 @@ def test_login_with_lone_surrogates_is_a_validation_error(api: Api) -> None:
     assert error_of(api.post("/auth/token/", body)) == (422, 1004)
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1/h", "http://[::1]/h",
-                                 "http://169.254.169.254/latest", "http://10.0.0.1/h",
-                                 "http://2130706433/h", "http://0x7f000001/h",
-                                 "http://127.1/h"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/h",
+        "http://[::1]/h",
+        "http://169.254.169.254/latest",
+        "http://10.0.0.1/h",
+        "http://2130706433/h",
+        "http://0x7f000001/h",
+        "http://127.1/h",
+    ],
+)
 def test_literal_internal_webhook_urls_are_refused_by_default(api: Api, url: str) -> None:
-    body = {"email": "w@shop.example", "name": "W", "password": "s3cret-pass",
-            "webhook_url": url}
+    body = {"email": "w@shop.example", "name": "W", "password": "s3cret-pass", "webhook_url": url}
     assert error_of(api.post("/auth/register/", body)) == (422, 1004)
 
 
@@ -61,9 +71,11 @@ def private_api() -> Iterator[Api]:
 def test_literal_internal_webhook_urls_are_allowed_when_configured(private_api: Api) -> None:
     merchant = private_api.merchant(webhook_url="http://127.0.0.1:9999/hooks")
 
-    patched = private_api.client.patch("/paygate/api/v1/merchants/me/",
-                                       json={"webhook_url": "http://[::1]:9999/h"},
-                                       headers=merchant.key)
+    patched = private_api.client.patch(
+        "/paygate/api/v1/merchants/me/",
+        json={"webhook_url": "http://[::1]:9999/h"},
+        headers=merchant.key,
+    )
 
     assert patched.status_code == 200, patched.text
     assert patched.json()["data"]["webhook_url"] == "http://[::1]:9999/h"
@@ -73,8 +85,7 @@ def test_a_soft_deleted_users_old_access_token_stays_dead_after_restore(api: Api
     merchant = api.merchant()
     admin = api.admin_headers()
 
-    deleted = api.client.delete(f"/paygate/api/v1/admin/users/{merchant.user_id}/",
-                                headers=admin)
+    deleted = api.client.delete(f"/paygate/api/v1/admin/users/{merchant.user_id}/", headers=admin)
     restored = api.post(f"/admin/users/{merchant.user_id}/restore/", headers=admin)
     old_token: Any = api.get("/merchants/me/", headers=merchant.bearer)
 
@@ -90,18 +101,25 @@ WRITE_ROUTES = ["/orders/", "/payments/", "/refunds/"]
 
 
 @pytest.mark.parametrize("path", WRITE_ROUTES)
-@pytest.mark.parametrize(("body", "answer"), [
-    (b"{", (400, 1004)), (b'{"amount": "1.00"} trailing', (400, 1004)),
-    (b'{"amount": "\xff"}', (400, 1004)), (b'{"amount": "1.00", "amount": "2.00"}', (400, 1004)),
-    (b"null", (422, 1004)), (b"[]", (422, 1004)), (b'"x"', (422, 1004)),
-])
+@pytest.mark.parametrize(
+    ("body", "answer"),
+    [
+        (b"{", (400, 1004)),
+        (b'{"amount": "1.00"} trailing', (400, 1004)),
+        (b'{"amount": "\xff"}', (400, 1004)),
+        (b'{"amount": "1.00", "amount": "2.00"}', (400, 1004)),
+        (b"null", (422, 1004)),
+        (b"[]", (422, 1004)),
+        (b'"x"', (422, 1004)),
+    ],
+)
 def test_a_malformed_write_body_is_a_1004_and_writes_nothing(
-        api: Api, path: str, body: bytes, answer: tuple[int, int]) -> None:
+    api: Api, path: str, body: bytes, answer: tuple[int, int]
+) -> None:
     merchant = api.merchant()
 
     assert error_of(api.post(path, body, headers=merchant.key)) == answer
-    assert api.get("/merchants/stats/", headers=merchant.key).json()["data"][
-        "total_orders"] == 0
+    assert api.get("/merchants/stats/", headers=merchant.key).json()["data"]["total_orders"] == 0
 
 
 @pytest.mark.parametrize("path", WRITE_ROUTES)
@@ -116,11 +134,14 @@ def test_a_write_body_over_64_kib_is_413_announced_or_streamed(api: Api, path: s
     body = b'{"receipt": "' + b"x" * 70_000 + b'"}'
 
     def chunks() -> Iterator[bytes]:
-        yield from (body[i:i + 4096] for i in range(0, len(body), 4096))
+        yield from (body[i : i + 4096] for i in range(0, len(body), 4096))
 
     assert error_of(api.post(path, body, headers=merchant.key)) == (413, 9003)
-    streamed = api.client.post(f"/paygate/api/v1{path}", content=chunks(),
-                               headers={**merchant.key, "Content-Type": "application/json"})
+    streamed = api.client.post(
+        f"/paygate/api/v1{path}",
+        content=chunks(),
+        headers={**merchant.key, "Content-Type": "application/json"},
+    )
     assert error_of(streamed) == (413, 9003)
 
 
@@ -136,7 +157,10 @@ def test_an_empty_order_body_is_read_as_an_empty_object(api: Api) -> None:
 def test_a_content_length_that_is_no_number_is_400(api: Api) -> None:
     merchant = api.merchant()
 
-    response = api.client.post("/paygate/api/v1/orders/", content=b'{"amount": "1.00"}',
-                               headers={**merchant.key, "Content-Length": "ten"})
+    response = api.client.post(
+        "/paygate/api/v1/orders/",
+        content=b'{"amount": "1.00"}',
+        headers={**merchant.key, "Content-Length": "ten"},
+    )
 
     assert error_of(response) == (400, 1004)

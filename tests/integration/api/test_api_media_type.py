@@ -31,8 +31,14 @@ JSON = [
 ]
 
 
-def send(api: Api, path: str, body: bytes, content_type: str | None,
-         headers: dict[str, str] | None = None, method: str = "POST") -> Any:
+def send(
+    api: Api,
+    path: str,
+    body: bytes,
+    content_type: str | None,
+    headers: dict[str, str] | None = None,
+    method: str = "POST",
+) -> Any:
     all_headers = dict(headers or {})
     if content_type is not None:
         all_headers["Content-Type"] = content_type
@@ -56,7 +62,8 @@ def total_orders(api: Api, merchant: Merchant) -> int:
 
 @pytest.mark.parametrize("content_type", [*NOT_JSON, None])
 def test_an_order_body_not_sent_as_json_is_415_and_creates_nothing(
-        api: Api, merchant: Merchant, content_type: str | None) -> None:
+    api: Api, merchant: Merchant, content_type: str | None
+) -> None:
     response = send(api, "/orders/", b'{"amount": "10.00"}', content_type, merchant.key)
 
     assert_415(response)
@@ -72,26 +79,35 @@ def test_json_media_types_are_read(api: Api, merchant: Merchant, content_type: s
 
 
 def test_a_payment_or_refund_body_not_sent_as_json_is_415_and_changes_nothing(
-        api: Api, merchant: Merchant) -> None:
+    api: Api, merchant: Merchant
+) -> None:
     order = api.order(merchant)
     body = json.dumps({"order_id": order["order_id"], "card_details": GOOD_CARD}).encode()
     assert_415(send(api, "/payments/", body, "text/plain", merchant.key))
-    assert api.get(f"/orders/{order['order_id']}/", headers=merchant.key).json()["data"][
-        "status"] == "created"
+    assert (
+        api.get(f"/orders/{order['order_id']}/", headers=merchant.key).json()["data"]["status"]
+        == "created"
+    )
 
     payment = api.paid_order(merchant)
     refund = b'{"payment_id": "' + payment["payment_id"].encode() + b'"}'
     assert_415(send(api, "/refunds/", refund, None, merchant.key))
-    assert api.get(f"/payments/{payment['payment_id']}/", headers=merchant.key).json()[
-        "data"]["amount_refunded"] == "0.00"
+    assert (
+        api.get(f"/payments/{payment['payment_id']}/", headers=merchant.key).json()["data"][
+            "amount_refunded"
+        ]
+        == "0.00"
+    )
 
 
-@pytest.mark.parametrize("headers", [
-    {"Content-Encoding": "gzip", "Content-Type": "application/json"},
-    {"Content-Encoding": "identity, gzip", "Content-Type": "application/json"},
-])
-def test_a_compressed_body_is_415(api: Api, merchant: Merchant,
-                                  headers: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Content-Encoding": "gzip", "Content-Type": "application/json"},
+        {"Content-Encoding": "identity, gzip", "Content-Type": "application/json"},
+    ],
+)
+def test_a_compressed_body_is_415(api: Api, merchant: Merchant, headers: dict[str, str]) -> None:
     response = send(api, "/orders/", b'{"amount": "10.00"}', None, {**merchant.key, **headers})
 
     assert_415(response)
@@ -99,27 +115,35 @@ def test_a_compressed_body_is_415(api: Api, merchant: Merchant,
 
 
 def test_two_content_types_are_415(api: Api, merchant: Merchant) -> None:
-    response = api.client.post(BASE + "/orders/", content=b'{"amount": "10.00"}', headers=[
-        ("X-API-Key", merchant.api_key), ("Content-Type", "application/json"),
-        ("Content-Type", "text/plain")])
+    response = api.client.post(
+        BASE + "/orders/",
+        content=b'{"amount": "10.00"}',
+        headers=[
+            ("X-API-Key", merchant.api_key),
+            ("Content-Type", "application/json"),
+            ("Content-Type", "text/plain"),
+        ],
+    )
 
     assert_415(response)
     assert total_orders(api, merchant) == 0
 
 
-def test_the_description_says_what_was_sent_and_what_to_send(api: Api,
-                                                              merchant: Merchant) -> None:
+def test_the_description_says_what_was_sent_and_what_to_send(api: Api, merchant: Merchant) -> None:
     def description(content_type: str | None) -> str:
         response = send(api, "/orders/", b"{}", content_type, merchant.key)
         text: str = response.json()["exception"]["description"]
         return text
 
-    assert description(None) == \
-        "A request body must be JSON: send Content-Type: application/json"
-    assert description("text/plain") == \
-        "Content-Type 'text/plain' is not JSON: send Content-Type: application/json"
-    assert description("application/json; charset=latin-1") == \
-        "A JSON body must be UTF-8: send charset=utf-8 or no charset"
+    assert description(None) == "A request body must be JSON: send Content-Type: application/json"
+    assert (
+        description("text/plain")
+        == "Content-Type 'text/plain' is not JSON: send Content-Type: application/json"
+    )
+    assert (
+        description("application/json; charset=latin-1")
+        == "A JSON body must be UTF-8: send charset=utf-8 or no charset"
+    )
 
 
 def test_a_415_does_not_use_up_the_idempotency_key(api: Api, merchant: Merchant) -> None:
@@ -152,7 +176,8 @@ def test_registration_not_sent_as_json_is_415_and_registers_nobody(api: Api) -> 
 
 
 def test_login_refresh_and_logout_bodies_not_sent_as_json_are_415(
-        api: Api, merchant: Merchant) -> None:
+    api: Api, merchant: Merchant
+) -> None:
     login = json.dumps({"email": merchant.email, "password": "s3cret-pass"}).encode()
     assert_415(send(api, "/auth/token/", login, "text/plain"))
     assert_415(send(api, "/auth/refresh/", b'{"refresh": "x"}', "text/plain"))
@@ -162,9 +187,11 @@ def test_login_refresh_and_logout_bodies_not_sent_as_json_are_415(
 
 
 def test_a_profile_update_not_sent_as_json_is_415_and_changes_nothing(
-        api: Api, merchant: Merchant) -> None:
-    response = send(api, "/merchants/me/", b'{"name": "Renamed"}', "text/plain", merchant.key,
-                    method="PATCH")
+    api: Api, merchant: Merchant
+) -> None:
+    response = send(
+        api, "/merchants/me/", b'{"name": "Renamed"}', "text/plain", merchant.key, method="PATCH"
+    )
 
     assert_415(response)
     assert api.get("/merchants/me/", headers=merchant.key).json()["data"]["name"] == "Shop"
@@ -176,8 +203,9 @@ def test_a_profile_update_not_sent_as_json_is_415_and_changes_nothing(
 def test_bodiless_posts_need_no_content_type(api: Api, merchant: Merchant) -> None:
     payment = api.paid_order(merchant)
 
-    captured = api.client.post(f"{BASE}/payments/{payment['payment_id']}/capture/",
-                               headers=merchant.key)
+    captured = api.client.post(
+        f"{BASE}/payments/{payment['payment_id']}/capture/", headers=merchant.key
+    )
     rotated = api.client.post(f"{BASE}/merchants/me/webhook-secret/", headers=merchant.bearer)
     logout = api.client.post(f"{BASE}/auth/logout/", headers=merchant.bearer)
 

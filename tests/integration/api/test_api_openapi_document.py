@@ -38,8 +38,11 @@ def test_every_route_documents_its_errors_with_the_envelope(document: dict[str, 
         if not path.startswith(BASE):
             continue
         for method, operation in operations.items():
-            errors = {status: spec for status, spec in operation["responses"].items()
-                      if status.startswith(("4", "5"))}
+            errors = {
+                status: spec
+                for status, spec in operation["responses"].items()
+                if status.startswith(("4", "5"))
+            }
             assert {"400", "503"} <= set(errors), (method, path)
             for spec in errors.values():
                 schema = spec["content"]["application/json"]["schema"]
@@ -48,20 +51,21 @@ def test_every_route_documents_its_errors_with_the_envelope(document: dict[str, 
                 assert {"413", "415"} <= set(errors), (method, path)
 
 
-def test_each_write_route_has_its_own_idempotency_key_example(
-        document: dict[str, Any]) -> None:
+def test_each_write_route_has_its_own_idempotency_key_example(document: dict[str, Any]) -> None:
     examples = []
     for path in ("orders", "payments", "refunds"):
-        [header] = [p for p in document["paths"][f"{BASE}/{path}"]["post"]["parameters"]
-                    if p["name"] == "Idempotency-Key"]
+        [header] = [
+            p
+            for p in document["paths"][f"{BASE}/{path}"]["post"]["parameters"]
+            if p["name"] == "Idempotency-Key"
+        ]
         assert header["schema"]["maxLength"] == 255
         examples.append(header["schema"]["examples"][0])
     assert len(set(examples)) == 3
 
 
 def test_optional_bodies_are_documented_as_optional(document: dict[str, Any]) -> None:
-    assert document["paths"][f"{BASE}/merchants/me"]["patch"]["requestBody"]["required"] \
-        is False
+    assert document["paths"][f"{BASE}/merchants/me"]["patch"]["requestBody"]["required"] is False
     assert document["paths"][f"{BASE}/orders"]["post"]["requestBody"]["required"] is True
 
 
@@ -71,12 +75,16 @@ def memory_api() -> Iterator[Api]:
         yield api
 
 
-@pytest.mark.parametrize(("path", "methods"), [
-    ("/orders/", "GET, OPTIONS, POST"), ("/payments/", "GET, OPTIONS, POST"),
-    ("/refunds/", "GET, OPTIONS, POST"), ("/merchants/me/", "GET, OPTIONS, PATCH"),
-])
-def test_options_lists_every_method_of_the_path(memory_api: Api, path: str,
-                                               methods: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "methods"),
+    [
+        ("/orders/", "GET, OPTIONS, POST"),
+        ("/payments/", "GET, OPTIONS, POST"),
+        ("/refunds/", "GET, OPTIONS, POST"),
+        ("/merchants/me/", "GET, OPTIONS, PATCH"),
+    ],
+)
+def test_options_lists_every_method_of_the_path(memory_api: Api, path: str, methods: str) -> None:
     merchant = memory_api.merchant()
     response = memory_api.client.options(BASE + path, headers=merchant.key)
     assert response.status_code == 204
@@ -106,14 +114,21 @@ def test_cursor_text_the_schema_admits_passes_the_format_check(cursor: str) -> N
     assert _accepts(CURSOR, cursor)
 
 
-@pytest.mark.parametrize(("rule", "good", "bad"), [
-    (INCLUDE_DELETED, ["true", "FALSE", "True", "1", "0"], ["", "yes", " true", "2"]),
-    (ROLE, ["admin", "merchant", "MERCHANT"], ["", " admin", "owner"]),
-    (FROM, ["2026-10-01", "2026-10-01T10:30:00Z", "2026-10-01T10:30:00.5+05:30"],
-     ["", "2026-10-01T10:30:00", "yesterday"]),
-])
-def test_choice_and_instant_rules_match_their_schema(rule: Any, good: list[str],
-                                                     bad: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("rule", "good", "bad"),
+    [
+        (INCLUDE_DELETED, ["true", "FALSE", "True", "1", "0"], ["", "yes", " true", "2"]),
+        (ROLE, ["admin", "merchant", "MERCHANT"], ["", " admin", "owner"]),
+        (
+            FROM,
+            ["2026-10-01", "2026-10-01T10:30:00Z", "2026-10-01T10:30:00.5+05:30"],
+            ["", "2026-10-01T10:30:00", "yesterday"],
+        ),
+    ],
+)
+def test_choice_and_instant_rules_match_their_schema(
+    rule: Any, good: list[str], bad: list[str]
+) -> None:
     assert [value for value in good if not _accepts(rule, value)] == []
     assert [value for value in bad if _accepts(rule, value)] == []
 
@@ -135,8 +150,9 @@ def test_webhook_urls_the_pattern_admits_are_accepted(url: str) -> None:
 
 @pytest.mark.parametrize(("minor_units", "currency"), [(0, "JPY"), (2, "INR"), (3, "KWD")])
 @given(data=st.data())
-def test_amount_strings_the_pattern_admits_make_orders(minor_units: int, currency: str,
-                                                       data: st.DataObject) -> None:
+def test_amount_strings_the_pattern_admits_make_orders(
+    minor_units: int, currency: str, data: st.DataObject
+) -> None:
     text = data.draw(st.from_regex(_amount_pattern(minor_units), fullmatch=True))
     assert parse_amount(text, CURRENCIES[currency]).amount > 0
 
@@ -146,10 +162,13 @@ def shop(memory_api: Api) -> Merchant:
     return memory_api.merchant()
 
 
-@pytest.mark.parametrize(("raw", "currency", "shown"), [
-    (b"447.0", "JPY", "447"), (b"1.500", "USD", "1.50"), (b"12.3450", "KWD", "12.345")])
+@pytest.mark.parametrize(
+    ("raw", "currency", "shown"),
+    [(b"447.0", "JPY", "447"), (b"1.500", "USD", "1.50"), (b"12.3450", "KWD", "12.345")],
+)
 def test_a_json_number_is_its_value_whatever_its_trailing_zeros(
-        memory_api: Api, shop: Merchant, raw: bytes, currency: str, shown: str) -> None:
+    memory_api: Api, shop: Merchant, raw: bytes, currency: str, shown: str
+) -> None:
     body = b'{"amount": ' + raw + b', "currency": "' + currency.encode() + b'"}'
     response = memory_api.post("/orders/", body, shop.key)
     assert response.status_code == 201, response.text

@@ -43,8 +43,9 @@ from cli_process import PaygateProcess
 IN_CI = os.environ.get("CI", "").lower() == "true"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40" if IN_CI else "8"))
 SEED = int(os.environ.get("FUZZ_SEED", "20261"))
-PHASES = os.environ.get("FUZZ_PHASES", "examples,coverage,fuzzing,stateful" if IN_CI
-                        else "examples,fuzzing,stateful")
+PHASES = os.environ.get(
+    "FUZZ_PHASES", "examples,coverage,fuzzing,stateful" if IN_CI else "examples,fuzzing,stateful"
+)
 RUN_TIMEOUT = 300 if IN_CI else 180
 BASE = "/paygate/api/v1"
 ADMIN_EMAIL, ADMIN_PASSWORD = "fuzz-admin@paygate.example", "adm1n-pass-word"
@@ -65,8 +66,10 @@ class Finding:
         return None
 
     def __str__(self) -> str:
-        return (f"{self.operation}: {self.check} -> {self.status} "
-                f"{json.dumps(self.body)[:300]}\n    request: {self.request[:3000]}")
+        return (
+            f"{self.operation}: {self.check} -> {self.status} "
+            f"{json.dumps(self.body)[:300]}\n    request: {self.request[:3000]}"
+        )
 
 
 def _unknown_cursor(finding: Finding) -> bool:
@@ -87,17 +90,25 @@ def _range_rule(finding: Finding) -> bool:
     description = finding.body.get("exception", {}).get("description", "")
     return finding.code == 1020 and (
         description == "from: must not be after 'to'"
-        or re.fullmatch(r"from: the range holds [0-9,]+ \w+ buckets, at most [0-9,]+ are "
-                        r"allowed", description) is not None)
+        or re.fullmatch(
+            r"from: the range holds [0-9,]+ \w+ buckets, at most [0-9,]+ are "
+            r"allowed",
+            description,
+        )
+        is not None
+    )
 
 
 STATE_REFUSALS = (_unknown_cursor, _reused_idempotency_key, _range_rule)
 
 
 def _is_state_refusal(finding: Finding) -> bool:
-    return (finding.check == "positive_data_acceptance" and finding.status == 422
-            and isinstance(finding.body, dict)
-            and any(refusal(finding) for refusal in STATE_REFUSALS))
+    return (
+        finding.check == "positive_data_acceptance"
+        and finding.status == 422
+        and isinstance(finding.body, dict)
+        and any(refusal(finding) for refusal in STATE_REFUSALS)
+    )
 
 
 @dataclass(frozen=True)
@@ -134,8 +145,11 @@ def read_events(path: Path) -> Outcome:
         for case_id, interaction in recorder.get("interactions", {}).items():
             response = interaction.get("response") or {}
             if 200 <= response.get("status_code", 0) < 300:
-                label = recorder["cases"][case_id]["value"]["method"] + " " + \
-                    recorder["cases"][case_id]["value"]["path"]
+                label = (
+                    recorder["cases"][case_id]["value"]["method"]
+                    + " "
+                    + recorder["cases"][case_id]["value"]["path"]
+                )
                 successes[label] = successes.get(label, 0) + 1
         for case_id, checks in recorder.get("checks", {}).items():
             for check in checks:
@@ -145,13 +159,19 @@ def read_events(path: Path) -> Outcome:
                 interaction = recorder.get("interactions", {}).get(case_id) or {}
                 response = interaction.get("response") or {}
                 request = interaction.get("request") or {}
-                headers = {name: values for name, values in (request.get("headers") or {}).items()
-                           if name.lower() not in {"authorization", "user-agent"}}
-                finding = Finding(operation=failure.get("operation", recorder["label"]),
-                                  check=check["name"], status=response.get("status_code"),
-                                  body=_decode(response.get("content")),
-                                  request=f"{request.get('uri')} {headers} "
-                                          f"{json.dumps(_decode(request.get('body')))}")
+                headers = {
+                    name: values
+                    for name, values in (request.get("headers") or {}).items()
+                    if name.lower() not in {"authorization", "user-agent"}
+                }
+                finding = Finding(
+                    operation=failure.get("operation", recorder["label"]),
+                    check=check["name"],
+                    status=response.get("status_code"),
+                    body=_decode(response.get("content")),
+                    request=f"{request.get('uri')} {headers} "
+                    f"{json.dumps(_decode(request.get('body')))}",
+                )
                 findings[str(finding)] = finding
     return Outcome(list(findings.values()), errors, successes)
 
@@ -162,8 +182,7 @@ class Server:
     process: PaygateProcess
 
     def post(self, path: str, body: dict[str, Any]) -> Any:
-        response = httpx.post(f"{self.url}{BASE}{path}", json=body, timeout=10,
-                              trust_env=False)
+        response = httpx.post(f"{self.url}{BASE}{path}", json=body, timeout=10, trust_env=False)
         assert response.status_code in (200, 201), response.text
         return response.json()["data"]
 
@@ -172,15 +191,20 @@ class Server:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     directory = tmp_path_factory.mktemp("fuzz")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_")}
-    env.update(PAYGATE_DATABASE_URL=f"sqlite:///{directory}/paygate.db",
-               PAYGATE_SECRET_KEY="fuzz-secret-key-0123456789abcdefghijklmnop",
-               PAYGATE_BCRYPT_ROUNDS="4", PAYGATE_AUTH_RATE_LIMIT="0",
-               PAYGATE_API_RATE_LIMIT="0", PAYGATE_COOKIE_SECURE="false",
-               PAYGATE_ACCESS_TOKEN_TTL="3600", PAYGATE_SIMULATOR_SEED="7",
-               PAYGATE_WEBHOOK_ALLOW_PRIVATE="true",
-               PAYGATE_BOOTSTRAP_ADMIN_EMAIL=ADMIN_EMAIL,
-               PAYGATE_BOOTSTRAP_ADMIN_NAME="Fuzz Admin",
-               PAYGATE_BOOTSTRAP_ADMIN_PASSWORD=ADMIN_PASSWORD)
+    env.update(
+        PAYGATE_DATABASE_URL=f"sqlite:///{directory}/paygate.db",
+        PAYGATE_SECRET_KEY="fuzz-secret-key-0123456789abcdefghijklmnop",
+        PAYGATE_BCRYPT_ROUNDS="4",
+        PAYGATE_AUTH_RATE_LIMIT="0",
+        PAYGATE_API_RATE_LIMIT="0",
+        PAYGATE_COOKIE_SECURE="false",
+        PAYGATE_ACCESS_TOKEN_TTL="3600",
+        PAYGATE_SIMULATOR_SEED="7",
+        PAYGATE_WEBHOOK_ALLOW_PRIVATE="true",
+        PAYGATE_BOOTSTRAP_ADMIN_EMAIL=ADMIN_EMAIL,
+        PAYGATE_BOOTSTRAP_ADMIN_NAME="Fuzz Admin",
+        PAYGATE_BOOTSTRAP_ADMIN_PASSWORD=ADMIN_PASSWORD,
+    )
     process = PaygateProcess(["serve", "--port", "0", "--no-dispatcher"], env)
     try:
         yield Server(process.serving_url(), process)
@@ -191,16 +215,29 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def _merchant_headers(server: Server) -> list[str]:
     """A merchant with a paid, partly refunded order, by bearer token (an API key cannot
     manage credentials, so every merchant route is reachable)."""
-    merchant = server.post("/auth/register/", {
-        "email": "fuzz-shop@shop.example", "name": "Fuzz Shop", "password": "s3cret-pass"})
+    merchant = server.post(
+        "/auth/register/",
+        {"email": "fuzz-shop@shop.example", "name": "Fuzz Shop", "password": "s3cret-pass"},
+    )
     key = {"X-API-Key": merchant["api_key"]}
-    order = httpx.post(f"{server.url}{BASE}/orders/", json={"amount": "100.00"}, headers=key,
-                       trust_env=False).json()["data"]
-    payment = httpx.post(f"{server.url}{BASE}/payments/", headers=key, trust_env=False, json={
-        "order_id": order["order_id"], "card_details": {
-            "card_number": "4242424242424242", "expiry": "12/30", "cvv": "123"}}).json()
-    httpx.post(f"{server.url}{BASE}/refunds/", headers=key, trust_env=False, json={
-        "payment_id": payment["data"]["payment_id"], "amount": "1.00"})
+    order = httpx.post(
+        f"{server.url}{BASE}/orders/", json={"amount": "100.00"}, headers=key, trust_env=False
+    ).json()["data"]
+    payment = httpx.post(
+        f"{server.url}{BASE}/payments/",
+        headers=key,
+        trust_env=False,
+        json={
+            "order_id": order["order_id"],
+            "card_details": {"card_number": "4242424242424242", "expiry": "12/30", "cvv": "123"},
+        },
+    ).json()
+    httpx.post(
+        f"{server.url}{BASE}/refunds/",
+        headers=key,
+        trust_env=False,
+        json={"payment_id": payment["data"]["payment_id"], "amount": "1.00"},
+    )
     return ["-H", f"Authorization: Bearer {merchant['access']}"]
 
 
@@ -210,15 +247,43 @@ def _admin_headers(server: Server) -> list[str]:
 
 
 def run_schemathesis(server: Server, headers: list[str], report: Path) -> Outcome:
-    command = [sys.executable, "-m", "schemathesis.cli", "run",
-               f"{server.url}/schema/openapi.json", "--checks", "all",
-               "--max-examples", str(EXAMPLES), "--seed", str(SEED), "--workers", "1",
-               "--phases", PHASES,
-               "--exclude-operation-id", "logout", "--exclude-operation-id", "streamEvents",
-               "--no-color", "--output-sanitize", "false",
-               "--report", "ndjson", "--report-ndjson-path", str(report), *headers]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT,
-                               check=False, env={**os.environ, "NO_COLOR": "1"})
+    command = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "run",
+        f"{server.url}/schema/openapi.json",
+        "--checks",
+        "all",
+        "--max-examples",
+        str(EXAMPLES),
+        "--seed",
+        str(SEED),
+        "--workers",
+        "1",
+        "--phases",
+        PHASES,
+        "--exclude-operation-id",
+        "logout",
+        "--exclude-operation-id",
+        "streamEvents",
+        "--no-color",
+        "--output-sanitize",
+        "false",
+        "--report",
+        "ndjson",
+        "--report-ndjson-path",
+        str(report),
+        *headers,
+    ]
+    completed = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
     assert report.exists(), completed.stdout[-3000:] + completed.stderr[-3000:]
     return read_events(report)
 
@@ -228,10 +293,12 @@ CALLERS = ("anonymous", "merchant", "admin")
 
 @pytest.mark.slow
 @pytest.mark.parametrize("caller", CALLERS)
-def test_every_operation_answers_as_documented(caller: str, server: Server,
-                                               tmp_path: Path) -> None:
-    headers = {"anonymous": lambda: [], "merchant": lambda: _merchant_headers(server),
-               "admin": lambda: _admin_headers(server)}[caller]()
+def test_every_operation_answers_as_documented(caller: str, server: Server, tmp_path: Path) -> None:
+    headers = {
+        "anonymous": lambda: [],
+        "merchant": lambda: _merchant_headers(server),
+        "admin": lambda: _admin_headers(server),
+    }[caller]()
     outcome = run_schemathesis(server, headers, tmp_path / "events.ndjson")
 
     assert outcome.errors == []

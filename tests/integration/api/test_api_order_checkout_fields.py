@@ -19,8 +19,7 @@ def _order(api: Api, merchant: Merchant, body: dict[str, object]) -> dict[str, o
     return data
 
 
-def test_every_order_representation_carries_the_same_checkout_url(
-        backend_api: Api) -> None:
+def test_every_order_representation_carries_the_same_checkout_url(backend_api: Api) -> None:
     api = backend_api
     shop = api.merchant()
     created = _order(api, shop, {"amount": "5.00", "return_url": "https://shop.example/r?x=1"})
@@ -29,8 +28,9 @@ def test_every_order_representation_carries_the_same_checkout_url(
     assert isinstance(url, str)
     assert url.startswith("http://testserver.local/checkout/")
     token = url.rsplit("/", 1)[1]
-    ticket = read_checkout_token(checkout_key(api_settings().secret_key), token,
-                                 now=api.clock.now())
+    ticket = read_checkout_token(
+        checkout_key(api_settings().secret_key), token, now=api.clock.now()
+    )
     assert ticket is not None
     assert str(ticket.order_id) == created["order_id"]
     one = api.get(f"/orders/{created['order_id']}/", shop.key).json()["data"]
@@ -44,16 +44,18 @@ def test_return_url_is_optional(api: Api, merchant: Merchant) -> None:
     assert data["return_url"] is None
 
 
-@pytest.mark.parametrize(("url", "reason"), [
-    ("http://shop.example/r", "must be an absolute https URL"),
-    ("/relative", "must be an absolute https URL"),
-    ("ftp://shop.example/r", "must be an absolute https URL"),
-    ("https://127.0.0.1/r", "must not point to a private, loopback or reserved address"),
-    ("https://[::1]/r", "must not point to a private, loopback or reserved address"),
-    ("https://shop.example/" + "a" * 2030, "must be at most 2048 characters"),
-])
-def test_a_bad_return_url_is_refused(api: Api, merchant: Merchant, url: str,
-                                     reason: str) -> None:
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://shop.example/r", "must be an absolute https URL"),
+        ("/relative", "must be an absolute https URL"),
+        ("ftp://shop.example/r", "must be an absolute https URL"),
+        ("https://127.0.0.1/r", "must not point to a private, loopback or reserved address"),
+        ("https://[::1]/r", "must not point to a private, loopback or reserved address"),
+        ("https://shop.example/" + "a" * 2030, "must be at most 2048 characters"),
+    ],
+)
+def test_a_bad_return_url_is_refused(api: Api, merchant: Merchant, url: str, reason: str) -> None:
     response = api.post("/orders/", {"amount": "5.00", "return_url": url}, merchant.key)
     assert error_of(response)[0] == 422
     assert response.json()["exception"]["meta"]["fields"] == {"return_url": reason}
@@ -74,7 +76,6 @@ def private_api(sqlite_url: str) -> Iterator[Api]:
 
 def test_http_and_private_return_urls_and_the_public_origin(private_api: Api) -> None:
     shop = private_api.merchant()
-    data = _order(private_api, shop, {"amount": "5.00",
-                                      "return_url": "http://127.0.0.1:8001/back"})
+    data = _order(private_api, shop, {"amount": "5.00", "return_url": "http://127.0.0.1:8001/back"})
     assert data["return_url"] == "http://127.0.0.1:8001/back"
     assert str(data["checkout_url"]).startswith("https://pay.example/checkout/")

@@ -13,33 +13,54 @@ def test_partial_refund_has_the_contract_shape(api: Api, merchant: Merchant) -> 
     body = response.json()
     assert body["message"] == "Refund processed successfully"
     data = body["data"]
-    assert list(data) == ["refund_id", "payment_id", "order_id", "amount", "currency",
-                          "status", "reason", "created_at", "payment"]
-    assert (data["payment_id"], data["order_id"]) == (payment["payment_id"],
-                                                      payment["order_id"])
-    assert (data["amount"], data["currency"], data["status"], data["reason"]) == \
-        ("40.00", "INR", "processed", "customer request")
-    assert data["payment"] == {"payment_id": payment["payment_id"], "status": "authorized",
-                               "amount_refunded": "40.00"}
+    assert list(data) == [
+        "refund_id",
+        "payment_id",
+        "order_id",
+        "amount",
+        "currency",
+        "status",
+        "reason",
+        "created_at",
+        "payment",
+    ]
+    assert (data["payment_id"], data["order_id"]) == (payment["payment_id"], payment["order_id"])
+    assert (data["amount"], data["currency"], data["status"], data["reason"]) == (
+        "40.00",
+        "INR",
+        "processed",
+        "customer request",
+    )
+    assert data["payment"] == {
+        "payment_id": payment["payment_id"],
+        "status": "authorized",
+        "amount_refunded": "40.00",
+    }
 
 
-def test_refunds_up_to_the_amount_make_the_payment_refunded(api: Api,
-                                                             merchant: Merchant) -> None:
+def test_refunds_up_to_the_amount_make_the_payment_refunded(api: Api, merchant: Merchant) -> None:
     payment_id = api.paid_order(merchant)["payment_id"]
     api.post(f"/payments/{payment_id}/capture/", None, merchant.key)
-    assert api.refund(merchant, payment_id, "60.00").json()["data"]["payment"] == \
-        {"payment_id": payment_id, "status": "captured", "amount_refunded": "60.00"}
+    assert api.refund(merchant, payment_id, "60.00").json()["data"]["payment"] == {
+        "payment_id": payment_id,
+        "status": "captured",
+        "amount_refunded": "60.00",
+    }
     assert error_of(api.refund(merchant, payment_id, "40.01")) == (422, 1013)
     last = api.refund(merchant, payment_id, 40).json()["data"]
-    assert last["payment"] == {"payment_id": payment_id, "status": "refunded",
-                               "amount_refunded": "100.00"}
+    assert last["payment"] == {
+        "payment_id": payment_id,
+        "status": "refunded",
+        "amount_refunded": "100.00",
+    }
     assert error_of(api.refund(merchant, payment_id, "1.00")) == (409, 1012)
     order = api.get(f"/orders/{last['order_id']}/", merchant.key).json()["data"]
     assert order["status"] == "paid"
 
 
 def test_refund_without_amount_refunds_the_whole_balance_and_reason_is_null(
-        api: Api, merchant: Merchant) -> None:
+    api: Api, merchant: Merchant
+) -> None:
     payment_id = api.paid_order(merchant, "1000", "JPY")["payment_id"]
     api.refund(merchant, payment_id, "300")
     data = api.refund(merchant, payment_id).json()["data"]
@@ -48,8 +69,7 @@ def test_refund_without_amount_refunds_the_whole_balance_and_reason_is_null(
 
 
 @pytest.mark.parametrize("raw", ["0", "-1", "1.001", "100.01", "1e1", True])
-def test_bad_refund_amounts_are_1013_or_1004(api: Api, merchant: Merchant,
-                                             raw: object) -> None:
+def test_bad_refund_amounts_are_1013_or_1004(api: Api, merchant: Merchant, raw: object) -> None:
     payment_id = api.paid_order(merchant)["payment_id"]
     expected = (422, 1004) if raw is True else (422, 1013)
     assert error_of(api.refund(merchant, payment_id, raw)) == expected
@@ -83,13 +103,17 @@ def test_get_refund_embeds_the_payment_as_it_stands(api: Api, merchant: Merchant
     assert response.json()["message"] == "Refund retrieved successfully"
     data = response.json()["data"]
     assert data["amount"] == "30.00"
-    assert data["payment"] == {"payment_id": payment_id, "status": "refunded",
-                               "amount_refunded": "100.00"}
+    assert data["payment"] == {
+        "payment_id": payment_id,
+        "status": "refunded",
+        "amount_refunded": "100.00",
+    }
 
 
 @pytest.mark.parametrize("refund_id", ["nope", uuid_text(6)])
-def test_unknown_or_malformed_refund_id_is_1021(api: Api, merchant: Merchant,
-                                                refund_id: str) -> None:
+def test_unknown_or_malformed_refund_id_is_1021(
+    api: Api, merchant: Merchant, refund_id: str
+) -> None:
     assert error_of(api.get(f"/refunds/{refund_id}/", merchant.key)) == (404, 1021)
 
 
@@ -116,5 +140,8 @@ def test_each_refund_queues_a_payment_refunded_event(api: Api, merchant: Merchan
     api.refund(merchant, payment_id, "10")
     api.refund(merchant, payment_id, "20")
     events = api.get("/webhooks/events/", merchant.key).json()["data"]["items"]
-    assert [e["event"] for e in events] == ["payment.refunded", "payment.refunded",
-                                            "payment.authorized"]
+    assert [e["event"] for e in events] == [
+        "payment.refunded",
+        "payment.refunded",
+        "payment.authorized",
+    ]

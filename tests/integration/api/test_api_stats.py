@@ -36,23 +36,37 @@ def _known_mix(api: Api) -> tuple[Merchant, Merchant]:
 
 
 def _volume(*rows: tuple[str, str, str, str]) -> list[dict[str, str]]:
-    return [{"currency": c, "paid_amount": p, "refunded_amount": r, "net_amount": n}
-            for c, p, r, n in rows]
+    return [
+        {"currency": c, "paid_amount": p, "refunded_amount": r, "net_amount": n}
+        for c, p, r, n in rows
+    ]
 
 
 ALL_TIME: dict[str, Any] = {
-    "total_orders": 6, "successful_payments": 4, "successful_refunds": 3,
-    "canceled_payments": 2, "total_payments": 6, "success_rate": 0.6667,
+    "total_orders": 6,
+    "successful_payments": 4,
+    "successful_refunds": 3,
+    "canceled_payments": 2,
+    "total_payments": 6,
+    "success_rate": 0.6667,
     "volume": _volume(("INR", "160.50", "50.00", "110.50"), ("JPY", "1000", "1000", "0")),
 }
 DAY1_ONLY: dict[str, Any] = {
-    "total_orders": 4, "successful_payments": 3, "successful_refunds": 2,
-    "canceled_payments": 2, "total_payments": 5, "success_rate": 0.6,
+    "total_orders": 4,
+    "successful_payments": 3,
+    "successful_refunds": 2,
+    "canceled_payments": 2,
+    "total_payments": 5,
+    "success_rate": 0.6,
     "volume": _volume(("INR", "150.50", "30.00", "120.50"), ("JPY", "1000", "1000", "0")),
 }
 DAY2_ONLY: dict[str, Any] = {
-    "total_orders": 2, "successful_payments": 1, "successful_refunds": 1,
-    "canceled_payments": 0, "total_payments": 1, "success_rate": 1.0,
+    "total_orders": 2,
+    "successful_payments": 1,
+    "successful_refunds": 1,
+    "canceled_payments": 0,
+    "total_payments": 1,
+    "success_rate": 1.0,
     "volume": _volume(("INR", "10.00", "20.00", "-10.00")),
 }
 
@@ -71,12 +85,24 @@ def test_merchant_statistics_are_exact_for_a_known_mix(backend_api: Api) -> None
     assert _stats(backend_api, shop.key) == ALL_TIME
     assert _stats(backend_api, shop.key, to="2026-04-02") == DAY1_ONLY
     assert _stats(backend_api, shop.key, **{"from": "2026-04-02"}) == DAY2_ONLY
-    assert _stats(backend_api, shop.key, **{"from": "2026-04-01T10:00:00Z",
-                                            "to": "2026-04-03T00:00:00+00:00"}) == ALL_TIME
+    assert (
+        _stats(
+            backend_api,
+            shop.key,
+            **{"from": "2026-04-01T10:00:00Z", "to": "2026-04-03T00:00:00+00:00"},
+        )
+        == ALL_TIME
+    )
     empty = _stats(backend_api, shop.key, **{"from": "2026-05-01"})
-    assert empty == {"total_orders": 0, "successful_payments": 0, "successful_refunds": 0,
-                     "canceled_payments": 0, "total_payments": 0, "success_rate": 0.0,
-                     "volume": []}
+    assert empty == {
+        "total_orders": 0,
+        "successful_payments": 0,
+        "successful_refunds": 0,
+        "canceled_payments": 0,
+        "total_payments": 0,
+        "success_rate": 0.0,
+        "volume": [],
+    }
 
 
 def test_admin_sees_one_merchant_with_its_identity(backend_api: Api) -> None:
@@ -84,44 +110,65 @@ def test_admin_sees_one_merchant_with_its_identity(backend_api: Api) -> None:
     admin = backend_api.admin_headers()
     data = _stats(backend_api, admin, merchant_id=shop.merchant_id)
     assert list(data)[:3] == ["merchant_id", "email", "name"]
-    assert data == {"merchant_id": shop.merchant_id, "email": shop.email, "name": "Shop",
-                    **ALL_TIME}
-    assert _stats(backend_api, admin, merchant_id=shop.merchant_id, to="2026-04-02") == \
-        {"merchant_id": shop.merchant_id, "email": shop.email, "name": "Shop", **DAY1_ONLY}
+    assert data == {
+        "merchant_id": shop.merchant_id,
+        "email": shop.email,
+        "name": "Shop",
+        **ALL_TIME,
+    }
+    assert _stats(backend_api, admin, merchant_id=shop.merchant_id, to="2026-04-02") == {
+        "merchant_id": shop.merchant_id,
+        "email": shop.email,
+        "name": "Shop",
+        **DAY1_ONLY,
+    }
 
 
 def test_admin_global_statistics_add_up_every_merchant(backend_api: Api) -> None:
     _known_mix(backend_api)
     admin = backend_api.admin_headers()
     assert _stats(backend_api, admin) == {
-        "total_merchants": 2, "total_admins": 1, "total_orders": 7,
-        "total_successful_payments": 5, "total_successful_refunds": 3,
-        "total_canceled_payments": 2, "total_payments": 7, "success_rate": 0.7143,
-        "volume": _volume(("INR", "160.50", "50.00", "110.50"), ("JPY", "1000", "1000", "0"),
-                          ("USD", "5.00", "0.00", "5.00")),
+        "total_merchants": 2,
+        "total_admins": 1,
+        "total_orders": 7,
+        "total_successful_payments": 5,
+        "total_successful_refunds": 3,
+        "total_canceled_payments": 2,
+        "total_payments": 7,
+        "success_rate": 0.7143,
+        "volume": _volume(
+            ("INR", "160.50", "50.00", "110.50"),
+            ("JPY", "1000", "1000", "0"),
+            ("USD", "5.00", "0.00", "5.00"),
+        ),
     }
     day2 = _stats(backend_api, admin, **{"from": "2026-04-02"})
     assert (day2["total_merchants"], day2["total_orders"]) == (2, 2)
 
 
-@pytest.mark.parametrize("params", [
-    {"from": "2026-04-02", "to": "2026-04-01"}, {"from": "yesterday"}, {"to": "2026-13-01"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"from": "2026-04-02", "to": "2026-04-01"},
+        {"from": "yesterday"},
+        {"to": "2026-13-01"},
+    ],
+)
 def test_bad_date_ranges_are_1020(api: Api, merchant: Merchant, params: dict[str, str]) -> None:
     assert error_of(api.get("/merchants/stats/", merchant.key, params)) == (422, 1020)
     admin = api.admin_headers()
     assert error_of(api.get("/admin/stats/", admin, params)) == (422, 1020)
 
 
-def test_admin_merchant_id_malformed_is_1020_and_unknown_1019(api: Api,
-                                                              merchant: Merchant) -> None:
+def test_admin_merchant_id_malformed_is_1020_and_unknown_1019(api: Api, merchant: Merchant) -> None:
     admin = api.admin_headers()
     assert error_of(api.get("/admin/stats/", admin, {"merchant_id": "abc"})) == (422, 1020)
-    assert error_of(api.get("/admin/stats/", admin, {"merchant_id": uuid_text(9)})) == \
-        (404, 1019)
+    assert error_of(api.get("/admin/stats/", admin, {"merchant_id": uuid_text(9)})) == (404, 1019)
     # A user id is not a merchant id.
-    assert error_of(api.get("/admin/stats/", admin, {"merchant_id": merchant.user_id})) == \
-        (404, 1019)
+    assert error_of(api.get("/admin/stats/", admin, {"merchant_id": merchant.user_id})) == (
+        404,
+        1019,
+    )
 
 
 def test_statistics_routes_are_role_bound(api: Api, merchant: Merchant) -> None:

@@ -46,8 +46,9 @@ def _closed_port_url() -> str:
 
 
 def _deliver(api: Api) -> int:
-    dispatcher = WebhookDispatcher(api.paygate.uow, api.clock, UUID4Ids(), timeout=2,
-                                   retry_schedule=(30,), allow_private=True)
+    dispatcher = WebhookDispatcher(
+        api.paygate.uow, api.clock, UUID4Ids(), timeout=2, retry_schedule=(30,), allow_private=True
+    )
     return dispatcher.run_once()
 
 
@@ -61,11 +62,22 @@ def _items(api: Api, path: str, merchant: Merchant, **params: str) -> list[dict[
 def test_events_are_skipped_without_a_webhook_url(api: Api, merchant: Merchant) -> None:
     payment = api.paid_order(merchant)
     (event,) = _items(api, "/webhooks/events/", merchant)
-    assert list(event) == ["event_id", "event", "payment_id", "delivery_status", "attempts",
-                           "created_at", "last_attempt_at"]
-    assert (event["event"], event["payment_id"], event["delivery_status"], event["attempts"],
-            event["last_attempt_at"]) == ("payment.authorized", payment["payment_id"],
-                                          "skipped", 0, None)
+    assert list(event) == [
+        "event_id",
+        "event",
+        "payment_id",
+        "delivery_status",
+        "attempts",
+        "created_at",
+        "last_attempt_at",
+    ]
+    assert (
+        event["event"],
+        event["payment_id"],
+        event["delivery_status"],
+        event["attempts"],
+        event["last_attempt_at"],
+    ) == ("payment.authorized", payment["payment_id"], "skipped", 0, None)
 
 
 def test_delivered_events_and_their_logs(api: Api, receiver_url: str) -> None:
@@ -73,25 +85,47 @@ def test_delivered_events_and_their_logs(api: Api, receiver_url: str) -> None:
     order_id = api.order(shop)["order_id"]
     failed = api.pay(shop, order_id, DECLINED_CARD).json()["data"]["payment_id"]
     paid = api.pay(shop, order_id).json()["data"]["payment_id"]
-    assert [e["delivery_status"] for e in _items(api, "/webhooks/events/", shop)] == \
-        ["pending", "pending"]
+    assert [e["delivery_status"] for e in _items(api, "/webhooks/events/", shop)] == [
+        "pending",
+        "pending",
+    ]
     assert _deliver(api) == 2
     events = _items(api, "/webhooks/events/", shop)
-    assert [(e["event"], e["delivery_status"], e["attempts"]) for e in events] == \
-        [("payment.authorized", "delivered", 1), ("payment.failed", "delivered", 1)]
+    assert [(e["event"], e["delivery_status"], e["attempts"]) for e in events] == [
+        ("payment.authorized", "delivered", 1),
+        ("payment.failed", "delivered", 1),
+    ]
     assert all(isinstance(e["last_attempt_at"], str) for e in events)
     logs = _items(api, "/webhooks/logs/", shop)
     assert len(logs) == 2
     log = next(item for item in logs if item["payment_id"] == paid)
-    assert list(log) == ["log_id", "event_id", "event", "payment_id", "attempt", "url",
-                         "status", "http_status", "response_body", "error", "duration_ms",
-                         "created_at"]
-    assert (log["event"], log["attempt"], log["url"], log["status"], log["http_status"],
-            log["response_body"], log["error"]) == ("payment.authorized", 1, receiver_url,
-                                                    "sent", 200, '{"ok": true}', None)
+    assert list(log) == [
+        "log_id",
+        "event_id",
+        "event",
+        "payment_id",
+        "attempt",
+        "url",
+        "status",
+        "http_status",
+        "response_body",
+        "error",
+        "duration_ms",
+        "created_at",
+    ]
+    assert (
+        log["event"],
+        log["attempt"],
+        log["url"],
+        log["status"],
+        log["http_status"],
+        log["response_body"],
+        log["error"],
+    ) == ("payment.authorized", 1, receiver_url, "sent", 200, '{"ok": true}', None)
     assert isinstance(log["duration_ms"], int)
-    assert [item["payment_id"] for item in _items(api, "/webhooks/logs/", shop,
-                                                  payment_id=failed)] == [failed]
+    assert [
+        item["payment_id"] for item in _items(api, "/webhooks/logs/", shop, payment_id=failed)
+    ] == [failed]
 
 
 def test_resend_queues_the_same_event_again(api: Api, receiver_url: str) -> None:
@@ -122,14 +156,12 @@ def test_failed_attempts_are_logged_with_their_error(api: Api) -> None:
 
 
 @pytest.mark.parametrize("event_id", ["nope", uuid_text(7)])
-def test_resending_an_unknown_event_is_1018(api: Api, merchant: Merchant,
-                                            event_id: str) -> None:
+def test_resending_an_unknown_event_is_1018(api: Api, merchant: Merchant, event_id: str) -> None:
     response = api.post(f"/webhooks/events/{event_id}/resend/", None, merchant.key)
     assert error_of(response) == (404, 1018)
 
 
 def test_log_filters_must_be_uuids(api: Api, merchant: Merchant) -> None:
     assert error_of(api.get("/webhooks/logs/", merchant.key, {"event_id": "x"})) == (422, 1004)
-    assert error_of(api.get("/webhooks/logs/", merchant.key, {"payment_id": "x"})) == \
-        (422, 1004)
+    assert error_of(api.get("/webhooks/logs/", merchant.key, {"payment_id": "x"})) == (422, 1004)
     assert error_of(api.get("/webhooks/events/", merchant.key, {"limit": "0"})) == (422, 1004)

@@ -37,9 +37,12 @@ API = "/paygate/api/v1"
 
 def postgres_binaries() -> Path | None:
     """The newest ``/usr/lib/postgresql/*/bin`` holding ``initdb`` and ``pg_ctl``."""
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                   key=lambda p: int(Path(p).parent.parent.name)
-                   if Path(p).parent.parent.name.isdigit() else 0)
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: (
+            int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0
+        ),
+    )
     return Path(found[-1]).parent if found else None
 
 
@@ -63,8 +66,9 @@ class PrivatePostgres:
         command = [str(self.bin_dir / args[0]), *args[1:]]
         if os.geteuid() == 0:
             command = ["runuser", "-u", "postgres", "--", *command]
-        return subprocess.run(command, capture_output=True, text=True, timeout=timeout,
-                              check=False, cwd=self.base)
+        return subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, check=False, cwd=self.base
+        )
 
     def init(self) -> str | None:
         """Create the cluster; None, or why it could not be."""
@@ -77,18 +81,39 @@ class PrivatePostgres:
             self.data.mkdir(mode=0o700)
             os.chown(self.base, owner.pw_uid, owner.pw_gid)
             os.chown(self.data, owner.pw_uid, owner.pw_gid)
-        done = self._as_postgres("initdb", "-D", str(self.data), "-U", "postgres",
-                                 "--auth=trust", "--no-sync", "-E", "UTF8")
+        done = self._as_postgres(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        )
         if done.returncode != 0:
             return f"initdb failed: {done.stderr.strip()[-500:]}"
         return None
 
     def start(self) -> None:
-        options = (f"-c port={self.port} -c listen_addresses=127.0.0.1 "
-                   f"-c unix_socket_directories={self.base} -c fsync=off")
-        done = self._as_postgres("pg_ctl", "-D", str(self.data), "-l",
-                                 str(self.base / "postgres.log"), "-o", options, "-w",
-                                 "-t", "30", "start")
+        options = (
+            f"-c port={self.port} -c listen_addresses=127.0.0.1 "
+            f"-c unix_socket_directories={self.base} -c fsync=off"
+        )
+        done = self._as_postgres(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.base / "postgres.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "30",
+            "start",
+        )
         assert done.returncode == 0, done.stderr + done.stdout
 
     def stop(self, mode: str = "immediate") -> None:
@@ -109,9 +134,14 @@ class ServeProcess(PaygateProcess):
 
     def __init__(self, database_url: str, *args: str) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_")}
-        env.update(PAYGATE_DATABASE_URL=database_url, PAYGATE_SECRET_KEY=SECRET,
-                   PAYGATE_BCRYPT_ROUNDS="4", PAYGATE_COOKIE_SECURE="false",
-                   PAYGATE_LOG_LEVEL="INFO", PAYGATE_API_RATE_LIMIT="0")
+        env.update(
+            PAYGATE_DATABASE_URL=database_url,
+            PAYGATE_SECRET_KEY=SECRET,
+            PAYGATE_BCRYPT_ROUNDS="4",
+            PAYGATE_COOKIE_SECURE="false",
+            PAYGATE_LOG_LEVEL="INFO",
+            PAYGATE_API_RATE_LIMIT="0",
+        )
         super().__init__(["serve", "--port", "0", *args], env)
 
     def url(self, timeout: float = 30.0) -> str:
@@ -141,9 +171,13 @@ def register_merchant(database_url: str) -> str:
         upgrade_schema(engine)
         settings = Settings(secret_key=SECRET, database_url=database_url, bcrypt_rounds=4)
         factory = SqlUnitOfWorkFactory(engine)
-        registration = build_paygate(settings, factory).register_merchant(RegisterMerchant(
-            email=f"shop-{uuid.uuid4().hex[:8]}@shop.example", name="Shop",
-            password="s3cret-pass"))
+        registration = build_paygate(settings, factory).register_merchant(
+            RegisterMerchant(
+                email=f"shop-{uuid.uuid4().hex[:8]}@shop.example",
+                name="Shop",
+                password="s3cret-pass",
+            )
+        )
         factory.close()
         return str(registration.merchant.api_key)
     finally:
@@ -184,8 +218,10 @@ class Load:
         self.transport_errors = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._client, args=(i % 2 == 0,), daemon=True)
-                         for i in range(clients)]
+        self._threads = [
+            threading.Thread(target=self._client, args=(i % 2 == 0,), daemon=True)
+            for i in range(clients)
+        ]
 
     def start(self) -> None:
         for thread in self._threads:
@@ -228,11 +264,18 @@ def _answer(response: httpx.Response, keyed: bool) -> Answer:
         body = {}
     code = (body.get("exception") or {}).get("code") if isinstance(body, dict) else None
     data = body.get("data") if isinstance(body, dict) else None
-    order_id = data.get("order_id") if isinstance(data, dict) and response.status_code == 201 \
-        else None
-    return Answer(response.status_code, code, response.headers.get("retry-after"), order_id,
-                  keyed, response.headers.get("idempotent-replayed") == "true",
-                  time.monotonic())
+    order_id = (
+        data.get("order_id") if isinstance(data, dict) and response.status_code == 201 else None
+    )
+    return Answer(
+        response.status_code,
+        code,
+        response.headers.get("retry-after"),
+        order_id,
+        keyed,
+        response.headers.get("idempotent-replayed") == "true",
+        time.monotonic(),
+    )
 
 
 def poll_ready(base_url: str, stop: threading.Event, seen: list[tuple[float, int]]) -> None:

@@ -45,14 +45,16 @@ def test_a_refused_connection_is_storage_unavailable() -> None:
 
 
 def test_a_full_database_is_storage_unavailable_and_remembered_until_a_write_succeeds(
-        engine: Engine) -> None:
+    engine: Engine,
+) -> None:
     # SQLite's page limit: the same SQLITE_FULL ("database or disk is full") as a full disk.
     limit = {"pages": 1}
 
     @event.listens_for(engine, "checkout")
     def _limit(dbapi_connection: object, *_: object) -> None:
         dbapi_connection.execute(  # type: ignore[attr-defined]
-            f"PRAGMA max_page_count = {limit['pages']}")
+            f"PRAGMA max_page_count = {limit['pages']}"
+        )
 
     page_count = engine.connect().exec_driver_sql("PRAGMA page_count").scalar()
     limit["pages"] = int(page_count or 0)

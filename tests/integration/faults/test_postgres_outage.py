@@ -28,7 +28,8 @@ pytestmark = [pytest.mark.slow]
 
 @pytest.mark.postgres
 def test_a_postgres_outage_answers_503_9005_loses_no_201_and_recovers_by_itself(
-        private_postgres: PrivatePostgres) -> None:
+    private_postgres: PrivatePostgres,
+) -> None:
     pg = private_postgres
     pg.start()
     api_key = register_merchant(pg.url)
@@ -72,8 +73,10 @@ def test_a_postgres_outage_answers_503_9005_loses_no_201_and_recovers_by_itself(
         assert 503 in during
         assert readiness[-1][1] == 200
         assert "Traceback" not in "".join(
-            line for line in server.output().splitlines(keepends=True)
-            if '"request failed"' in line or '"unexpected error"' in line)
+            line
+            for line in server.output().splitlines(keepends=True)
+            if '"request failed"' in line or '"unexpected error"' in line
+        )
     finally:
         server.stop()
 
@@ -86,8 +89,9 @@ def test_serve_started_without_its_database_stays_up_and_answers_503() -> None:
         with httpx.Client(base_url=url, timeout=10, trust_env=False) as client:
             assert client.get("/health").status_code == 200
             assert client.get("/ready").status_code == 503
-            response = client.post(f"{API}/orders/", json={"amount": "10.00"},
-                                   headers={"X-API-Key": "pk_whatever"})
+            response = client.post(
+                f"{API}/orders/", json={"amount": "10.00"}, headers={"X-API-Key": "pk_whatever"}
+            )
             assert response.status_code == 503
             assert response.json()["exception"]["code"] == 9005
             assert response.headers["Retry-After"]
@@ -103,7 +107,8 @@ def test_serve_started_without_its_database_stays_up_and_answers_503() -> None:
 
 @pytest.mark.postgres
 def test_serve_started_before_its_database_serves_once_the_database_appears(
-        private_postgres: PrivatePostgres) -> None:
+    private_postgres: PrivatePostgres,
+) -> None:
     pg = private_postgres
     server = ServeProcess(pg.url)
     try:
@@ -113,8 +118,9 @@ def test_serve_started_before_its_database_serves_once_the_database_appears(
             pg.start()
             assert wait_for_status(client, "/ready", 200, 20), server.output()[-3000:]
             api_key = register_merchant(pg.url)
-            response = client.post(f"{API}/orders/", json={"amount": "10.00"},
-                                   headers={"X-API-Key": api_key})
+            response = client.post(
+                f"{API}/orders/", json={"amount": "10.00"}, headers={"X-API-Key": api_key}
+            )
             assert response.status_code == 201, response.text
         assert server.process.poll() is None
     finally:

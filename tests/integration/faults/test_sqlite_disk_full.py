@@ -23,7 +23,8 @@ def _rows(path: Path, table: str) -> int:
 
 
 def test_sqlite_that_cannot_write_answers_503_9005_and_ready_tells_until_it_can(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "paygate.db"
     url = f"sqlite:///{path}"
     api_key = register_merchant(url)
@@ -32,8 +33,10 @@ def test_sqlite_that_cannot_write_answers_503_9005_and_ready_tells_until_it_can(
     try:
         with httpx.Client(base_url=server.url(), timeout=10, trust_env=False) as client:
             assert wait_for_status(client, "/ready", 200, 15)
-            assert client.post(f"{API}/orders/", json={"amount": "1.00"},
-                               headers=headers).status_code == 201
+            assert (
+                client.post(f"{API}/orders/", json={"amount": "1.00"}, headers=headers).status_code
+                == 201
+            )
             orders = _rows(path, "orders")
 
             # The soft limit only: lowering the hard one could not be undone without
@@ -43,8 +46,7 @@ def test_sqlite_that_cannot_write_answers_503_9005_and_ready_tells_until_it_can(
             try:
                 keyed = {**headers, "Idempotency-Key": "disk-full-1"}
                 for sent in (headers, keyed):
-                    response = client.post(f"{API}/orders/", json={"amount": "2.00"},
-                                           headers=sent)
+                    response = client.post(f"{API}/orders/", json={"amount": "2.00"}, headers=sent)
                     assert response.status_code == 503, response.text
                     assert response.json()["exception"]["code"] == 9005
                     assert int(response.headers["Retry-After"]) >= 1
@@ -64,6 +66,9 @@ def test_sqlite_that_cannot_write_answers_503_9005_and_ready_tells_until_it_can(
         assert server.process.poll() is None
     finally:
         server.stop()
-    errors = [line for line in server.output().splitlines()
-              if '"request failed"' in line or '"unexpected error"' in line]
+    errors = [
+        line
+        for line in server.output().splitlines()
+        if '"request failed"' in line or '"unexpected error"' in line
+    ]
     assert errors == []

@@ -27,8 +27,11 @@ from paygate_http.ratelimit import RateLimitStore
 from paygate_http.wiring import build_paygate, open_database
 
 HTTP_ENVIRONMENT = {
-    "PAYGATE_SECRET_KEY": SECRET, "PAYGATE_BCRYPT_ROUNDS": "4", "PAYGATE_COOKIE_SECURE": "false",
-    "PAYGATE_AUTH_RATE_LIMIT": "0", "PAYGATE_API_RATE_LIMIT": "0",
+    "PAYGATE_SECRET_KEY": SECRET,
+    "PAYGATE_BCRYPT_ROUNDS": "4",
+    "PAYGATE_COOKIE_SECURE": "false",
+    "PAYGATE_AUTH_RATE_LIMIT": "0",
+    "PAYGATE_API_RATE_LIMIT": "0",
 }
 
 
@@ -58,19 +61,31 @@ def paygate(settings: Settings, clock: FixedClock) -> Iterator[Paygate]:
 
 
 @pytest.fixture
-def make_api(settings: Settings, clock: FixedClock, paygate: Paygate,
-             ) -> Iterator[AppFactory]:
+def make_api(
+    settings: Settings,
+    clock: FixedClock,
+    paygate: Paygate,
+) -> Iterator[AppFactory]:
     """Build another app (other settings, readiness probe, rate-limit store, peer address)
     on the same database (``paygate`` first: it migrates the schema)."""
     clients: list[TestClient[Any]] = []
 
-    def make(*, peer: str | None = None, base_url: str = "http://testserver.local",
-             ready_check: Callable[[], bool] | None = None,
-             rate_limit_store: RateLimitStore | None = None,
-             paygate_override: Paygate | None = None, **changes: Any) -> Api:
-        app = create_app(attrs.evolve(settings, **changes), clock=clock,
-                         paygate=paygate_override, ready_check=ready_check,
-                         rate_limit_store=rate_limit_store)
+    def make(
+        *,
+        peer: str | None = None,
+        base_url: str = "http://testserver.local",
+        ready_check: Callable[[], bool] | None = None,
+        rate_limit_store: RateLimitStore | None = None,
+        paygate_override: Paygate | None = None,
+        **changes: Any,
+    ) -> Api:
+        app = create_app(
+            attrs.evolve(settings, **changes),
+            clock=clock,
+            paygate=paygate_override,
+            ready_check=ready_check,
+            rate_limit_store=rate_limit_store,
+        )
         asgi: Any = app if peer is None else with_peer(app, peer)
         client = TestClient(asgi, base_url=base_url, raise_server_exceptions=False)
         client.__enter__()

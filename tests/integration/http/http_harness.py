@@ -25,9 +25,16 @@ class Api:
         """``auth/token/`` is under the base path; ``/health`` is taken as it is."""
         return path if path.startswith("/") else f"{API_BASE_PATH}/{path}"
 
-    def request(self, method: str, path: str, *, token: str | None = None,
-                api_key: str | None = None, headers: dict[str, str] | None = None,
-                **kwargs: Any) -> httpx.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        api_key: str | None = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
         all_headers = dict(headers or {})
         if token is not None:
             all_headers["Authorization"] = f"Bearer {token}"
@@ -47,10 +54,16 @@ class Api:
     def delete(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("DELETE", path, **kwargs)
 
-    def register(self, email: str = "a@shop.example", name: str = "Shop",
-                 password: str = PASSWORD, **extra: Any) -> dict[str, Any]:
-        response = self.post("auth/register/", json={"email": email, "name": name,
-                                                     "password": password, **extra})
+    def register(
+        self,
+        email: str = "a@shop.example",
+        name: str = "Shop",
+        password: str = PASSWORD,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        response = self.post(
+            "auth/register/", json={"email": email, "name": name, "password": password, **extra}
+        )
         assert response.status_code == 201, response.text
         data: dict[str, Any] = response.json()["data"]
         return data

@@ -12,8 +12,14 @@ from paygate_http.wiring import build_paygate
 
 
 def memory_app() -> Litestar:
-    settings = Settings.from_env({"PAYGATE_SECRET_KEY": SECRET, "PAYGATE_API_RATE_LIMIT": "0",
-                                  "PAYGATE_AUTH_RATE_LIMIT": "0"})
-    paygate = build_paygate(settings, InMemoryStore().unit_of_work, ids=SequentialIds(),
-                            hasher=PlainPasswordHasher())
+    settings = Settings.from_env(
+        {
+            "PAYGATE_SECRET_KEY": SECRET,
+            "PAYGATE_API_RATE_LIMIT": "0",
+            "PAYGATE_AUTH_RATE_LIMIT": "0",
+        }
+    )
+    paygate = build_paygate(
+        settings, InMemoryStore().unit_of_work, ids=SequentialIds(), hasher=PlainPasswordHasher()
+    )
     return create_app(settings, paygate=paygate)

@@ -29,22 +29,28 @@ def generate(document: Path, output: Path) -> str:
     returns what it printed, minus the one line every run prints."""
     tool = generator_path()
     assert tool is not None
-    environment = {**os.environ,
-                   "PATH": os.pathsep.join([str(Path(sys.executable).parent),
-                                            os.environ.get("PATH", "")])}
-    run = subprocess.run([tool, "generate", "--path", str(document), "--output-path", str(output)],
-                         capture_output=True, text=True, env=environment, timeout=120,
-                         check=False)
+    environment = {
+        **os.environ,
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+    }
+    run = subprocess.run(
+        [tool, "generate", "--path", str(document), "--output-path", str(output)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
     printed = (run.stdout + run.stderr).replace(f"Generating {output}", "", 1).strip()
     return f"exit status {run.returncode}\n{printed}" if run.returncode else printed
 
 
-pytestmark = pytest.mark.skipif(generator_path() is None,
-                                reason=f"{GENERATOR} is not installed (pip install -e '.[dev]')")
+pytestmark = pytest.mark.skipif(
+    generator_path() is None, reason=f"{GENERATOR} is not installed (pip install -e '.[dev]')"
+)
 
 
-def test_client_generated_from_the_openapi_document_builds_without_warnings(
-        tmp_path: Path) -> None:
+def test_client_generated_from_the_openapi_document_builds_without_warnings(tmp_path: Path) -> None:
     with TestClient(memory_app()) as client:
         response = client.get("/schema/openapi.json")
     assert response.status_code == 200
@@ -53,12 +59,22 @@ def test_client_generated_from_the_openapi_document_builds_without_warnings(
 
     assert generate(document, tmp_path / "client") == ""
     imported = subprocess.run(
-        [sys.executable, "-W", "error", "-c",
-         "import importlib, pkgutil, sys\n"
-         f"import {CLIENT_PACKAGE} as package\n"
-         "for module in pkgutil.walk_packages(package.__path__, package.__name__ + '.'):\n"
-         "    importlib.import_module(module.name)\n"],
-        cwd=tmp_path / "client", capture_output=True, text=True, timeout=60, check=False)
+        [
+            sys.executable,
+            "-W",
+            "error",
+            "-c",
+            "import importlib, pkgutil, sys\n"
+            f"import {CLIENT_PACKAGE} as package\n"
+            "for module in pkgutil.walk_packages(package.__path__, package.__name__ + '.'):\n"
+            "    importlib.import_module(module.name)\n",
+        ],
+        cwd=tmp_path / "client",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert imported.returncode == 0, imported.stderr
 
 
@@ -69,7 +85,8 @@ def test_the_check_reports_what_the_generator_warns_about(tmp_path: Path) -> Non
     document.write_text(
         '{"openapi": "3.1.0", "info": {"title": "Broken", "version": "1"}, "paths": {'
         '"/things/{thing_id}": {"get": {"operationId": "getThing",'
-        ' "responses": {"200": {"description": "A thing"}}}}}}')
+        ' "responses": {"200": {"description": "A thing"}}}}}}'
+    )
 
     printed = generate(document, tmp_path / "client")
 

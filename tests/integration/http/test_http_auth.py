@@ -15,8 +15,17 @@ from paygate_core.testing import FixedClock
 from paygate_http.settings import SameSite
 from paygate_http.wiring import derive_key
 
-MERCHANT_KEYS = {"access", "api_key", "email", "name", "role", "user_id", "merchant_id",
-                 "webhook_url", "webhook_secret"}
+MERCHANT_KEYS = {
+    "access",
+    "api_key",
+    "email",
+    "name",
+    "role",
+    "user_id",
+    "merchant_id",
+    "webhook_url",
+    "webhook_secret",
+}
 
 
 def _claims(token: str) -> dict[str, Any]:
@@ -37,9 +46,15 @@ def _cookie_attributes(set_cookie: str) -> dict[str, str]:
 
 
 def test_register_merchant_answers_201_with_tokens_keys_and_the_refresh_cookie(api: Api) -> None:
-    response = api.post("auth/register/", json={
-        "email": "A@Shop.Example", "name": "Shop", "password": PASSWORD,
-        "webhook_url": "https://shop.example/hooks"})
+    response = api.post(
+        "auth/register/",
+        json={
+            "email": "A@Shop.Example",
+            "name": "Shop",
+            "password": PASSWORD,
+            "webhook_url": "https://shop.example/hooks",
+        },
+    )
 
     assert response.status_code == 201
     body = response.json()
@@ -58,9 +73,13 @@ def test_register_merchant_answers_201_with_tokens_keys_and_the_refresh_cookie(a
 
 
 def test_register_accepts_the_nested_body_of_existing_clients(api: Api) -> None:
-    response = api.post("auth/register/", json={
-        "user": {"email": "nested@shop.example", "name": "Nested", "password": PASSWORD},
-        "webhook_url": "https://shop.example/hooks"})
+    response = api.post(
+        "auth/register/",
+        json={
+            "user": {"email": "nested@shop.example", "name": "Nested", "password": PASSWORD},
+            "webhook_url": "https://shop.example/hooks",
+        },
+    )
 
     assert response.status_code == 201
     assert response.json()["data"]["email"] == "nested@shop.example"
@@ -74,27 +93,38 @@ def test_register_without_webhook_url_stores_null(api: Api) -> None:
 def test_register_rejects_an_email_taken_in_any_case(api: Api) -> None:
     api.register(email="taken@shop.example")
 
-    response = api.post("auth/register/", json={"email": "TAKEN@shop.example", "name": "B",
-                                                "password": PASSWORD})
+    response = api.post(
+        "auth/register/", json={"email": "TAKEN@shop.example", "name": "B", "password": PASSWORD}
+    )
 
     assert error_of(response) == (409, 1005)
 
 
 def test_register_reports_every_bad_field_at_once(api: Api) -> None:
-    response = api.post("auth/register/", json={"email": "nope", "name": "",
-                                                "password": "short"})
+    response = api.post("auth/register/", json={"email": "nope", "name": "", "password": "short"})
 
     assert error_of(response) == (422, 1004)
     fields = response.json()["exception"]["meta"]["fields"]
     assert set(fields) == {"email", "name", "password"}
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1/hook", "http://10.0.0.7/h",
-                                 "https://[::1]/h", "http://169.254.169.254/latest"])
-def test_register_refuses_a_webhook_url_with_a_literal_internal_address(api: Api, url: str,
-                                                                        ) -> None:
-    response = api.post("auth/register/", json={"email": "b@shop.example", "name": "B",
-                                                "password": PASSWORD, "webhook_url": url})
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/hook",
+        "http://10.0.0.7/h",
+        "https://[::1]/h",
+        "http://169.254.169.254/latest",
+    ],
+)
+def test_register_refuses_a_webhook_url_with_a_literal_internal_address(
+    api: Api,
+    url: str,
+) -> None:
+    response = api.post(
+        "auth/register/",
+        json={"email": "b@shop.example", "name": "B", "password": PASSWORD, "webhook_url": url},
+    )
 
     assert error_of(response) == (422, 1004)
     assert "webhook_url" in response.json()["exception"]["meta"]["fields"]
@@ -114,8 +144,10 @@ def test_register_with_a_non_object_user_is_a_validation_error(api: Api) -> None
 # --- login ---------------------------------------------------------------------------------
 
 
-def test_merchant_login_returns_api_key_and_merchant_id(api: Api, merchant: dict[str, Any],
-                                                        ) -> None:
+def test_merchant_login_returns_api_key_and_merchant_id(
+    api: Api,
+    merchant: dict[str, Any],
+) -> None:
     response = api.post("auth/token/", json={"email": "A@SHOP.example", "password": PASSWORD})
 
     assert response.status_code == 200
@@ -136,14 +168,19 @@ def test_admin_login_has_a_null_api_key_and_no_merchant_id(api: Api, admin_token
 
 
 def test_login_answers_alike_for_unknown_email_wrong_password_and_deleted_user(
-        api: Api, merchant: dict[str, Any], admin_token: str) -> None:
+    api: Api, merchant: dict[str, Any], admin_token: str
+) -> None:
     victim = api.register(email="deleted@shop.example")
     assert api.delete(f"admin/users/{victim['user_id']}/", token=admin_token).status_code == 200
 
-    answers = [api.post("auth/token/", json={"email": email, "password": password})
-               for email, password in (("nobody@shop.example", PASSWORD),
-                                       ("a@shop.example", "wrong-password"),
-                                       ("deleted@shop.example", PASSWORD))]
+    answers = [
+        api.post("auth/token/", json={"email": email, "password": password})
+        for email, password in (
+            ("nobody@shop.example", PASSWORD),
+            ("a@shop.example", "wrong-password"),
+            ("deleted@shop.example", PASSWORD),
+        )
+    ]
 
     assert {(a.status_code, a.text) for a in answers} == {(401, answers[0].text)}
     assert error_of(answers[0]) == (401, 1001)
@@ -153,10 +190,11 @@ def test_passwords_longer_than_72_bytes_are_not_truncated(api: Api) -> None:
     long_password = "p" * 72 + "-the-part-bcrypt-alone-would-drop"
     api.register(email="long@shop.example", password=long_password)
 
-    same_prefix = api.post("auth/token/", json={"email": "long@shop.example",
-                                                "password": "p" * 72 + "-something-else-entirely"})
-    exact = api.post("auth/token/", json={"email": "long@shop.example",
-                                          "password": long_password})
+    same_prefix = api.post(
+        "auth/token/",
+        json={"email": "long@shop.example", "password": "p" * 72 + "-something-else-entirely"},
+    )
+    exact = api.post("auth/token/", json={"email": "long@shop.example", "password": long_password})
 
     assert error_of(same_prefix) == (401, 1001)
     assert exact.status_code == 200
@@ -179,8 +217,9 @@ def test_login_with_non_string_fields_is_a_validation_error(api: Api) -> None:
 
 
 def test_access_and_refresh_tokens_carry_the_contract_claims(api: Api) -> None:
-    response = api.post("auth/register/", json={"email": "c@shop.example", "name": "C",
-                                                "password": PASSWORD})
+    response = api.post(
+        "auth/register/", json={"email": "c@shop.example", "name": "C", "password": PASSWORD}
+    )
     access = _claims(response.json()["data"]["access"])
     refresh = _claims(_cookie_attributes(response.headers["set-cookie"])["value"])
 
@@ -215,8 +254,10 @@ def test_a_token_signed_with_another_key_is_rejected(api: Api, merchant: dict[st
 
 
 @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
-def test_a_token_signed_with_another_algorithm_is_rejected(api: Api, merchant: dict[str, Any],
-                                                           ) -> None:
+def test_a_token_signed_with_another_algorithm_is_rejected(
+    api: Api,
+    merchant: dict[str, Any],
+) -> None:
     key = derive_key(SECRET, "jwt-hs256")
     forged = jwt.encode(_claims(merchant["access"]), key, algorithm="HS512")
 
@@ -224,14 +265,16 @@ def test_a_token_signed_with_another_algorithm_is_rejected(api: Api, merchant: d
 
 
 def test_a_token_signed_with_the_raw_secret_instead_of_the_derived_key_is_rejected(
-        api: Api, merchant: dict[str, Any]) -> None:
+    api: Api, merchant: dict[str, Any]
+) -> None:
     forged = jwt.encode(_claims(merchant["access"]), SECRET, algorithm="HS256")
 
     assert error_of(api.get("merchants/me/", token=forged)) == (401, 1002)
 
 
-def test_an_access_token_expires_after_its_lifetime(api: Api, merchant: dict[str, Any],
-                                                    clock: FixedClock) -> None:
+def test_an_access_token_expires_after_its_lifetime(
+    api: Api, merchant: dict[str, Any], clock: FixedClock
+) -> None:
     clock.advance(timedelta(seconds=899))
     assert api.get("merchants/me/", token=merchant["access"]).status_code == 200
 
@@ -240,8 +283,9 @@ def test_an_access_token_expires_after_its_lifetime(api: Api, merchant: dict[str
 
 
 def test_a_refresh_token_is_not_accepted_as_an_access_token(api: Api) -> None:
-    response = api.post("auth/register/", json={"email": "d@shop.example", "name": "D",
-                                                "password": PASSWORD})
+    response = api.post(
+        "auth/register/", json={"email": "d@shop.example", "name": "D", "password": PASSWORD}
+    )
     refresh = _cookie_attributes(response.headers["set-cookie"])["value"]
 
     assert error_of(api.get("merchants/me/", token=refresh)) == (401, 1002)
@@ -262,9 +306,10 @@ def test_no_credentials_is_not_authenticated(api: Api) -> None:
 # --- refresh -------------------------------------------------------------------------------
 
 
-def test_refresh_from_the_cookie_rotates_it_and_returns_only_access(api: Api,
-                                                                   merchant: dict[str, Any],
-                                                                   ) -> None:
+def test_refresh_from_the_cookie_rotates_it_and_returns_only_access(
+    api: Api,
+    merchant: dict[str, Any],
+) -> None:
     old = api.client.cookies["refresh_token"]
 
     response = api.post("auth/refresh/")
@@ -278,8 +323,9 @@ def test_refresh_from_the_cookie_rotates_it_and_returns_only_access(api: Api,
 
 
 def test_refresh_from_the_body_returns_the_new_refresh_token_in_data(api: Api) -> None:
-    registered = api.post("auth/register/", json={"email": "e@shop.example", "name": "E",
-                                                  "password": PASSWORD})
+    registered = api.post(
+        "auth/register/", json={"email": "e@shop.example", "name": "E", "password": PASSWORD}
+    )
     token = _cookie_attributes(registered.headers["set-cookie"])["value"]
     api.client.cookies.clear()
 
@@ -291,8 +337,9 @@ def test_refresh_from_the_body_returns_the_new_refresh_token_in_data(api: Api) -
 
 
 def test_reusing_a_rotated_refresh_token_revokes_the_whole_login(api: Api) -> None:
-    registered = api.post("auth/register/", json={"email": "f@shop.example", "name": "F",
-                                                  "password": PASSWORD})
+    registered = api.post(
+        "auth/register/", json={"email": "f@shop.example", "name": "F", "password": PASSWORD}
+    )
     first = _cookie_attributes(registered.headers["set-cookie"])["value"]
     first_access = registered.json()["data"]["access"]
     api.client.cookies.clear()
@@ -314,12 +361,12 @@ def test_refresh_without_a_token_is_not_authenticated(api: Api) -> None:
 
 
 def test_refresh_with_garbage_or_an_access_token_is_not_authenticated(
-        api: Api, merchant: dict[str, Any]) -> None:
+    api: Api, merchant: dict[str, Any]
+) -> None:
     api.client.cookies.clear()
 
     assert error_of(api.post("auth/refresh/", json={"refresh": "garbage"})) == (401, 1002)
-    assert error_of(api.post("auth/refresh/", json={"refresh": merchant["access"]})) == \
-        (401, 1002)
+    assert error_of(api.post("auth/refresh/", json={"refresh": merchant["access"]})) == (401, 1002)
 
 
 def test_refresh_with_a_non_string_token_is_a_validation_error(api: Api) -> None:
@@ -329,8 +376,9 @@ def test_refresh_with_a_non_string_token_is_a_validation_error(api: Api) -> None
 # --- logout --------------------------------------------------------------------------------
 
 
-def test_logout_revokes_the_access_token_and_the_refresh_cookie(api: Api,
-                                                               merchant: dict[str, Any]) -> None:
+def test_logout_revokes_the_access_token_and_the_refresh_cookie(
+    api: Api, merchant: dict[str, Any]
+) -> None:
     refresh = api.client.cookies["refresh_token"]
 
     response = api.post("auth/logout/", token=merchant["access"])
@@ -346,8 +394,9 @@ def test_logout_revokes_the_access_token_and_the_refresh_cookie(api: Api,
 
 
 def test_logout_revokes_a_refresh_token_sent_in_the_body(api: Api) -> None:
-    registered = api.post("auth/register/", json={"email": "g@shop.example", "name": "G",
-                                                  "password": PASSWORD})
+    registered = api.post(
+        "auth/register/", json={"email": "g@shop.example", "name": "G", "password": PASSWORD}
+    )
     access = registered.json()["data"]["access"]
     refresh = _cookie_attributes(registered.headers["set-cookie"])["value"]
     api.client.cookies.clear()
@@ -356,8 +405,10 @@ def test_logout_revokes_a_refresh_token_sent_in_the_body(api: Api) -> None:
     assert error_of(api.post("auth/refresh/", json={"refresh": refresh})) == (401, 1002)
 
 
-def test_logout_without_a_refresh_token_still_succeeds(api: Api, merchant: dict[str, Any],
-                                                       ) -> None:
+def test_logout_without_a_refresh_token_still_succeeds(
+    api: Api,
+    merchant: dict[str, Any],
+) -> None:
     api.client.cookies.clear()
 
     assert api.post("auth/logout/", token=merchant["access"]).status_code == 200
@@ -385,8 +436,9 @@ def test_logout_needs_a_bearer_token_not_an_api_key(api: Api, merchant: dict[str
 def test_refresh_cookie_flags_follow_the_contract(make_api: AppFactory) -> None:
     api = make_api(cookie_secure=True, base_url="https://testserver.local")
 
-    response = api.post("auth/register/", json={"email": "h@shop.example", "name": "H",
-                                                "password": PASSWORD})
+    response = api.post(
+        "auth/register/", json={"email": "h@shop.example", "name": "H", "password": PASSWORD}
+    )
 
     raw = response.headers["set-cookie"]
     assert "; HttpOnly" in raw
@@ -400,8 +452,9 @@ def test_refresh_cookie_flags_follow_the_contract(make_api: AppFactory) -> None:
 def test_cookie_samesite_and_lifetime_are_configurable(make_api: AppFactory) -> None:
     api = make_api(cookie_samesite=SameSite.LAX, refresh_token_ttl=3600)
 
-    response = api.post("auth/register/", json={"email": "i@shop.example", "name": "I",
-                                                "password": PASSWORD})
+    response = api.post(
+        "auth/register/", json={"email": "i@shop.example", "name": "I", "password": PASSWORD}
+    )
 
     cookie = _cookie_attributes(response.headers["set-cookie"])
     assert cookie["SameSite"] == "Lax"
@@ -412,10 +465,14 @@ def test_cookie_samesite_and_lifetime_are_configurable(make_api: AppFactory) -> 
 # --- register-admin ------------------------------------------------------------------------
 
 
-def test_admin_registers_another_admin_without_touching_its_own_cookie(api: Api,
-                                                                      admin_token: str) -> None:
-    response = api.post("auth/register-admin/", token=admin_token, json={
-        "user": {"email": "second@paygate.example", "name": "Second", "password": PASSWORD}})
+def test_admin_registers_another_admin_without_touching_its_own_cookie(
+    api: Api, admin_token: str
+) -> None:
+    response = api.post(
+        "auth/register-admin/",
+        token=admin_token,
+        json={"user": {"email": "second@paygate.example", "name": "Second", "password": PASSWORD}},
+    )
 
     assert response.status_code == 201
     assert response.json()["message"] == "Admin registered successfully"
@@ -431,7 +488,11 @@ def test_register_admin_is_for_admins_only(api: Api, merchant: dict[str, Any]) -
     body = {"email": "x@paygate.example", "name": "X", "password": PASSWORD}
 
     assert error_of(api.post("auth/register-admin/", json=body)) == (401, 1002)
-    assert error_of(api.post("auth/register-admin/", json=body,
-                             token=merchant["access"])) == (403, 1003)
-    assert error_of(api.post("auth/register-admin/", json=body,
-                             api_key=merchant["api_key"])) == (403, 1003)
+    assert error_of(api.post("auth/register-admin/", json=body, token=merchant["access"])) == (
+        403,
+        1003,
+    )
+    assert error_of(api.post("auth/register-admin/", json=body, api_key=merchant["api_key"])) == (
+        403,
+        1003,
+    )

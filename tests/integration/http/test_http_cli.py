@@ -39,8 +39,12 @@ def _restore_logging() -> Iterator[None]:
 
 @pytest.fixture
 def environment(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> str:
-    for name in ("PAYGATE_ENV", "PAYGATE_REDIS_URL", "PAYGATE_BOOTSTRAP_ADMIN_EMAIL",
-                 ADMIN_PASSWORD_VARIABLE):
+    for name in (
+        "PAYGATE_ENV",
+        "PAYGATE_REDIS_URL",
+        "PAYGATE_BOOTSTRAP_ADMIN_EMAIL",
+        ADMIN_PASSWORD_VARIABLE,
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PAYGATE_DATABASE_URL", sqlite_url)
     monkeypatch.setenv("PAYGATE_SECRET_KEY", SECRET)
@@ -61,16 +65,17 @@ def _stdin(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
 
 def _said(capsys: pytest.CaptureFixture[str]) -> list[str]:
     """What the command wrote to stderr for people: every line but the JSON log lines."""
-    return [line for line in capsys.readouterr().err.splitlines()
-            if line and not line.startswith("{")]
+    return [
+        line for line in capsys.readouterr().err.splitlines() if line and not line.startswith("{")
+    ]
 
 
 def _logs_in(database_url: str, email: str, password: str) -> bool:
-    settings = Settings(secret_key=SECRET, database_url=database_url, bcrypt_rounds=4,
-                        cookie_secure=False)
+    settings = Settings(
+        secret_key=SECRET, database_url=database_url, bcrypt_rounds=4, cookie_secure=False
+    )
     with TestClient(create_app(settings)) as client:
-        response = Api(client).post("auth/token/", json={"email": email,
-                                                         "password": password})
+        response = Api(client).post("auth/token/", json={"email": email, "password": password})
     return response.status_code == 200 and response.json()["data"]["role"] == "admin"
 
 
@@ -95,19 +100,31 @@ def test_migrate_creates_the_schema_on_an_empty_database(environment: str) -> No
 
 
 def test_create_admin_reads_the_password_from_stdin_and_the_admin_can_log_in(
-        environment: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    environment: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _stdin(monkeypatch, PASSWORD + "\n")
 
-    assert main(["create-admin", "--email", "Root@Paygate.example", "--name", "Root",
-                 "--password-stdin"]) == 0
+    assert (
+        main(
+            [
+                "create-admin",
+                "--email",
+                "Root@Paygate.example",
+                "--name",
+                "Root",
+                "--password-stdin",
+            ]
+        )
+        == 0
+    )
     assert "root@paygate.example" in capsys.readouterr().out
 
     assert _logs_in(environment, "root@paygate.example", PASSWORD)
 
 
 def test_create_admin_reads_the_password_from_the_environment(
-        environment: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    environment: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(ADMIN_PASSWORD_VARIABLE, "from-the-environment")
     _stdin(monkeypatch, "")  # no terminal, nothing piped
 
@@ -117,7 +134,8 @@ def test_create_admin_reads_the_password_from_the_environment(
 
 
 def test_password_stdin_takes_precedence_over_the_environment(
-        environment: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    environment: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv(ADMIN_PASSWORD_VARIABLE, "from-the-environment")
     _stdin(monkeypatch, "from-standard-input\n")
 
@@ -128,8 +146,8 @@ def test_password_stdin_takes_precedence_over_the_environment(
 
 
 def test_create_admin_without_a_terminal_or_a_password_source_exits_2_with_one_line(
-        environment: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    environment: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv(ADMIN_PASSWORD_VARIABLE, raising=False)
     _stdin(monkeypatch, PASSWORD + "\n")  # piped, but --password-stdin not given
 
@@ -143,13 +161,21 @@ def test_create_admin_without_a_terminal_or_a_password_source_exits_2_with_one_l
 
 
 def test_create_admin_as_a_process_without_a_terminal_prints_one_line_no_traceback(
-        environment: str, tmp_path: Path) -> None:
+    environment: str, tmp_path: Path
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_")}
     env.update(PAYGATE_DATABASE_URL=environment, PAYGATE_SECRET_KEY=SECRET)
 
-    done = subprocess.run([sys.executable, "-m", "paygate_http.cli", *ADMIN],
-                          stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
-                          cwd=tmp_path, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "paygate_http.cli", *ADMIN],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
 
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1, done.stderr
@@ -158,8 +184,8 @@ def test_create_admin_as_a_process_without_a_terminal_prints_one_line_no_traceba
 
 
 def test_empty_standard_input_with_password_stdin_exits_2(
-        environment: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    environment: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _stdin(monkeypatch, "")
 
     assert main([*ADMIN, "--password-stdin"]) == 2
@@ -167,7 +193,8 @@ def test_empty_standard_input_with_password_stdin_exits_2(
 
 
 def test_create_admin_prompts_twice_on_a_terminal(
-        environment: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    environment: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     prompts: list[str] = []
 
     def getpass(prompt: str = "") -> str:
@@ -183,11 +210,15 @@ def test_create_admin_prompts_twice_on_a_terminal(
     assert _logs_in(environment, "a@paygate.example", PASSWORD)
 
 
-@pytest.mark.parametrize("answers", [[PASSWORD, "different-password"], [PASSWORD, EOFError()],
-                                     [KeyboardInterrupt()]])
+@pytest.mark.parametrize(
+    "answers", [[PASSWORD, "different-password"], [PASSWORD, EOFError()], [KeyboardInterrupt()]]
+)
 def test_create_admin_stops_on_a_prompt_that_gives_no_single_password(
-        environment: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str], answers: list[object]) -> None:
+    environment: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    answers: list[object],
+) -> None:
     replies = iter(answers)
 
     def getpass(prompt: str = "") -> str:
@@ -209,14 +240,22 @@ def test_create_admin_stops_on_a_prompt_that_gives_no_single_password(
 # --- failures a newcomer meets: one line on stderr, no traceback ---------------------------
 
 
-@pytest.mark.parametrize(("email", "password", "field"), [
-    ("not-an-email", PASSWORD, "email"),
-    ("a@paygate.example", "short", "password"),
-    ("a@paygate.example", "x" * 129, "password"),
-])
+@pytest.mark.parametrize(
+    ("email", "password", "field"),
+    [
+        ("not-an-email", PASSWORD, "email"),
+        ("a@paygate.example", "short", "password"),
+        ("a@paygate.example", "x" * 129, "password"),
+    ],
+)
 def test_create_admin_refuses_bad_arguments_with_one_line_and_exit_2(
-        environment: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str], email: str, password: str, field: str) -> None:
+    environment: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    email: str,
+    password: str,
+    field: str,
+) -> None:
     _stdin(monkeypatch, password + "\n")
 
     assert main(["create-admin", "--email", email, "--name", "A", "--password-stdin"]) == 2
@@ -226,35 +265,47 @@ def test_create_admin_refuses_bad_arguments_with_one_line_and_exit_2(
 
 
 def test_create_admin_refuses_a_taken_email_with_one_line(
-        environment: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    environment: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _stdin(monkeypatch, PASSWORD + "\n")
     assert main([*ADMIN, "--password-stdin"]) == 0
     capsys.readouterr()
     _stdin(monkeypatch, PASSWORD + "\n")
 
-    assert main(["create-admin", "--email", "A@Paygate.example", "--name", "A",
-                 "--password-stdin"]) == 1
+    assert (
+        main(["create-admin", "--email", "A@Paygate.example", "--name", "A", "--password-stdin"])
+        == 1
+    )
 
     [line] = _said(capsys)
     assert line.startswith("paygate: Email already registered")
 
 
-def test_a_bad_setting_exits_2_naming_the_variable(environment: str,
-                                                   monkeypatch: pytest.MonkeyPatch,
-                                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_bad_setting_exits_2_naming_the_variable(
+    environment: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("PAYGATE_ACCESS_TOKEN_TTL", "soon")
 
     assert main(["migrate"]) == 2
     assert "PAYGATE_ACCESS_TOKEN_TTL" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("url", ["mysql://u@db.example/shop", "sqlite+nosuch:///x.db",
-                                 "postgresql+asyncpg://u@db.example/shop"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://u@db.example/shop",
+        "sqlite+nosuch:///x.db",
+        "postgresql+asyncpg://u@db.example/shop",
+    ],
+)
 @pytest.mark.parametrize("command", [["migrate"], ["worker"], ["serve", "--port", "0"], ADMIN])
 def test_a_database_url_paygate_cannot_use_exits_2_with_one_line(
-        environment: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str], url: str, command: list[str]) -> None:
+    environment: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    url: str,
+    command: list[str],
+) -> None:
     monkeypatch.setenv("PAYGATE_DATABASE_URL", url)
     monkeypatch.setenv("PAYGATE_SECRET_KEY", SECRET)
 
@@ -265,8 +316,11 @@ def test_a_database_url_paygate_cannot_use_exits_2_with_one_line(
 
 
 def test_a_secret_key_file_that_cannot_be_written_exits_2_with_one_line(
-        environment: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    environment: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     not_a_directory = tmp_path / "file"
     not_a_directory.write_text("")
     monkeypatch.delenv("PAYGATE_SECRET_KEY")
@@ -281,21 +335,28 @@ def test_a_secret_key_file_that_cannot_be_written_exits_2_with_one_line(
 
 @pytest.mark.parametrize("command", [["migrate"], ADMIN])
 def test_an_unreachable_database_ends_a_one_shot_command_with_one_line(
-        environment: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    environment: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+) -> None:
     monkeypatch.setenv("PAYGATE_DATABASE_URL", "postgresql+psycopg://u@127.0.0.1:1/nothing")
     monkeypatch.setenv(ADMIN_PASSWORD_VARIABLE, PASSWORD)
     monkeypatch.setattr("paygate_http.cli.ONE_SHOT_WAIT", 0.2)
 
     assert main(command) == 1
 
-    assert _said(capsys) == ["paygate: the database is unavailable (PAYGATE_DATABASE_URL; "
-                             "the log lines above say why)"]
+    assert _said(capsys) == [
+        "paygate: the database is unavailable (PAYGATE_DATABASE_URL; the log lines above say why)"
+    ]
 
 
 def test_a_file_that_is_not_a_database_ends_a_one_shot_command_with_one_line(
-        environment: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    environment: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     junk = tmp_path / "notes.txt"
     junk.write_text("not a database\n" * 100)
     monkeypatch.setenv("PAYGATE_DATABASE_URL", f"sqlite:///{junk}")
@@ -306,8 +367,9 @@ def test_a_file_that_is_not_a_database_ends_a_one_shot_command_with_one_line(
 
 
 def test_the_sql_backed_app_registers_logs_in_and_is_ready(sqlite_url: str) -> None:
-    settings = Settings(secret_key=SECRET, database_url=sqlite_url, bcrypt_rounds=4,
-                        cookie_secure=False)
+    settings = Settings(
+        secret_key=SECRET, database_url=sqlite_url, bcrypt_rounds=4, cookie_secure=False
+    )
 
     with TestClient(create_app(settings)) as client:
         api = Api(client)
@@ -328,16 +390,21 @@ def test_the_sql_backed_app_registers_logs_in_and_is_ready(sqlite_url: str) -> N
 def _with_bootstrap(settings: Settings, password: str = PASSWORD) -> Settings:
     import attrs
 
-    return attrs.evolve(settings, bootstrap_admin=BootstrapAdmin(
-        email="boot@paygate.example", name="Boot", password=password))
+    return attrs.evolve(
+        settings,
+        bootstrap_admin=BootstrapAdmin(
+            email="boot@paygate.example", name="Boot", password=password
+        ),
+    )
 
 
 def _admins(paygate: Paygate) -> list[Any]:
     return list(paygate.list_users(PageRequest(), role=Role.ADMIN).items)
 
 
-def test_the_bootstrap_admin_is_created_once_when_no_admin_exists(paygate: Paygate,
-                                                                  settings: Settings) -> None:
+def test_the_bootstrap_admin_is_created_once_when_no_admin_exists(
+    paygate: Paygate, settings: Settings
+) -> None:
     assert bootstrap_admin(_with_bootstrap(settings), paygate) is True
     assert bootstrap_admin(_with_bootstrap(settings), paygate) is False
 
@@ -349,7 +416,8 @@ def test_no_bootstrap_admin_without_the_variables(paygate: Paygate, settings: Se
     assert _admins(paygate) == []
 
 
-def test_an_invalid_bootstrap_password_is_a_settings_error(paygate: Paygate,
-                                                           settings: Settings) -> None:
+def test_an_invalid_bootstrap_password_is_a_settings_error(
+    paygate: Paygate, settings: Settings
+) -> None:
     with pytest.raises(SettingsError, match="PAYGATE_BOOTSTRAP_ADMIN"):
         bootstrap_admin(_with_bootstrap(settings, password="short"), paygate)

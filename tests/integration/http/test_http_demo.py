@@ -19,9 +19,11 @@ from paygate_http import Settings, create_app
 from paygate_http.cli import main
 from paygate_http.demo import DEMO_ADMIN_EMAIL, DEMO_MERCHANT_EMAIL, DEMO_PASSWORD
 
-_REPORT = re.compile(r"Seeded (?P<orders>[\d,]+) orders .* (?P<payments>[\d,]+) payments "
-                     r"\((?P<ok>[\d,]+) successful, (?P<failed>[\d,]+) failed\), "
-                     r"(?P<captures>[\d,]+) captures, (?P<refunds>[\d,]+) refunds")
+_REPORT = re.compile(
+    r"Seeded (?P<orders>[\d,]+) orders .* (?P<payments>[\d,]+) payments "
+    r"\((?P<ok>[\d,]+) successful, (?P<failed>[\d,]+) failed\), "
+    r"(?P<captures>[\d,]+) captures, (?P<refunds>[\d,]+) refunds"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -59,7 +61,8 @@ def _stats(api: Api, path: str, token: str) -> dict[str, Any]:
 
 
 def test_seed_only_adds_up_through_the_statistics_api(
-        database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["demo", "--seed-only", "--orders", "60", "--days", "5"]) == 0
     printed = capsys.readouterr().out
     report = _REPORT.search(printed)
@@ -71,20 +74,26 @@ def test_seed_only_adds_up_through_the_statistics_api(
     assert f"Admin:    {DEMO_ADMIN_EMAIL} / {DEMO_PASSWORD}" in printed
     assert "http://127.0.0.1:8000/dashboard/login" in printed
 
-    settings = Settings.from_env({"PAYGATE_DATABASE_URL": database_url,
-                                  "PAYGATE_SECRET_KEY": SECRET})
+    settings = Settings.from_env(
+        {"PAYGATE_DATABASE_URL": database_url, "PAYGATE_SECRET_KEY": SECRET}
+    )
     with TestClient(create_app(settings)) as client:
         api = Api(client)
         login = api.login(DEMO_MERCHANT_EMAIL, DEMO_PASSWORD)
         merchant, merchant_id = login["access"], login["merchant_id"]
         admin = api.login(DEMO_ADMIN_EMAIL, DEMO_PASSWORD)["access"]
         stats = _stats(api, "merchants/stats/", merchant)
-        assert (stats["total_orders"], stats["total_payments"], stats["successful_payments"],
-                stats["canceled_payments"], stats["successful_refunds"]) == (
-            60, seeded["payments"], seeded["ok"], seeded["failed"], seeded["refunds"])
+        assert (
+            stats["total_orders"],
+            stats["total_payments"],
+            stats["successful_payments"],
+            stats["canceled_payments"],
+            stats["successful_refunds"],
+        ) == (60, seeded["payments"], seeded["ok"], seeded["failed"], seeded["refunds"])
         for volume in stats["volume"]:
-            assert Decimal(volume["paid_amount"]) - Decimal(volume["refunded_amount"]) \
-                == Decimal(volume["net_amount"])
+            assert Decimal(volume["paid_amount"]) - Decimal(volume["refunded_amount"]) == Decimal(
+                volume["net_amount"]
+            )
         for_admin = _stats(api, f"admin/stats/?merchant_id={merchant_id}", admin)
         assert {k: for_admin[k] for k in stats} == stats
         overall = _stats(api, "admin/stats/", admin)

@@ -30,8 +30,11 @@ class PageReferences(HTMLParser):
         attributes = {name: value or "" for name, value in attrs}
         if tag == "style":
             self.inline.append("<style> element")
-        self.inline += [f"{name} attribute on <{tag}>" for name in attributes
-                        if name == "style" or name.startswith("on")]
+        self.inline += [
+            f"{name} attribute on <{tag}>"
+            for name in attributes
+            if name == "style" or name.startswith("on")
+        ]
         if tag == "script" and "src" not in attributes:
             self.inline.append("<script> without src")
         self._in_script = tag == "script"
@@ -60,7 +63,8 @@ def client() -> Iterator[TestClient[Any]]:
 
 @pytest.mark.parametrize("page", DOCS_PAGES)
 def test_docs_page_loads_only_same_origin_files_and_runs_nothing_inline(
-        client: TestClient[Any], page: str) -> None:
+    client: TestClient[Any], page: str
+) -> None:
     response = client.get(page)
 
     assert response.status_code == 200
@@ -75,7 +79,8 @@ def test_docs_page_loads_only_same_origin_files_and_runs_nothing_inline(
 
 @pytest.mark.parametrize("page", DOCS_PAGES)
 def test_docs_page_is_sent_with_a_strict_content_security_policy(
-        client: TestClient[Any], page: str) -> None:
+    client: TestClient[Any], page: str
+) -> None:
     headers = client.get(page).headers
 
     policy = headers["content-security-policy"]
@@ -88,7 +93,8 @@ def test_docs_page_is_sent_with_a_strict_content_security_policy(
 
 
 def test_every_file_the_docs_page_loads_is_served_with_its_media_type(
-        client: TestClient[Any]) -> None:
+    client: TestClient[Any],
+) -> None:
     references = references_of(client.get("/schema").text)
     expected = {"script": "text/javascript", "stylesheet": "text/css", "icon": "image/png"}
 
@@ -114,7 +120,8 @@ def test_the_page_runs_swagger_ui_5_which_reads_openapi_3_1(client: TestClient[A
 
 
 def test_openapi_document_is_served_beside_the_docs_and_does_not_list_them(
-        client: TestClient[Any]) -> None:
+    client: TestClient[Any],
+) -> None:
     response = client.get("/schema/openapi.json")
 
     assert response.status_code == 200
@@ -124,18 +131,21 @@ def test_openapi_document_is_served_beside_the_docs_and_does_not_list_them(
     assert not [path for path in document["paths"] if path.startswith("/schema")]
 
 
-@pytest.mark.parametrize("path", [
-    "/schema/no-such-thing",
-    "/schema/scalar",
-    "/schema/oauth2-redirect.html",
-    "/schema/openapi.yaml",
-    "/schema/no/such/thing",
-    "/schema/assets",
-    "/schema/assets/no-such.js",
-    "/schema/assets/swagger-editor-bundle.js",  # in the package, but not a file the page uses
-    "/schema/assets/swagger-ui.css.map",
-    "/schema/assets/..%2F..%2Fapp.py",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/schema/no-such-thing",
+        "/schema/scalar",
+        "/schema/oauth2-redirect.html",
+        "/schema/openapi.yaml",
+        "/schema/no/such/thing",
+        "/schema/assets",
+        "/schema/assets/no-such.js",
+        "/schema/assets/swagger-editor-bundle.js",  # in the package, but not a file the page uses
+        "/schema/assets/swagger-ui.css.map",
+        "/schema/assets/..%2F..%2Fapp.py",
+    ],
+)
 def test_unknown_schema_paths_answer_the_json_404(client: TestClient[Any], path: str) -> None:
     response = client.get(path)
 

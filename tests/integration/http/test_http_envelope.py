@@ -63,16 +63,18 @@ def test_a_streamed_body_over_64_kib_is_413_too(api: Api) -> None:
 
 def test_a_body_of_exactly_64_kib_is_read(api: Api) -> None:
     body = b'{"email": "nobody@shop.example", "password": "wrong-password"}'
-    response = api.post("auth/token/", content=body + b" " * (65536 - len(body)),
-                        headers={"Content-Type": "application/json"})
+    response = api.post(
+        "auth/token/",
+        content=body + b" " * (65536 - len(body)),
+        headers={"Content-Type": "application/json"},
+    )
 
     assert error_of(response) == (401, 1001)
 
 
 @pytest.mark.parametrize("body", [b"{bad", b'{"email": }', b"\xff\xfe{}", b'{"a": 1, "a": 2}'])
 def test_malformed_json_is_400_with_code_1004(api: Api, body: bytes) -> None:
-    response = api.post("auth/token/", content=body,
-                        headers={"Content-Type": "application/json"})
+    response = api.post("auth/token/", content=body, headers={"Content-Type": "application/json"})
 
     assert error_of(response) == (400, 1004)
     assert "body" in response.json()["exception"]["meta"]["fields"]
@@ -88,13 +90,16 @@ def test_a_json_body_that_is_not_an_object_is_422_with_code_1004(api: Api, body:
 
 @pytest.mark.parametrize("path", ["auth/token", "auth/token/"])
 def test_routes_answer_with_and_without_the_trailing_slash(api: Api, path: str) -> None:
-    assert error_of(api.post(path, json={"email": "x@shop.example",
-                                         "password": PASSWORD})) == (401, 1001)
+    assert error_of(api.post(path, json={"email": "x@shop.example", "password": PASSWORD})) == (
+        401,
+        1001,
+    )
 
 
 def test_success_envelope_has_exactly_success_message_data(api: Api) -> None:
-    response = api.post("auth/register/", json={"email": "e@shop.example", "name": "E",
-                                                "password": PASSWORD})
+    response = api.post(
+        "auth/register/", json={"email": "e@shop.example", "name": "E", "password": PASSWORD}
+    )
 
     assert list(response.json()) == ["success", "message", "data"]
 
@@ -112,11 +117,11 @@ class _BrokenDatabase:
 
 
 def test_an_unexpected_error_is_500_9000_leaking_nothing_and_logged_with_the_request_id(
-        make_api: AppFactory, settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    make_api: AppFactory, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
     api = make_api(paygate_override=build_paygate(settings, _BrokenDatabase()))
 
-    response = api.get("merchants/me/", api_key="pk_anything",
-                       headers={"X-Request-ID": "req-42"})
+    response = api.get("merchants/me/", api_key="pk_anything", headers={"X-Request-ID": "req-42"})
 
     assert error_of(response) == (500, 9000)
     assert "hunter2" not in response.text
@@ -151,10 +156,13 @@ def test_a_safe_incoming_request_id_is_echoed_and_an_unsafe_one_replaced(api: Ap
 
 
 def test_one_json_access_log_line_per_request_without_secrets(
-        api: Api, capsys: pytest.CaptureFixture[str]) -> None:
+    api: Api, capsys: pytest.CaptureFixture[str]
+) -> None:
     capsys.readouterr()
-    response = api.post("auth/register/", json={"email": "log@shop.example", "name": "L",
-                                                "password": "very-secret-password"})
+    response = api.post(
+        "auth/register/",
+        json={"email": "log@shop.example", "name": "L", "password": "very-secret-password"},
+    )
     access = response.json()["data"]["access"]
     api.get("merchants/me/", token=access)
 
@@ -162,7 +170,8 @@ def test_one_json_access_log_line_per_request_without_secrets(
     lines = [line for line in _log_lines(err) if line["logger"] == "paygate.http.access"]
     assert [(line["method"], line["path"], line["status"]) for line in lines] == [
         ("POST", "/paygate/api/v1/auth/register/", 201),
-        ("GET", "/paygate/api/v1/merchants/me/", 200)]
+        ("GET", "/paygate/api/v1/merchants/me/", 200),
+    ]
     assert all(isinstance(line["duration_ms"], float) and line["request_id"] for line in lines)
     for secret in ("very-secret-password", access, response.json()["data"]["api_key"]):
         assert secret not in err
@@ -173,25 +182,36 @@ def _access(err: str) -> list[dict[str, Any]]:
 
 
 def test_unmatched_routes_and_wrong_methods_are_logged_with_their_request_id(
-        api: Api, capsys: pytest.CaptureFixture[str]) -> None:
+    api: Api, capsys: pytest.CaptureFixture[str]
+) -> None:
     capsys.readouterr()
     missing = api.get("/nothing/here/", headers={"X-Request-ID": "lost-1"})
     wrong = api.delete("auth/token/", headers={"X-Request-ID": "wrong-1"})
 
     assert missing.headers["x-request-id"] == "lost-1"
     assert wrong.headers["x-request-id"] == "wrong-1"
-    assert [(line["method"], line["path"], line["status"], line["request_id"])
-            for line in _access(capsys.readouterr().err)] == [
+    assert [
+        (line["method"], line["path"], line["status"], line["request_id"])
+        for line in _access(capsys.readouterr().err)
+    ] == [
         ("GET", "/nothing/here/", 404, "lost-1"),
-        ("DELETE", "/paygate/api/v1/auth/token/", 405, "wrong-1")]
+        ("DELETE", "/paygate/api/v1/auth/token/", 405, "wrong-1"),
+    ]
 
 
 def test_card_numbers_in_the_path_or_query_are_masked_in_the_access_log(
-        api: Api, capsys: pytest.CaptureFixture[str]) -> None:
+    api: Api, capsys: pytest.CaptureFixture[str]
+) -> None:
     capsys.readouterr()
-    api.get("orders/4111111111111111/", api_key="pk_nope",
-            params={"q": "4111 1111 1111 1111", "card": "4111111111111111",
-                    "long": "41111111111111112222"})
+    api.get(
+        "orders/4111111111111111/",
+        api_key="pk_nope",
+        params={
+            "q": "4111 1111 1111 1111",
+            "card": "4111111111111111",
+            "long": "41111111111111112222",
+        },
+    )
 
     err = capsys.readouterr().err
     [line] = _access(err)
@@ -201,10 +221,14 @@ def test_card_numbers_in_the_path_or_query_are_masked_in_the_access_log(
 
 
 def test_digit_runs_shorter_than_a_card_number_stay_in_the_access_log(
-        api: Api, capsys: pytest.CaptureFixture[str]) -> None:
+    api: Api, capsys: pytest.CaptureFixture[str]
+) -> None:
     capsys.readouterr()
-    api.get("orders/411111111111/", api_key="pk_nope",
-            params={"limit": "123456789012", "on": "2026-12-03 10-30"})
+    api.get(
+        "orders/411111111111/",
+        api_key="pk_nope",
+        params={"limit": "123456789012", "on": "2026-12-03 10-30"},
+    )
 
     [line] = _access(capsys.readouterr().err)
     assert line["path"] == "/paygate/api/v1/orders/411111111111/"
@@ -212,7 +236,8 @@ def test_digit_runs_shorter_than_a_card_number_stay_in_the_access_log(
 
 
 def test_a_request_without_a_query_string_logs_no_query(
-        api: Api, capsys: pytest.CaptureFixture[str]) -> None:
+    api: Api, capsys: pytest.CaptureFixture[str]
+) -> None:
     capsys.readouterr()
     api.get("/health")
 
@@ -221,7 +246,8 @@ def test_a_request_without_a_query_string_logs_no_query(
 
 
 def test_access_lines_of_concurrent_requests_wait_for_the_turn_and_none_is_lost(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     configure_logging("INFO")
 
     def logged() -> list[str]:
@@ -269,9 +295,15 @@ def test_ready_is_200_when_the_database_answers_and_503_otherwise(make_api: AppF
 def test_cors_allows_configured_origins_with_credentials(make_api: AppFactory) -> None:
     api = make_api(cors_origins=("https://dashboard.shop.example",))
 
-    allowed = api.request("OPTIONS", "auth/token/", headers={
-        "Origin": "https://dashboard.shop.example", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type"})
+    allowed = api.request(
+        "OPTIONS",
+        "auth/token/",
+        headers={
+            "Origin": "https://dashboard.shop.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     other = api.get("/health", headers={"Origin": "https://evil.example"})
 
     assert allowed.headers["access-control-allow-origin"] == "https://dashboard.shop.example"
@@ -288,19 +320,29 @@ def test_without_cors_origins_no_cors_headers_are_sent(api: Api) -> None:
 # --- OpenAPI ---------------------------------------------------------------------------------
 
 CONTRACT_ROUTES = {
-    ("post", "/paygate/api/v1/auth/register"), ("post", "/paygate/api/v1/auth/register-admin"),
-    ("post", "/paygate/api/v1/auth/token"), ("post", "/paygate/api/v1/auth/refresh"),
-    ("post", "/paygate/api/v1/auth/logout"), ("get", "/paygate/api/v1/merchants/me"),
-    ("patch", "/paygate/api/v1/merchants/me"), ("post", "/paygate/api/v1/merchants/me/api-key"),
+    ("post", "/paygate/api/v1/auth/register"),
+    ("post", "/paygate/api/v1/auth/register-admin"),
+    ("post", "/paygate/api/v1/auth/token"),
+    ("post", "/paygate/api/v1/auth/refresh"),
+    ("post", "/paygate/api/v1/auth/logout"),
+    ("get", "/paygate/api/v1/merchants/me"),
+    ("patch", "/paygate/api/v1/merchants/me"),
+    ("post", "/paygate/api/v1/merchants/me/api-key"),
     ("post", "/paygate/api/v1/merchants/me/webhook-secret"),
-    ("get", "/paygate/api/v1/admin/users"), ("delete", "/paygate/api/v1/admin/users/{user_id}"),
+    ("get", "/paygate/api/v1/admin/users"),
+    ("delete", "/paygate/api/v1/admin/users/{user_id}"),
     ("post", "/paygate/api/v1/admin/users/{user_id}/restore"),
-    ("get", "/paygate/api/v1/admin/merchants"), ("get", "/health"), ("get", "/ready"),
+    ("get", "/paygate/api/v1/admin/merchants"),
+    ("get", "/health"),
+    ("get", "/ready"),
 }
 
 
-BODY_ROUTES = {(method, path) for method, path in CONTRACT_ROUTES if method in {"post", "patch"}
-               and not path.endswith(("api-key", "webhook-secret", "restore"))}
+BODY_ROUTES = {
+    (method, path)
+    for method, path in CONTRACT_ROUTES
+    if method in {"post", "patch"} and not path.endswith(("api-key", "webhook-secret", "restore"))
+}
 
 
 def test_openapi_documents_every_route_with_ids_tags_and_schemas(api: Api) -> None:
@@ -309,8 +351,11 @@ def test_openapi_documents_every_route_with_ids_tags_and_schemas(api: Api) -> No
     assert response.status_code == 200
     document = response.json()
     assert document["openapi"].startswith("3.1")
-    operations = {(method, path): op for path, item in document["paths"].items()
-                  for method, op in item.items()}
+    operations = {
+        (method, path): op
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+    }
     assert set(operations) >= CONTRACT_ROUTES
     ids = [op["operationId"] for op in operations.values()]
     assert len(ids) == len(set(ids))
@@ -348,5 +393,6 @@ def test_interactive_docs_are_served_under_schema(api: Api) -> None:
 def test_docs_errors_md_matches_the_error_catalogue() -> None:
     committed = (ROOT / "docs" / "errors.md").read_text()
 
-    assert committed == render_error_docs(), \
+    assert committed == render_error_docs(), (
         "docs/errors.md is stale: python -m paygate_http.error_docs > docs/errors.md"
+    )

@@ -15,19 +15,23 @@ SENTENCE_CASE = re.compile(r"[A-Z][^\s.]*( [^\s]+)*")
 
 
 @pytest.mark.parametrize("code", list(ErrorCode))
-def test_every_message_is_a_sentence_case_phrase_without_a_final_period(code: ErrorCode,
-                                                                        ) -> None:
+def test_every_message_is_a_sentence_case_phrase_without_a_final_period(
+    code: ErrorCode,
+) -> None:
     assert SENTENCE_CASE.fullmatch(code.message), code.message
     assert not code.message.endswith(".")
 
 
-@pytest.mark.parametrize(("code", "status", "message"), [
-    (ErrorCode.VALIDATION_FAILED, 422, "Validation failed"),  # the contract's own text
-    (ErrorCode.BODY_TOO_LARGE, 413, "Request body too large"),
-    (ErrorCode.UNSUPPORTED_MEDIA_TYPE, 415, "Unsupported media type"),
-    (ErrorCode.SERVICE_UNAVAILABLE, 503, "Service unavailable"),
-    (ErrorCode.REQUEST_TIMEOUT, 408, "Request timeout"),
-])
+@pytest.mark.parametrize(
+    ("code", "status", "message"),
+    [
+        (ErrorCode.VALIDATION_FAILED, 422, "Validation failed"),  # the contract's own text
+        (ErrorCode.BODY_TOO_LARGE, 413, "Request body too large"),
+        (ErrorCode.UNSUPPORTED_MEDIA_TYPE, 415, "Unsupported media type"),
+        (ErrorCode.SERVICE_UNAVAILABLE, 503, "Service unavailable"),
+        (ErrorCode.REQUEST_TIMEOUT, 408, "Request timeout"),
+    ],
+)
 def test_the_http_layer_codes(code: ErrorCode, status: int, message: str) -> None:
     assert (STATUS_BY_CODE[code], code.message) == (status, message)
 

@@ -37,16 +37,28 @@ def test_fractional_numbers_become_exact_decimals() -> None:
 
 
 def test_integers_stay_integers_and_strings_stay_strings() -> None:
-    assert decode_json_object(b'{"a": 100, "b": "100.00", "c": true}') == \
-        {"a": 100, "b": "100.00", "c": True}
+    assert decode_json_object(b'{"a": 100, "b": "100.00", "c": true}') == {
+        "a": 100,
+        "b": "100.00",
+        "c": True,
+    }
 
 
-@pytest.mark.parametrize(("literal", "raw"), [
-    (b"1e2", "1e2"), (b"1E+2", "1E+2"), (b"2.5e-3", "2.5e-3"),
-    (b"NaN", "NaN"), (b"Infinity", "Infinity"), (b"-Infinity", "-Infinity"),
-])
-def test_exponents_and_special_constants_arrive_as_number_literals(literal: bytes, raw: str,
-                                                                   ) -> None:
+@pytest.mark.parametrize(
+    ("literal", "raw"),
+    [
+        (b"1e2", "1e2"),
+        (b"1E+2", "1E+2"),
+        (b"2.5e-3", "2.5e-3"),
+        (b"NaN", "NaN"),
+        (b"Infinity", "Infinity"),
+        (b"-Infinity", "-Infinity"),
+    ],
+)
+def test_exponents_and_special_constants_arrive_as_number_literals(
+    literal: bytes,
+    raw: str,
+) -> None:
     assert decode_json_object(b'{"amount": ' + literal + b"}") == {"amount": NumberLiteral(raw)}
 
 
@@ -74,8 +86,19 @@ def test_an_exact_json_number_is_a_valid_amount() -> None:
     assert parse_amount(amount, CURRENCIES["INR"]).format() == "99999999.99"
 
 
-@pytest.mark.parametrize("body", [b"", b"{", b"{'a': 1}", b'{"a": 1,}', b"\xff", b"[" * 100_000,
-                                  b'{"a": 1, "a": 1}', b'{"big": ' + b"9" * 5000 + b"}"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"{",
+        b"{'a': 1}",
+        b'{"a": 1,}',
+        b"\xff",
+        b"[" * 100_000,
+        b'{"a": 1, "a": 1}',
+        b'{"big": ' + b"9" * 5000 + b"}",
+    ],
+)
 def test_unreadable_bodies_are_malformed_json_answered_400(body: bytes) -> None:
     with pytest.raises(MalformedJson) as raised:
         decode_json_object(body)
@@ -86,8 +109,9 @@ def test_unreadable_bodies_are_malformed_json_answered_400(body: bytes) -> None:
 
 
 @pytest.mark.parametrize("body", [b"[]", b"1", b'"s"', b"null", b"true"])
-def test_a_json_value_that_is_not_an_object_is_a_validation_error_answered_422(body: bytes,
-                                                                               ) -> None:
+def test_a_json_value_that_is_not_an_object_is_a_validation_error_answered_422(
+    body: bytes,
+) -> None:
     with pytest.raises(ValidationFailed) as raised:
         decode_json_object(body)
 
@@ -108,20 +132,28 @@ def test_optional_object_accepts_objects_and_absence_only() -> None:
 # --- what is wrong with an unreadable body ---------------------------------------------------
 
 
-@pytest.mark.parametrize(("body", "reason"), [
-    (b"", "is not valid JSON: expecting value (line 1, column 1)"),
-    (b"{", "is not valid JSON: expecting property name enclosed in double quotes "
-           "(line 1, column 2)"),
-    (b'{"a": 1,\n "b": }', "is not valid JSON: expecting value (line 2, column 7)"),
-    (b'{"a": 1} x', "is not valid JSON: extra data (line 1, column 10)"),
-    (b'{"a": 1, "a": 2}', "has a duplicate key 'a'"),
-    (b'{"a": "\xff"}', "is not valid UTF-8 (byte 7)"),
-    (b'{"a": "\xed\xa0\x80"}', "is not valid UTF-8 (byte 7)"),  # an encoded surrogate
-    (b'\xff\xfe{\x00}\x00', "is not valid UTF-8 (byte 0)"),  # UTF-16 is not read as JSON
-    (b"[" * 100_000, f"is nested too deeply (at most {MAX_DEPTH} levels of objects and "
-                     "arrays)"),
-    (b'{"big": ' + b"9" * 5000 + b"}", "has an integer with too many digits"),
-])
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"", "is not valid JSON: expecting value (line 1, column 1)"),
+        (
+            b"{",
+            "is not valid JSON: expecting property name enclosed in double quotes "
+            "(line 1, column 2)",
+        ),
+        (b'{"a": 1,\n "b": }', "is not valid JSON: expecting value (line 2, column 7)"),
+        (b'{"a": 1} x', "is not valid JSON: extra data (line 1, column 10)"),
+        (b'{"a": 1, "a": 2}', "has a duplicate key 'a'"),
+        (b'{"a": "\xff"}', "is not valid UTF-8 (byte 7)"),
+        (b'{"a": "\xed\xa0\x80"}', "is not valid UTF-8 (byte 7)"),  # an encoded surrogate
+        (b"\xff\xfe{\x00}\x00", "is not valid UTF-8 (byte 0)"),  # UTF-16 is not read as JSON
+        (
+            b"[" * 100_000,
+            f"is nested too deeply (at most {MAX_DEPTH} levels of objects and arrays)",
+        ),
+        (b'{"big": ' + b"9" * 5000 + b"}", "has an integer with too many digits"),
+    ],
+)
 def test_an_unreadable_body_says_what_is_wrong(body: bytes, reason: str) -> None:
     with pytest.raises(MalformedJson) as raised:
         decode_json_object(body)
@@ -175,8 +207,14 @@ def json_media_types(draw: st.DrawFn) -> str:
     charset utf-8 and other parameters."""
     media = "application/" + (draw(_TOKEN) + "+json" if draw(st.booleans()) else "json")
     media = "".join(c.upper() if draw(st.booleans()) else c for c in media)
-    parameters = draw(st.lists(st.sampled_from(
-        ["charset=utf-8", 'charset="UTF-8"', "charset=utf8", "version=2", "q=1"]), max_size=3))
+    parameters = draw(
+        st.lists(
+            st.sampled_from(
+                ["charset=utf-8", 'charset="UTF-8"', "charset=utf8", "version=2", "q=1"]
+            ),
+            max_size=3,
+        )
+    )
     blank = draw(st.sampled_from(["", " ", "  "]))
     return blank.join([media, *(f";{blank}{p}" for p in parameters)])
 
@@ -204,13 +242,21 @@ def test_other_media_types_are_refused(kind: str, subtype: str) -> None:
     assert error_headers(raised.value) == {"Accept": "application/json"}
 
 
-@pytest.mark.parametrize("sent", [
-    headers(), headers("application/json", "application/json"),
-    headers("application/json; charset=latin-1"), headers("application/json; charset=utf-16"),
-    headers("application/+json"), headers("application/json+xml"), headers(""),
-])
-def test_a_missing_repeated_or_non_utf8_type_is_refused(sent: list[tuple[bytes, bytes]],
-                                                       ) -> None:
+@pytest.mark.parametrize(
+    "sent",
+    [
+        headers(),
+        headers("application/json", "application/json"),
+        headers("application/json; charset=latin-1"),
+        headers("application/json; charset=utf-16"),
+        headers("application/+json"),
+        headers("application/json+xml"),
+        headers(""),
+    ],
+)
+def test_a_missing_repeated_or_non_utf8_type_is_refused(
+    sent: list[tuple[bytes, bytes]],
+) -> None:
     with pytest.raises(UnsupportedMediaType):
         require_json(sent)
 
@@ -223,5 +269,7 @@ def test_an_unprintable_type_is_not_echoed() -> None:
     with pytest.raises(UnsupportedMediaType) as raised:
         require_json([(b"content-type", b"text/\x01plain\xff")])
 
-    assert raised.value.description == \
-        "Content-Type (unprintable) is not JSON: send Content-Type: application/json"
+    assert (
+        raised.value.description
+        == "Content-Type (unprintable) is not JSON: send Content-Type: application/json"
+    )

@@ -23,8 +23,7 @@ LOGIN = {"email": "nobody@shop.example", "password": PASSWORD}
 
 
 def _logins(api: Api, count: int, **headers: str) -> list[int]:
-    return [api.post("auth/token/", json=LOGIN, headers=headers).status_code
-            for _ in range(count)]
+    return [api.post("auth/token/", json=LOGIN, headers=headers).status_code for _ in range(count)]
 
 
 # --- per client IP on the public auth routes -----------------------------------------------
@@ -44,8 +43,9 @@ def test_register_token_and_refresh_each_have_their_own_budget(make_api: AppFact
     api = make_api(auth_rate_limit=FIVE_PER_MINUTE)
     _logins(api, 6)
 
-    register = api.post("auth/register/", json={"email": "r@shop.example", "name": "R",
-                                                "password": PASSWORD})
+    register = api.post(
+        "auth/register/", json={"email": "r@shop.example", "name": "R", "password": PASSWORD}
+    )
     refreshes = [api.post("auth/refresh/").status_code for _ in range(6)]
 
     assert register.status_code == 201
@@ -54,10 +54,8 @@ def test_register_token_and_refresh_each_have_their_own_budget(make_api: AppFact
 
 def test_another_client_ip_has_its_own_budget(make_api: AppFactory) -> None:
     store = MemoryRateLimitStore()
-    first = make_api(auth_rate_limit=FIVE_PER_MINUTE, rate_limit_store=store,
-                     peer="198.51.100.1")
-    second = make_api(auth_rate_limit=FIVE_PER_MINUTE, rate_limit_store=store,
-                      peer="198.51.100.2")
+    first = make_api(auth_rate_limit=FIVE_PER_MINUTE, rate_limit_store=store, peer="198.51.100.1")
+    second = make_api(auth_rate_limit=FIVE_PER_MINUTE, rate_limit_store=store, peer="198.51.100.2")
 
     assert _logins(first, 6)[-1] == 429
     assert _logins(second, 1) == [401]
@@ -65,8 +63,9 @@ def test_another_client_ip_has_its_own_budget(make_api: AppFactory) -> None:
 
 def test_the_budget_returns_when_the_window_ends(make_api: AppFactory) -> None:
     now = [1000.0]
-    api = make_api(auth_rate_limit=FIVE_PER_MINUTE,
-                   rate_limit_store=MemoryRateLimitStore(now=lambda: now[0]))
+    api = make_api(
+        auth_rate_limit=FIVE_PER_MINUTE, rate_limit_store=MemoryRateLimitStore(now=lambda: now[0])
+    )
     assert _logins(api, 6)[-1] == 429
 
     now[0] += 60
@@ -74,20 +73,27 @@ def test_the_budget_returns_when_the_window_ends(make_api: AppFactory) -> None:
     assert _logins(api, 1) == [401]
 
 
-def test_forwarded_for_from_an_untrusted_peer_cannot_dodge_the_limit(make_api: AppFactory,
-                                                                     ) -> None:
+def test_forwarded_for_from_an_untrusted_peer_cannot_dodge_the_limit(
+    make_api: AppFactory,
+) -> None:
     api = make_api(auth_rate_limit=FIVE_PER_MINUTE, peer="203.0.113.9")
 
-    statuses = [api.post("auth/token/", json=LOGIN,
-                         headers={"X-Forwarded-For": f"198.51.100.{n}"}).status_code
-                for n in range(6)]
+    statuses = [
+        api.post(
+            "auth/token/", json=LOGIN, headers={"X-Forwarded-For": f"198.51.100.{n}"}
+        ).status_code
+        for n in range(6)
+    ]
 
     assert statuses == [401] * 5 + [429]
 
 
 def test_forwarded_for_from_a_trusted_proxy_names_the_client(make_api: AppFactory) -> None:
-    api = make_api(auth_rate_limit=FIVE_PER_MINUTE, peer="10.0.0.1",
-                   trusted_proxies=(ipaddress.ip_network("10.0.0.0/8"),))
+    api = make_api(
+        auth_rate_limit=FIVE_PER_MINUTE,
+        peer="10.0.0.1",
+        trusted_proxies=(ipaddress.ip_network("10.0.0.0/8"),),
+    )
 
     assert _logins(api, 6, **{"X-Forwarded-For": "198.51.100.1"})[-1] == 429
     assert _logins(api, 1, **{"X-Forwarded-For": "198.51.100.2, 10.0.0.7"}) == [401]
@@ -103,15 +109,16 @@ def test_auth_rate_limit_zero_disables_it(make_api: AppFactory) -> None:
 # --- per credential elsewhere ----------------------------------------------------------------
 
 
-def test_other_routes_are_limited_per_merchant_across_its_credentials(
-        make_api: AppFactory) -> None:
+def test_other_routes_are_limited_per_merchant_across_its_credentials(make_api: AppFactory) -> None:
     api = make_api(api_rate_limit=RateLimit(3, 60))
     merchant = api.register()
     other = api.register(email="other@shop.example")
 
-    statuses = [api.get("merchants/me/", token=merchant["access"]).status_code,
-                api.get("merchants/me/", api_key=merchant["api_key"]).status_code,
-                api.get("merchants/me/", token=merchant["access"]).status_code]
+    statuses = [
+        api.get("merchants/me/", token=merchant["access"]).status_code,
+        api.get("merchants/me/", api_key=merchant["api_key"]).status_code,
+        api.get("merchants/me/", token=merchant["access"]).status_code,
+    ]
     limited = api.get("merchants/me/", api_key=merchant["api_key"])
 
     assert statuses == [200, 200, 200]
@@ -135,19 +142,22 @@ def test_requests_without_credentials_are_answered_401_not_429(make_api: AppFact
 TRUSTED = (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("::1"))
 
 
-@pytest.mark.parametrize(("peer", "forwarded", "expected"), [
-    ("198.51.100.1", ["203.0.113.5"], "198.51.100.1"),
-    ("10.0.0.1", ["203.0.113.5"], "203.0.113.5"),
-    ("10.0.0.1", ["203.0.113.5, 10.0.0.2"], "203.0.113.5"),
-    ("10.0.0.1", ["1.2.3.4", "203.0.113.5"], "203.0.113.5"),
-    ("10.0.0.1", ["garbage, 10.0.0.3"], "10.0.0.3"),
-    ("10.0.0.1", [], "10.0.0.1"),
-    ("::1", ["2001:db8::7"], "2001:db8::7"),
-    ("::ffff:10.0.0.1", ["203.0.113.5"], "203.0.113.5"),
-])
-def test_client_ip_trusts_forwarded_for_only_from_trusted_proxies(peer: str,
-                                                                  forwarded: list[str],
-                                                                  expected: str) -> None:
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "expected"),
+    [
+        ("198.51.100.1", ["203.0.113.5"], "198.51.100.1"),
+        ("10.0.0.1", ["203.0.113.5"], "203.0.113.5"),
+        ("10.0.0.1", ["203.0.113.5, 10.0.0.2"], "203.0.113.5"),
+        ("10.0.0.1", ["1.2.3.4", "203.0.113.5"], "203.0.113.5"),
+        ("10.0.0.1", ["garbage, 10.0.0.3"], "10.0.0.3"),
+        ("10.0.0.1", [], "10.0.0.1"),
+        ("::1", ["2001:db8::7"], "2001:db8::7"),
+        ("::ffff:10.0.0.1", ["203.0.113.5"], "203.0.113.5"),
+    ],
+)
+def test_client_ip_trusts_forwarded_for_only_from_trusted_proxies(
+    peer: str, forwarded: list[str], expected: str
+) -> None:
     assert client_ip(peer, forwarded, TRUSTED) == expected
 
 
@@ -155,10 +165,16 @@ def test_without_trusted_proxies_the_peer_is_the_client() -> None:
     assert client_ip("10.0.0.1", ["203.0.113.5"], ()) == "10.0.0.1"
 
 
-@pytest.mark.parametrize(("raw", "rate"), [
-    ("5/minute", RateLimit(5, 60)), ("10/SECOND", RateLimit(10, 1)),
-    (" 100 / hour ", RateLimit(100, 3600)), ("0", None), ("0/minute", None),
-])
+@pytest.mark.parametrize(
+    ("raw", "rate"),
+    [
+        ("5/minute", RateLimit(5, 60)),
+        ("10/SECOND", RateLimit(10, 1)),
+        (" 100 / hour ", RateLimit(100, 3600)),
+        ("0", None),
+        ("0/minute", None),
+    ],
+)
 def test_rates_parse(raw: str, rate: RateLimit | None) -> None:
     assert parse_rate(raw) == rate
 
@@ -190,8 +206,9 @@ def redis_store_factory(redis_url: str, redis_prefix: str) -> Iterator[Any]:
 
 
 @pytest.mark.redis
-def test_two_apps_sharing_redis_share_one_budget(make_api: AppFactory,
-                                                 redis_store_factory: Any) -> None:
+def test_two_apps_sharing_redis_share_one_budget(
+    make_api: AppFactory, redis_store_factory: Any
+) -> None:
     first = make_api(auth_rate_limit=FIVE_PER_MINUTE, rate_limit_store=redis_store_factory())
     second = make_api(auth_rate_limit=FIVE_PER_MINUTE, rate_limit_store=redis_store_factory())
 
@@ -215,10 +232,13 @@ def test_redis_windows_expire(redis_store_factory: Any) -> None:
     assert asyncio.run(scenario()) == [None, 1, None]
 
 
-def test_an_unreachable_redis_lets_requests_through(make_api: AppFactory,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    api = make_api(auth_rate_limit=RateLimit(1, 60),
-                   rate_limit_store=RedisRateLimitStore("redis://127.0.0.1:1/0"))
+def test_an_unreachable_redis_lets_requests_through(
+    make_api: AppFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    api = make_api(
+        auth_rate_limit=RateLimit(1, 60),
+        rate_limit_store=RedisRateLimitStore("redis://127.0.0.1:1/0"),
+    )
 
     assert _logins(api, 3) == [401] * 3
     assert "rate limit store unavailable" in capsys.readouterr().err

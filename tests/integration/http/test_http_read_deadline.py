@@ -54,11 +54,15 @@ def records() -> Iterator[Records]:
 @pytest.fixture
 def address(records: Records) -> Iterator[tuple[str, int]]:
     """A server on an ephemeral port, in a thread, with in-memory adapters."""
-    settings = Settings(secret_key=SECRET, bcrypt_rounds=4, auth_rate_limit=None,
-                        api_rate_limit=None, cookie_secure=False,
-                        request_read_timeout=TIMEOUT)
-    paygate = build_paygate(settings, InMemoryStore().unit_of_work,
-                            hasher=PlainPasswordHasher())
+    settings = Settings(
+        secret_key=SECRET,
+        bcrypt_rounds=4,
+        auth_rate_limit=None,
+        api_rate_limit=None,
+        cookie_secure=False,
+        request_read_timeout=TIMEOUT,
+    )
+    paygate = build_paygate(settings, InMemoryStore().unit_of_work, hasher=PlainPasswordHasher())
     app = create_app(settings, paygate=paygate)
     logging.getLogger("paygate").addHandler(records)
     sock = bind_socket("127.0.0.1", 0)
@@ -101,17 +105,21 @@ def read_response(client: socket.socket) -> tuple[int, dict[str, str], bytes]:
         data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
     status_line, *lines = head.decode("latin-1").split("\r\n")
-    headers = {name.lower(): value.strip()
-               for name, _, value in (line.partition(":") for line in lines)}
+    headers = {
+        name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)
+    }
     while len(body) < int(headers["content-length"]):
         body += client.recv(65536)
     return int(status_line.split()[1]), headers, body
 
 
-def login_request(body: bytes = b'{"email": "x@shop.example", "password": "wrong-password"}',
-                  ) -> tuple[bytes, bytes]:
-    head = (f"POST {BASE}/auth/token/ HTTP/1.1\r\nHost: paygate\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+def login_request(
+    body: bytes = b'{"email": "x@shop.example", "password": "wrong-password"}',
+) -> tuple[bytes, bytes]:
+    head = (
+        f"POST {BASE}/auth/token/ HTTP/1.1\r\nHost: paygate\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
     return head.encode("ascii"), body
 
 
@@ -126,7 +134,8 @@ def assert_408_then_closed(answer: bytes) -> None:
 
 
 def test_a_body_that_never_completes_is_answered_408_and_disconnected(
-        address: tuple[str, int], records: Records) -> None:
+    address: tuple[str, int], records: Records
+) -> None:
     head, body = login_request()
     with connect(address) as client:
         client.sendall(head + body[:10])
@@ -170,7 +179,8 @@ def test_trickling_headers_does_not_extend_the_deadline(address: tuple[str, int]
 
 
 def test_a_connection_that_sends_nothing_is_closed_without_an_answer(
-        address: tuple[str, int]) -> None:
+    address: tuple[str, int],
+) -> None:
     with connect(address) as client:
         answer, waited = read_until_closed(client)
 
@@ -179,7 +189,8 @@ def test_a_connection_that_sends_nothing_is_closed_without_an_answer(
 
 
 def test_a_request_sent_in_pieces_within_the_deadline_is_served_and_the_connection_kept(
-        address: tuple[str, int]) -> None:
+    address: tuple[str, int],
+) -> None:
     head, body = login_request()
     with connect(address) as client:
         for _ in range(3):  # each request takes 0.6 x the deadline; three of them, more
@@ -195,39 +206,53 @@ def test_a_request_sent_in_pieces_within_the_deadline_is_served_and_the_connecti
             assert (status, json.loads(answer)["exception"]["code"]) == (401, 1001)
 
 
-def test_a_timed_out_keyed_write_leaves_its_idempotency_key_free(
-        address: tuple[str, int]) -> None:
+def test_a_timed_out_keyed_write_leaves_its_idempotency_key_free(address: tuple[str, int]) -> None:
     url = f"http://{address[0]}:{address[1]}{BASE}"
-    registered = httpx.post(f"{url}/auth/register/", json={
-        "email": "slow@shop.example", "name": "Slow", "password": PASSWORD}, trust_env=False)
+    registered = httpx.post(
+        f"{url}/auth/register/",
+        json={"email": "slow@shop.example", "name": "Slow", "password": PASSWORD},
+        trust_env=False,
+    )
     api_key = registered.json()["data"]["api_key"]
     body = b'{"amount": "10.00"}'
-    head = (f"POST {BASE}/orders/ HTTP/1.1\r\nHost: paygate\r\nX-API-Key: {api_key}\r\n"
-            f"Idempotency-Key: slow-1\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n").encode("ascii")
+    head = (
+        f"POST {BASE}/orders/ HTTP/1.1\r\nHost: paygate\r\nX-API-Key: {api_key}\r\n"
+        f"Idempotency-Key: slow-1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode("ascii")
     with connect(address) as client:
         client.sendall(head + body[:5])
         answer, _ = read_until_closed(client)
     assert_408_then_closed(answer)
 
-    retried = httpx.post(f"{url}/orders/", content=body, trust_env=False, headers={
-        "X-API-Key": api_key, "Idempotency-Key": "slow-1", "Content-Type": "application/json"})
+    retried = httpx.post(
+        f"{url}/orders/",
+        content=body,
+        trust_env=False,
+        headers={
+            "X-API-Key": api_key,
+            "Idempotency-Key": "slow-1",
+            "Content-Type": "application/json",
+        },
+    )
 
     assert retried.status_code == 201, retried.text
     orders = httpx.get(f"{url}/orders/", headers={"X-API-Key": api_key}, trust_env=False)
     assert len(orders.json()["data"]["items"]) == 1
 
 
-def test_the_app_answers_408_too_for_the_access_log(address: tuple[str, int],
-                                                    records: Records) -> None:
+def test_the_app_answers_408_too_for_the_access_log(
+    address: tuple[str, int], records: Records
+) -> None:
     head, body = login_request()
     with connect(address) as client:
         client.sendall(head + body[:10])
         read_until_closed(client)
     time.sleep(0.2)  # the app's side finishes after the connection is gone
 
-    gone = [r for r in records.records if r.getMessage() == "client gone before its request "
-                                                            "was read"]
+    gone = [
+        r for r in records.records if r.getMessage() == "client gone before its request was read"
+    ]
     assert [_fields(r)["code"] for r in gone] == [9006]
 
 
@@ -239,9 +264,13 @@ def _fields(record: logging.LogRecord) -> dict[str, Any]:
 @pytest.mark.slow
 def test_paygate_serve_reads_its_deadline_from_the_environment(sqlite_url: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_")}
-    env.update(PAYGATE_DATABASE_URL=sqlite_url, PAYGATE_SECRET_KEY=SECRET,
-               PAYGATE_BCRYPT_ROUNDS="4", PAYGATE_LOG_LEVEL="INFO",
-               PAYGATE_REQUEST_READ_TIMEOUT=str(TIMEOUT))
+    env.update(
+        PAYGATE_DATABASE_URL=sqlite_url,
+        PAYGATE_SECRET_KEY=SECRET,
+        PAYGATE_BCRYPT_ROUNDS="4",
+        PAYGATE_LOG_LEVEL="INFO",
+        PAYGATE_REQUEST_READ_TIMEOUT=str(TIMEOUT),
+    )
     process = PaygateProcess(["serve", "--port", "0"], env)
     try:
         url = httpx.URL(process.serving_url())
@@ -262,8 +291,12 @@ def test_the_deadline_is_a_setting_of_positive_seconds() -> None:
     environment = {"PAYGATE_SECRET_KEY": SECRET}
 
     assert Settings.from_env(environment).request_read_timeout == 10.0
-    assert Settings.from_env({**environment, "PAYGATE_REQUEST_READ_TIMEOUT": "2.5"},
-                             ).request_read_timeout == 2.5
+    assert (
+        Settings.from_env(
+            {**environment, "PAYGATE_REQUEST_READ_TIMEOUT": "2.5"},
+        ).request_read_timeout
+        == 2.5
+    )
     for bad in ("0", "-1", "soon"):
         with pytest.raises(SettingsError, match="PAYGATE_REQUEST_READ_TIMEOUT"):
             Settings.from_env({**environment, "PAYGATE_REQUEST_READ_TIMEOUT": bad})

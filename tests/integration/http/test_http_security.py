@@ -77,8 +77,15 @@ def test_rounds_are_bounded() -> None:
 
 
 def _claims(kind: TokenType = TokenType.ACCESS, family: UUID | None = None) -> TokenClaims:
-    return TokenClaims(sub=UUID(int=1), role=Role.MERCHANT, type=kind, jti=UUID(int=2),
-                       issued_at=NOW, expires_at=NOW + timedelta(minutes=15), family=family)
+    return TokenClaims(
+        sub=UUID(int=1),
+        role=Role.MERCHANT,
+        type=kind,
+        jti=UUID(int=2),
+        issued_at=NOW,
+        expires_at=NOW + timedelta(minutes=15),
+        family=family,
+    )
 
 
 @pytest.fixture
@@ -129,10 +136,12 @@ def test_every_contract_claim_is_required(tokens: JwtTokenService, missing: str)
         tokens.decode(jwt.encode(payload, KEY, algorithm="HS256"), TokenType.ACCESS)
 
 
-@pytest.mark.parametrize(("claim", "value"), [("sub", "not-a-uuid"), ("role", "owner"),
-                                              ("exp", "tomorrow"), ("jti", 5)])
-def test_malformed_claims_are_not_authenticated(tokens: JwtTokenService, claim: str,
-                                                value: object) -> None:
+@pytest.mark.parametrize(
+    ("claim", "value"), [("sub", "not-a-uuid"), ("role", "owner"), ("exp", "tomorrow"), ("jti", 5)]
+)
+def test_malformed_claims_are_not_authenticated(
+    tokens: JwtTokenService, claim: str, value: object
+) -> None:
     payload = jwt.decode(tokens.encode(_claims()), options={"verify_signature": False})
     payload[claim] = value
 

@@ -29,8 +29,13 @@ class Server:
 
     def __init__(self, args: list[str], env: dict[str, str]) -> None:
         self.process = subprocess.Popen(
-            [PAYGATE, *args], env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)
+            [PAYGATE, *args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         self.log: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -81,9 +86,13 @@ class Server:
 @pytest.fixture
 def server_env(sqlite_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_")}
-    env.update(PAYGATE_DATABASE_URL=sqlite_url, PAYGATE_SECRET_KEY=SECRET,
-               PAYGATE_BCRYPT_ROUNDS="4", PAYGATE_COOKIE_SECURE="false",
-               PAYGATE_LOG_LEVEL="INFO")
+    env.update(
+        PAYGATE_DATABASE_URL=sqlite_url,
+        PAYGATE_SECRET_KEY=SECRET,
+        PAYGATE_BCRYPT_ROUNDS="4",
+        PAYGATE_COOKIE_SECURE="false",
+        PAYGATE_LOG_LEVEL="INFO",
+    )
     return env
 
 
@@ -106,10 +115,13 @@ def test_serve_walks_register_login_refresh_logout_over_http(start: Any) -> None
     url = server.start_serving()
 
     with httpx.Client(base_url=url + BASE) as client:
-        registered = client.post("/auth/register/", json={
-            "email": "smoke@shop.example", "name": "Smoke", "password": PASSWORD})
-        login = client.post("/auth/token/", json={"email": "smoke@shop.example",
-                                                  "password": PASSWORD})
+        registered = client.post(
+            "/auth/register/",
+            json={"email": "smoke@shop.example", "name": "Smoke", "password": PASSWORD},
+        )
+        login = client.post(
+            "/auth/token/", json={"email": "smoke@shop.example", "password": PASSWORD}
+        )
         access = login.json()["data"]["access"]
         refreshed = client.post("/auth/refresh/")
         old_refresh = client.cookies["refresh_token"]
@@ -129,14 +141,20 @@ def test_serve_walks_register_login_refresh_logout_over_http(start: Any) -> None
 
 
 def test_serve_creates_the_bootstrap_admin(start: Any) -> None:
-    server = start("serve", "--port", "0", "--no-dispatcher",
-                   PAYGATE_BOOTSTRAP_ADMIN_EMAIL="boot@paygate.example",
-                   PAYGATE_BOOTSTRAP_ADMIN_NAME="Boot",
-                   PAYGATE_BOOTSTRAP_ADMIN_PASSWORD=PASSWORD)
+    server = start(
+        "serve",
+        "--port",
+        "0",
+        "--no-dispatcher",
+        PAYGATE_BOOTSTRAP_ADMIN_EMAIL="boot@paygate.example",
+        PAYGATE_BOOTSTRAP_ADMIN_NAME="Boot",
+        PAYGATE_BOOTSTRAP_ADMIN_PASSWORD=PASSWORD,
+    )
     url = server.start_serving()
 
-    login = httpx.post(f"{url}{BASE}/auth/token/", json={"email": "boot@paygate.example",
-                                                         "password": PASSWORD})
+    login = httpx.post(
+        f"{url}{BASE}/auth/token/", json={"email": "boot@paygate.example", "password": PASSWORD}
+    )
 
     assert login.status_code == 200
     assert login.json()["data"]["role"] == "admin"
@@ -172,9 +190,13 @@ def _drain(server: Server) -> str:
 
 @pytest.mark.redis
 def test_the_auth_rate_limit_holds_across_two_multi_worker_servers(
-        start: Any, redis_url: str, redis_prefix: str) -> None:
-    shared = {"PAYGATE_REDIS_URL": redis_url, "PAYGATE_REDIS_PREFIX": redis_prefix,
-              "PAYGATE_AUTH_RATE_LIMIT": "5/minute"}
+    start: Any, redis_url: str, redis_prefix: str
+) -> None:
+    shared = {
+        "PAYGATE_REDIS_URL": redis_url,
+        "PAYGATE_REDIS_PREFIX": redis_prefix,
+        "PAYGATE_AUTH_RATE_LIMIT": "5/minute",
+    }
     first = start("serve", "--port", "0", "--workers", "2", "--no-dispatcher", **shared)
     second = start("serve", "--port", "0", "--workers", "2", "--no-dispatcher", **shared)
     urls = [first.start_serving(), second.start_serving()]

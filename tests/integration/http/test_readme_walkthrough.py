@@ -139,11 +139,16 @@ def shell_environment(workdir: Path) -> dict[str, str]:
     (workdir / ".venv").symlink_to(sys.prefix, target_is_directory=True)
     venv_bin = str(Path(sys.prefix, "bin"))
     proxies = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("PAYGATE_") and k.lower() not in proxies
-           and k not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"}}
-    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
-                                  if p and Path(p) != Path(venv_bin))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PAYGATE_")
+        and k.lower() not in proxies
+        and k not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"}
+    }
+    env["PATH"] = os.pathsep.join(
+        p for p in env.get("PATH", "").split(os.pathsep) if p and Path(p) != Path(venv_bin)
+    )
     env["CALLS"] = str(workdir / "calls.log")
     return env
 
@@ -153,8 +158,7 @@ def server(tmp_path: Path) -> Iterator[str]:
     """``paygate serve`` on a free port over a new SQLite file, settings left at their
     defaults as a newcomer's are (bcrypt cheapened for speed)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_")}
-    env.update(PAYGATE_DATABASE_URL=f"sqlite:///{tmp_path}/paygate.db",
-               PAYGATE_BCRYPT_ROUNDS="4")
+    env.update(PAYGATE_DATABASE_URL=f"sqlite:///{tmp_path}/paygate.db", PAYGATE_BCRYPT_ROUNDS="4")
     process = PaygateProcess(["serve", "--port", "0"], env)
     try:
         yield process.serving_url()
@@ -163,27 +167,36 @@ def server(tmp_path: Path) -> Iterator[str]:
 
 
 def test_the_walkthrough_parser_pairs_commands_with_their_documented_answers() -> None:
-    script = "\n".join([
-        'KEY=$(curl -s -X POST $B/auth/register/ | pick api_key)',
-        '# 201 {"success":true,"message":"Merchant registered","data":{"access":"eyJ…",',
-        '#      "role":"merchant","count":1,"rate":1.0,"data":{}}}',
-        '# a remark, not part of the answer: "x":"y"',
-        'curl -s $B/merchants/me/',
-        '# pick NAME ... VAR=$(curl ... | pick NAME)',
-    ])
+    script = "\n".join(
+        [
+            "KEY=$(curl -s -X POST $B/auth/register/ | pick api_key)",
+            '# 201 {"success":true,"message":"Merchant registered","data":{"access":"eyJ…",',
+            '#      "role":"merchant","count":1,"rate":1.0,"data":{}}}',
+            '# a remark, not part of the answer: "x":"y"',
+            "curl -s $B/merchants/me/",
+            "# pick NAME ... VAR=$(curl ... | pick NAME)",
+        ]
+    )
 
     register, me = documented_commands(script)
 
     assert register.status == 201
-    assert register.pairs == ('"success":true', '"message":"Merchant registered"',
-                              '"role":"merchant"', '"count":1', '"rate":1.0', '"data":{}')
+    assert register.pairs == (
+        '"success":true',
+        '"message":"Merchant registered"',
+        '"role":"merchant"',
+        '"count":1',
+        '"rate":1.0',
+        '"data":{}',
+    )
     assert me.status is None
     assert me.pairs == ()
 
 
 @pytest.mark.slow
 def test_the_readme_walkthroughs_run_as_written_against_a_live_server(
-        server: str, tmp_path: Path) -> None:
+    server: str, tmp_path: Path
+) -> None:
     if shutil.which("curl") is None:
         pytest.skip("curl is not installed")
     workdir = tmp_path / "shell"
@@ -191,8 +204,15 @@ def test_the_readme_walkthroughs_run_as_written_against_a_live_server(
     script = runnable_script(server)
     env = shell_environment(workdir)
 
-    done = subprocess.run(["bash", "-c", script], cwd=workdir, env=env, capture_output=True,
-                          text=True, timeout=120, check=False)
+    done = subprocess.run(
+        ["bash", "-c", script],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
     assert done.returncode == 0, done.stderr[-4000:]
     documented = documented_commands(script)

@@ -60,8 +60,7 @@ class SseReader:
         self.opened = threading.Event()
         parts = urlsplit(url)
         self._connection = http.client.HTTPConnection(parts.netloc, timeout=60)
-        self._thread = threading.Thread(target=self._read, args=(parts.path, headers),
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._read, args=(parts.path, headers), daemon=True)
         self._thread.start()
         assert self.opened.wait(10), "the stream did not answer"
 
@@ -90,8 +89,13 @@ class SseReader:
                 name, _, value = line.partition(":")
                 fields[name or "comment"] = value.removeprefix(" ")
                 continue
-            message = Message(fields.get("id"), fields.get("event"), fields.get("data"),
-                              fields.get("comment"), time.monotonic())
+            message = Message(
+                fields.get("id"),
+                fields.get("event"),
+                fields.get("data"),
+                fields.get("comment"),
+                time.monotonic(),
+            )
             self.received.append(message)
             self.messages.put(message)
             fields = {}
@@ -135,8 +139,9 @@ def _postgres_database() -> Iterator[str]:
     name = f"paygate_live_{uuid.uuid4().hex[:12]}"
 
     def admin(sql: str) -> None:
-        with psycopg.connect(host=host, port=port, user=user, dbname=admin_db,
-                             autocommit=True) as connection:
+        with psycopg.connect(
+            host=host, port=port, user=user, dbname=admin_db, autocommit=True
+        ) as connection:
             connection.execute(sql)
 
     admin(f'CREATE DATABASE "{name}"')
@@ -147,8 +152,9 @@ def _postgres_database() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest,
-                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('live')}/paygate.db"
     else:
@@ -158,17 +164,23 @@ def database_url(request: pytest.FixtureRequest,
 
 def _environment(database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_")}
-    env.update(PAYGATE_DATABASE_URL=database_url, PAYGATE_SECRET_KEY=SECRET,
-               PAYGATE_BCRYPT_ROUNDS="4", PAYGATE_AUTH_RATE_LIMIT="0",
-               PAYGATE_API_RATE_LIMIT="0",
-               PAYGATE_BOOTSTRAP_ADMIN_EMAIL=ADMIN_EMAIL, PAYGATE_BOOTSTRAP_ADMIN_NAME="Root",
-               PAYGATE_BOOTSTRAP_ADMIN_PASSWORD=PASSWORD)
+    env.update(
+        PAYGATE_DATABASE_URL=database_url,
+        PAYGATE_SECRET_KEY=SECRET,
+        PAYGATE_BCRYPT_ROUNDS="4",
+        PAYGATE_AUTH_RATE_LIMIT="0",
+        PAYGATE_API_RATE_LIMIT="0",
+        PAYGATE_BOOTSTRAP_ADMIN_EMAIL=ADMIN_EMAIL,
+        PAYGATE_BOOTSTRAP_ADMIN_NAME="Root",
+        PAYGATE_BOOTSTRAP_ADMIN_PASSWORD=PASSWORD,
+    )
     return env
 
 
 def _serve(database_url: str) -> tuple[PaygateProcess, str]:
-    process = PaygateProcess(["serve", "--port", "0", "--no-dispatcher"],
-                             _environment(database_url))
+    process = PaygateProcess(
+        ["serve", "--port", "0", "--no-dispatcher"], _environment(database_url)
+    )
     return process, process.serving_url()
 
 
@@ -200,16 +212,27 @@ class Merchant:
     user_id: str
 
 
-def _call(base: str, method: str, path: str, *, headers: dict[str, str] | None = None,
-          json_body: Any = None) -> httpx.Response:
-    return httpx.request(method, f"{base}{API}/{path}", headers=headers, json=json_body,
-                         timeout=10, trust_env=False)
+def _call(
+    base: str,
+    method: str,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    json_body: Any = None,
+) -> httpx.Response:
+    return httpx.request(
+        method, f"{base}{API}/{path}", headers=headers, json=json_body, timeout=10, trust_env=False
+    )
 
 
 def register(base: str) -> Merchant:
     email = f"shop-{uuid.uuid4().hex[:10]}@example.com"
-    response = _call(base, "POST", "auth/register/", json_body={
-        "email": email, "name": "Shop", "password": PASSWORD})
+    response = _call(
+        base,
+        "POST",
+        "auth/register/",
+        json_body={"email": email, "name": "Shop", "password": PASSWORD},
+    )
     assert response.status_code == 201, response.text
     data = response.json()["data"]
     return Merchant(api_key=data["api_key"], access=data["access"], user_id=data["user_id"])
@@ -217,11 +240,17 @@ def register(base: str) -> Merchant:
 
 def pay(base: str, api_key: str, amount: str = "100.00") -> dict[str, Any]:
     key = {"X-API-Key": api_key}
-    order = _call(base, "POST", "orders/", headers=key,
-                  json_body={"amount": amount, "currency": "INR"})
+    order = _call(
+        base, "POST", "orders/", headers=key, json_body={"amount": amount, "currency": "INR"}
+    )
     assert order.status_code == 201, order.text
-    payment = _call(base, "POST", "payments/", headers=key, json_body={
-        "order_id": order.json()["data"]["order_id"], "card_details": CARD})
+    payment = _call(
+        base,
+        "POST",
+        "payments/",
+        headers=key,
+        json_body={"order_id": order.json()["data"]["order_id"], "card_details": CARD},
+    )
     assert payment.status_code == 201, payment.text
     data: dict[str, Any] = payment.json()["data"]
     return data
@@ -232,8 +261,9 @@ def stream(base: str, headers: dict[str, str]) -> SseReader:
 
 
 def admin_token(base: str) -> str:
-    response = _call(base, "POST", "auth/token/",
-                     json_body={"email": ADMIN_EMAIL, "password": PASSWORD})
+    response = _call(
+        base, "POST", "auth/token/", json_body={"email": ADMIN_EMAIL, "password": PASSWORD}
+    )
     assert response.status_code == 200, response.text
     return str(response.json()["data"]["access"])
 
@@ -242,7 +272,8 @@ def admin_token(base: str) -> str:
 
 
 def test_a_payment_committed_by_one_process_reaches_a_stream_of_another_within_a_second(
-        servers: Servers) -> None:
+    servers: Servers,
+) -> None:
     shop, other = register(servers.writer), register(servers.writer)
     mine = stream(servers.streamer, {"X-API-Key": shop.api_key})
     theirs = stream(servers.streamer, {"Authorization": f"Bearer {other.access}"})
@@ -259,8 +290,7 @@ def test_a_payment_committed_by_one_process_reaches_a_stream_of_another_within_a
         assert message.event == body["event"] == "payment.authorized"
         assert message.id == body["event_id"]
         assert body["payment_id"] == payment["payment_id"]
-        assert (body["amount"], body["currency"], body["status"]) == ("100.00", "INR",
-                                                                      "authorized")
+        assert (body["amount"], body["currency"], body["status"]) == ("100.00", "INR", "authorized")
         assert message.data == json.dumps(body, separators=(",", ":")), "one compact line"
         time.sleep(0.5)
         assert theirs.events() == [], "another merchant's events never appear"
@@ -277,22 +307,24 @@ def test_reconnecting_with_last_event_id_replays_what_came_after_it(servers: Ser
     seen = first.next_event(timeout=3)
     first.close()
     missed = [pay(servers.writer, shop.api_key, f"{n}.00")["payment_id"] for n in (2, 3)]
-    again = stream(servers.streamer, {"X-API-Key": shop.api_key,
-                                      "Last-Event-ID": str(seen.id)})
+    again = stream(servers.streamer, {"X-API-Key": shop.api_key, "Last-Event-ID": str(seen.id)})
     try:
-        replayed = [json.loads(again.next_event(timeout=3).data or "")["payment_id"]
-                    for _ in missed]
+        replayed = [
+            json.loads(again.next_event(timeout=3).data or "")["payment_id"] for _ in missed
+        ]
         assert replayed == missed
         live = pay(servers.writer, shop.api_key, "4.00")
-        assert json.loads(again.next_event(timeout=3).data or "")["payment_id"] == \
-            live["payment_id"]
+        assert (
+            json.loads(again.next_event(timeout=3).data or "")["payment_id"] == live["payment_id"]
+        )
     finally:
         again.close()
 
 
 @pytest.mark.parametrize("last_event_id", ["unknown", "foreign", "malformed"])
 def test_an_unknown_or_foreign_last_event_id_starts_from_now(
-        servers: Servers, last_event_id: str) -> None:
+    servers: Servers, last_event_id: str
+) -> None:
     shop, other = register(servers.writer), register(servers.writer)
     pay(servers.writer, shop.api_key)
     watcher = stream(servers.streamer, {"X-API-Key": other.api_key})
@@ -300,15 +332,17 @@ def test_an_unknown_or_foreign_last_event_id_starts_from_now(
     pay(servers.writer, other.api_key)
     foreign = watcher.next_event(timeout=3).id
     watcher.close()
-    header = {"unknown": str(uuid.uuid4()), "foreign": str(foreign),
-              "malformed": "not-an-id"}[last_event_id]
+    header = {"unknown": str(uuid.uuid4()), "foreign": str(foreign), "malformed": "not-an-id"}[
+        last_event_id
+    ]
     reader = stream(servers.streamer, {"X-API-Key": shop.api_key, "Last-Event-ID": header})
     try:
         time.sleep(0.6)
         assert reader.events() == [], "nothing from before the stream opened"
         live = pay(servers.writer, shop.api_key)
-        assert json.loads(reader.next_event(timeout=3).data or "")["payment_id"] == \
-            live["payment_id"]
+        assert (
+            json.loads(reader.next_event(timeout=3).data or "")["payment_id"] == live["payment_id"]
+        )
     finally:
         reader.close()
 
@@ -340,8 +374,12 @@ def test_a_stream_ends_when_its_api_key_is_rotated(servers: Servers) -> None:
     shop = register(servers.writer)
     reader = stream(servers.streamer, {"X-API-Key": shop.api_key})
     try:
-        rotated = _call(servers.writer, "POST", "merchants/me/api-key/",
-                        headers={"Authorization": f"Bearer {shop.access}"})
+        rotated = _call(
+            servers.writer,
+            "POST",
+            "merchants/me/api-key/",
+            headers={"Authorization": f"Bearer {shop.access}"},
+        )
         assert rotated.status_code == 200, rotated.text
         assert reader.ended.wait(4), "the stream outlived its API key"
     finally:
@@ -352,8 +390,12 @@ def test_a_stream_ends_when_its_user_is_deleted(servers: Servers) -> None:
     shop = register(servers.writer)
     reader = stream(servers.streamer, {"Authorization": f"Bearer {shop.access}"})
     try:
-        deleted = _call(servers.writer, "DELETE", f"admin/users/{shop.user_id}/",
-                        headers={"Authorization": f"Bearer {admin_token(servers.writer)}"})
+        deleted = _call(
+            servers.writer,
+            "DELETE",
+            f"admin/users/{shop.user_id}/",
+            headers={"Authorization": f"Bearer {admin_token(servers.writer)}"},
+        )
         assert deleted.status_code == 200, deleted.text
         assert reader.ended.wait(4), "the stream outlived its user"
     finally:

@@ -41,8 +41,7 @@ def _stored_elsewhere(factory: SqlUnitOfWorkFactory, order: Order) -> bool:
     return found[0]
 
 
-def test_a_batch_keeps_every_committed_use_case_at_its_end(
-        factory: SqlUnitOfWorkFactory) -> None:
+def test_a_batch_keeps_every_committed_use_case_at_its_end(factory: SqlUnitOfWorkFactory) -> None:
     b = Builder()
     _, merchant = seed_merchant(factory, b)
     first, second = b.order(merchant), b.order(merchant)
@@ -84,8 +83,7 @@ def test_a_failing_batch_keeps_nothing(factory: SqlUnitOfWorkFactory) -> None:
     assert not _stored(factory, order)
 
 
-def test_a_read_only_unit_of_work_in_a_batch_keeps_nothing(
-        factory: SqlUnitOfWorkFactory) -> None:
+def test_a_read_only_unit_of_work_in_a_batch_keeps_nothing(factory: SqlUnitOfWorkFactory) -> None:
     b = Builder()
     _, merchant = seed_merchant(factory, b)
     order = b.order(merchant)

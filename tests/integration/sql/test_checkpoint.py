@@ -37,8 +37,7 @@ def test_connections_leave_checkpoints_to_the_thread(engine: Engine) -> None:
     assert pages == BACKSTOP_CHECKPOINT_PAGES
 
 
-def test_the_thread_copies_committed_pages_back_into_the_database_file(
-        engine: Engine) -> None:
+def test_the_thread_copies_committed_pages_back_into_the_database_file(engine: Engine) -> None:
     WalCheckpointer(engine).checkpoint()
     before = os.path.getsize(_database_file(engine))
     factory = SqlUnitOfWorkFactory(engine)

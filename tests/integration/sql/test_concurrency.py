@@ -66,25 +66,38 @@ def outcome(result: object) -> str:
 @pytest.fixture
 def gateway(uow_factory: SqlUnitOfWorkFactory) -> Paygate:
     clock = FixedClock(NOW)
-    return Paygate(uow=uow_factory, clock=clock, ids=UUID4Ids(),
-                   processor=SimulatedProcessor(seed=1), hasher=PlainPasswordHasher(),
-                   tokens=UnsignedTokenService(clock), card_key=b"test-card-key")
+    return Paygate(
+        uow=uow_factory,
+        clock=clock,
+        ids=UUID4Ids(),
+        processor=SimulatedProcessor(seed=1),
+        hasher=PlainPasswordHasher(),
+        tokens=UnsignedTokenService(clock),
+        card_key=b"test-card-key",
+    )
 
 
 def _merchant(gateway: Paygate, email: str = "shop@example.com") -> UUID:
-    registration = gateway.register_merchant(RegisterMerchant(
-        email=email, name="Shop", password="correct horse",
-        webhook_url="https://shop.example/hooks"))
+    registration = gateway.register_merchant(
+        RegisterMerchant(
+            email=email,
+            name="Shop",
+            password="correct horse",
+            webhook_url="https://shop.example/hooks",
+        )
+    )
     return registration.merchant.id
 
 
 def _pay(gateway: Paygate, merchant_id: UUID, order_id: UUID) -> Payment:
-    return gateway.pay_order(PayOrder(merchant_id=merchant_id, order_id=order_id,
-                                      card_number=CARD, expiry="12/30", cvv="123"))
+    return gateway.pay_order(
+        PayOrder(
+            merchant_id=merchant_id, order_id=order_id, card_number=CARD, expiry="12/30", cvv="123"
+        )
+    )
 
 
-def test_twenty_concurrent_payments_on_one_order_charge_it_exactly_once(
-        gateway: Paygate) -> None:
+def test_twenty_concurrent_payments_on_one_order_charge_it_exactly_once(gateway: Paygate) -> None:
     merchant_id = _merchant(gateway)
     order = gateway.create_order(CreateOrder(merchant_id=merchant_id, amount="50.00"))
 
@@ -106,8 +119,12 @@ def test_ten_concurrent_refunds_never_refund_more_than_the_payment(gateway: Payg
     order = gateway.create_order(CreateOrder(merchant_id=merchant_id, amount="50.00"))
     payment = _pay(gateway, merchant_id, order.id)
 
-    results = race(10, lambda _: gateway.refund_payment(RefundPayment(
-        merchant_id=merchant_id, payment_id=payment.id, amount="10.00")))
+    results = race(
+        10,
+        lambda _: gateway.refund_payment(
+            RefundPayment(merchant_id=merchant_id, payment_id=payment.id, amount="10.00")
+        ),
+    )
 
     refused = [r for r in results if isinstance(r, Exception)]
     assert len(refused) == 5
@@ -122,16 +139,15 @@ def test_ten_concurrent_refunds_never_refund_more_than_the_payment(gateway: Payg
 
 
 def test_concurrent_registrations_with_one_email_create_one_user(gateway: Paygate) -> None:
-    results = race(8, lambda i: _merchant(gateway, "Same@Example.com" if i % 2
-                                          else "same@example.com"))
+    results = race(
+        8, lambda i: _merchant(gateway, "Same@Example.com" if i % 2 else "same@example.com")
+    )
 
     assert sum(not isinstance(r, Exception) for r in results) == 1
-    assert all(isinstance(r, EmailAlreadyRegistered) for r in results
-               if isinstance(r, Exception))
+    assert all(isinstance(r, EmailAlreadyRegistered) for r in results if isinstance(r, Exception))
 
 
-def test_concurrent_workers_never_claim_one_event_twice(
-        uow_factory: SqlUnitOfWorkFactory) -> None:
+def test_concurrent_workers_never_claim_one_event_twice(uow_factory: SqlUnitOfWorkFactory) -> None:
     b = Builder()
     _, merchant = seed_merchant(uow_factory, b)
     order = b.order(merchant)
@@ -160,18 +176,17 @@ def test_concurrent_workers_never_claim_one_event_twice(
     assert sorted(claimed) == sorted(e.id for e in events)  # each exactly once
     with uow_factory(read_only=True) as uow:
         stored = [uow.outbox.get(e.id, merchant.id) for e in events]
-    assert {(s.delivery_status, s.attempts) for s in stored if s} == {
-        (DeliveryStatus.PENDING, 1)}
+    assert {(s.delivery_status, s.attempts) for s in stored if s} == {(DeliveryStatus.PENDING, 1)}
 
 
 def test_concurrent_first_requests_with_one_idempotency_key_have_one_owner(
-        uow_factory: SqlUnitOfWorkFactory) -> None:
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
     _, merchant = seed_merchant(uow_factory, Builder())
 
     def claim(_: int) -> object:
         with uow_factory() as uow:
-            found = uow.idempotency.claim(merchant.id, "key", "hash", at(0),
-                                          timedelta(minutes=10))
+            found = uow.idempotency.claim(merchant.id, "key", "hash", at(0), timedelta(minutes=10))
             uow.commit()
         return found
 

@@ -49,7 +49,8 @@ class TestSqlCredentialCache(CredentialCacheContract):
         return another_pool
 
     def test_logins_and_refresh_token_rotation_leave_the_epoch(
-            self, processes: TwoProcesses, credential_cache: CredentialCache) -> None:
+        self, processes: TwoProcesses, credential_cache: CredentialCache
+    ) -> None:
         reg = processes.merchant()
         before = credential_cache.version()
         session = processes.second.refresh(reg.session.refresh)
@@ -59,8 +60,8 @@ class TestSqlCredentialCache(CredentialCacheContract):
 
     @pytest.mark.parametrize("with_refresh", [False, True], ids=["access", "access+refresh"])
     def test_a_logout_moves_the_epoch(
-            self, processes: TwoProcesses, credential_cache: CredentialCache,
-            with_refresh: bool) -> None:
+        self, processes: TwoProcesses, credential_cache: CredentialCache, with_refresh: bool
+    ) -> None:
         reg = processes.merchant()
         principal = processes.first.authenticate_bearer(reg.session.access)
         before = credential_cache.version()
@@ -70,8 +71,8 @@ class TestSqlCredentialCache(CredentialCacheContract):
 
 @pytest.mark.parametrize("change", ["rotate", "delete"])
 def test_another_process_refuses_a_remembered_key_once_it_changes(
-        uow_factory: SqlUnitOfWorkFactory, another_pool: SqlUnitOfWorkFactory,
-        change: str) -> None:
+    uow_factory: SqlUnitOfWorkFactory, another_pool: SqlUnitOfWorkFactory, change: str
+) -> None:
     b = Builder()
     user, merchant = seed_merchant(uow_factory, b)
     cache = SqlCredentialCache(uow_factory)
@@ -90,7 +91,8 @@ def test_another_process_refuses_a_remembered_key_once_it_changes(
 @pytest.mark.postgres
 @pytest.mark.parametrize("first_commits_early", [False, True])
 def test_two_revocations_of_a_login_s_last_live_tokens_at_once_move_the_epoch(
-        postgres_url: str, first_commits_early: bool) -> None:
+    postgres_url: str, first_commits_early: bool
+) -> None:
     """Each transaction sees the other's token still live; the family lock decides."""
     engine = create_database_engine(postgres_url)
     upgrade_schema(engine)
@@ -105,8 +107,11 @@ def test_two_revocations_of_a_login_s_last_live_tokens_at_once_move_the_epoch(
         before = cache.version()
         with engine.connect() as first, engine.connect() as second:
             for connection, token in ((first, one), (second, two)):
-                connection.execute(update(refresh_tokens).where(
-                    refresh_tokens.c.jti == token.jti).values(revoked=True))
+                connection.execute(
+                    update(refresh_tokens)
+                    .where(refresh_tokens.c.jti == token.jti)
+                    .values(revoked=True)
+                )
                 if first_commits_early and connection is first:
                     first.commit()
             first.commit()
@@ -118,7 +123,8 @@ def test_two_revocations_of_a_login_s_last_live_tokens_at_once_move_the_epoch(
 
 
 def test_the_epoch_is_read_without_a_unit_of_work_on_any_thread(
-        uow_factory: SqlUnitOfWorkFactory) -> None:
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
     cache = SqlCredentialCache(uow_factory)
     with uow_factory(read_only=True):  # this thread's held connection is busy: checks out
         first = cache.version()

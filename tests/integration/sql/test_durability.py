@@ -13,8 +13,7 @@ SECRET = "durability-tests-secret-key-0123456789abcdef"
 
 
 def test_the_served_sqlite_engine_syncs_every_commit(sqlite_url: str) -> None:
-    settings = Settings.from_env({"PAYGATE_SECRET_KEY": SECRET,
-                                  "PAYGATE_DATABASE_URL": sqlite_url})
+    settings = Settings.from_env({"PAYGATE_SECRET_KEY": SECRET, "PAYGATE_DATABASE_URL": sqlite_url})
     database = open_database(settings)  # as `paygate serve` opens it
     try:
         with database.engine.connect() as connection:

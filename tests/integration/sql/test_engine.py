@@ -20,8 +20,10 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(sqlite_url: 
     engine = create_database_engine(sqlite_url)
     try:
         with engine.connect() as connection:
-            pragmas = {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
-                       for name in ("journal_mode", "foreign_keys", "busy_timeout")}
+            pragmas = {
+                name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                for name in ("journal_mode", "foreign_keys", "busy_timeout")
+            }
     finally:
         engine.dispose()
     assert pragmas == {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000}
@@ -29,8 +31,7 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(sqlite_url: 
 
 @pytest.mark.postgres
 def test_plain_postgresql_urls_use_psycopg_3(postgres_url: str) -> None:
-    engine = create_database_engine(postgres_url.replace("postgresql+psycopg://",
-                                                         "postgresql://"))
+    engine = create_database_engine(postgres_url.replace("postgresql+psycopg://", "postgresql://"))
     try:
         assert engine.dialect.driver == "psycopg"
         assert database_ready(engine)
@@ -42,10 +43,13 @@ def test_ready_when_the_database_answers(engine: Engine) -> None:
     assert database_ready(engine)
 
 
-@pytest.mark.parametrize("url", [
-    "postgresql://postgres@127.0.0.1:1/nowhere",
-    "sqlite:////nonexistent-directory/paygate.db",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://postgres@127.0.0.1:1/nowhere",
+        "sqlite:////nonexistent-directory/paygate.db",
+    ],
+)
 def test_not_ready_when_the_database_does_not_answer(url: str) -> None:
     engine = create_database_engine(url)
     try:
@@ -66,7 +70,8 @@ def test_read_only_unit_of_work_cannot_write(uow_factory: SqlUnitOfWorkFactory) 
 
 
 def test_a_read_only_unit_of_work_hands_its_connection_back_writable(
-        uow_factory: SqlUnitOfWorkFactory, engine: Engine) -> None:
+    uow_factory: SqlUnitOfWorkFactory, engine: Engine
+) -> None:
     with uow_factory(read_only=True) as uow:
         uow.users.count(Role.ADMIN)
     with engine.begin() as connection:  # most likely the same pooled connection
@@ -74,8 +79,9 @@ def test_a_read_only_unit_of_work_hands_its_connection_back_writable(
     write(uow_factory, Builder().user())
 
 
-def test_money_is_stored_as_exact_integer_minor_units(uow_factory: SqlUnitOfWorkFactory,
-                                                      engine: Engine) -> None:
+def test_money_is_stored_as_exact_integer_minor_units(
+    uow_factory: SqlUnitOfWorkFactory, engine: Engine
+) -> None:
     b = Builder()
     _, merchant = seed_merchant(uow_factory, b)
     dinar = b.order(merchant, Money.of("12.345", "KWD"))
@@ -86,8 +92,9 @@ def test_money_is_stored_as_exact_integer_minor_units(uow_factory: SqlUnitOfWork
     assert stored == {"KWD": 12345, "USD": 9999999999}
 
 
-def test_timestamps_come_back_in_utc_with_microseconds(uow_factory: SqlUnitOfWorkFactory,
-                                                       ) -> None:
+def test_timestamps_come_back_in_utc_with_microseconds(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
     b = Builder()
     _, merchant = seed_merchant(uow_factory, b)
     india = timezone(timedelta(hours=5, minutes=30))
@@ -95,16 +102,18 @@ def test_timestamps_come_back_in_utc_with_microseconds(uow_factory: SqlUnitOfWor
     write(uow_factory, order)
     with uow_factory(read_only=True) as uow:
         stored = uow.orders.get(order.id, merchant.id)
-        early = uow.stats.merchant_stats(merchant.id, StatsPeriod(
-            end=datetime(2026, 1, 1, 0, 0, 0, 2, tzinfo=UTC)))
+        early = uow.stats.merchant_stats(
+            merchant.id, StatsPeriod(end=datetime(2026, 1, 1, 0, 0, 0, 2, tzinfo=UTC))
+        )
     assert stored is not None
     assert stored.created_at == datetime(2026, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
     assert stored.created_at.tzinfo == UTC
     assert early.total_orders == 1
 
 
-def test_the_database_refuses_impossible_rows(uow_factory: SqlUnitOfWorkFactory,
-                                              engine: Engine) -> None:
+def test_the_database_refuses_impossible_rows(
+    uow_factory: SqlUnitOfWorkFactory, engine: Engine
+) -> None:
     b = Builder()
     _, merchant = seed_merchant(uow_factory, b)
     order = b.order(merchant)
@@ -126,4 +135,6 @@ def test_payments_keep_no_card_number_or_cvv(engine: Engine) -> None:
     with engine.connect() as connection:
         columns = set(connection.execute(text("SELECT * FROM payments")).keys())
     assert {name for name in columns if "card" in name or "cvv" in name} == {
-        "card_last4", "card_fingerprint"}
+        "card_last4",
+        "card_fingerprint",
+    }

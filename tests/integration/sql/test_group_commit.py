@@ -87,8 +87,9 @@ def _stored(factory: SqlUnitOfWorkFactory, order: Order) -> bool:
         return uow.orders.get(order.id, order.merchant_id) is not None
 
 
-def test_the_writes_of_one_turn_share_one_commit(factory: SqlUnitOfWorkFactory,
-                                                 commits: Commits) -> None:
+def test_the_writes_of_one_turn_share_one_commit(
+    factory: SqlUnitOfWorkFactory, commits: Commits
+) -> None:
     b = Builder()
     _, merchant = seed_merchant(factory, b)
     orders = [b.order(merchant) for _ in range(MAX_BATCH + 6)]
@@ -110,9 +111,11 @@ def test_each_caller_gets_its_own_outcome(factory: SqlUnitOfWorkFactory) -> None
 
     async def scenario() -> list[object]:
         write = GroupCommit(factory)
-        return list(await asyncio.gather(write(_refuse, "declined"),
-                                         write(_add_order, factory, kept),
-                                         return_exceptions=True))
+        return list(
+            await asyncio.gather(
+                write(_refuse, "declined"), write(_add_order, factory, kept), return_exceptions=True
+            )
+        )
 
     refused, added = asyncio.run(scenario())
     assert isinstance(refused, ValueError)
@@ -122,7 +125,8 @@ def test_each_caller_gets_its_own_outcome(factory: SqlUnitOfWorkFactory) -> None
 
 
 def test_a_failed_commit_answers_every_caller_storage_unavailable_and_keeps_nothing(
-        factory: SqlUnitOfWorkFactory, commits: Commits) -> None:
+    factory: SqlUnitOfWorkFactory, commits: Commits
+) -> None:
     b = Builder()
     _, merchant = seed_merchant(factory, b)
     lost = [b.order(merchant) for _ in range(3)]
@@ -131,21 +135,23 @@ def test_a_failed_commit_answers_every_caller_storage_unavailable_and_keeps_noth
     async def scenario() -> tuple[list[Order | BaseException], Order]:
         write = GroupCommit(factory)
         commits.fail_next()
-        outcomes = await asyncio.gather(*(write(_add_order, factory, o) for o in lost),
-                                        return_exceptions=True)
+        outcomes = await asyncio.gather(
+            *(write(_add_order, factory, o) for o in lost), return_exceptions=True
+        )
         return outcomes, await write(_add_order, factory, after)
 
     outcomes, written = asyncio.run(scenario())
     assert all(isinstance(outcome, StorageUnavailable) for outcome in outcomes)
-    assert all(isinstance(outcome, Exception) and "disk I/O error" in str(outcome.__cause__)
-               for outcome in outcomes)
+    assert all(
+        isinstance(outcome, Exception) and "disk I/O error" in str(outcome.__cause__)
+        for outcome in outcomes
+    )
     assert not any(_stored(factory, order) for order in lost)
     assert written == after  # the next batch writes as usual
     assert _stored(factory, after)
 
 
-def test_a_writer_lock_that_cannot_be_taken_answers_storage_unavailable(
-        tmp_path: Path) -> None:
+def test_a_writer_lock_that_cannot_be_taken_answers_storage_unavailable(tmp_path: Path) -> None:
     database = tmp_path / "paygate.db"
     engine = create_database_engine(f"sqlite:///{database}")
     upgrade_schema(engine)
@@ -181,7 +187,8 @@ def test_callers_hear_back_only_after_the_commit(factory: SqlUnitOfWorkFactory) 
 
 
 def test_the_loop_runs_on_while_another_writer_holds_the_lock(
-        factory: SqlUnitOfWorkFactory) -> None:
+    factory: SqlUnitOfWorkFactory,
+) -> None:
     b = Builder()
     _, merchant = seed_merchant(factory, b)
     order = b.order(merchant)
@@ -206,7 +213,8 @@ def test_the_loop_runs_on_while_another_writer_holds_the_lock(
 
 
 def test_the_loop_runs_on_and_queues_the_next_batch_while_a_batch_commits(
-        factory: SqlUnitOfWorkFactory, commits: Commits) -> None:
+    factory: SqlUnitOfWorkFactory, commits: Commits
+) -> None:
     b = Builder()
     _, merchant = seed_merchant(factory, b)
     first = b.order(merchant)
@@ -237,17 +245,20 @@ def test_the_loop_runs_on_and_queues_the_next_batch_while_a_batch_commits(
         return [await writing, *await asyncio.gather(*later)]
 
     assert asyncio.run(scenario()) == [first, *queued]
-    assert seen == {"loop turns during the commit": 10,
-                    "visible before the commit returned": False,
-                    "answered before the commit returned": False,
-                    "writer lock free during the commit": False,
-                    "next batch started during the commit": False}
+    assert seen == {
+        "loop turns during the commit": 10,
+        "visible before the commit returned": False,
+        "answered before the commit returned": False,
+        "writer lock free during the commit": False,
+        "next batch started during the commit": False,
+    }
     assert commits.count - before == 2  # the held batch, then all queued meanwhile
     assert all(_stored(factory, order) for order in [first, *queued])
 
 
 def test_waiting_for_the_commit_returns_once_the_commit_in_progress_has(
-        factory: SqlUnitOfWorkFactory, commits: Commits) -> None:
+    factory: SqlUnitOfWorkFactory, commits: Commits
+) -> None:
     b = Builder()
     _, merchant = seed_merchant(factory, b)
     order = b.order(merchant)

@@ -45,8 +45,7 @@ def test_a_thread_reuses_its_connection_while_idle(reader: Engine) -> None:
     readers.close()
 
 
-def test_at_most_limit_threads_hold_one_and_a_finished_thread_gives_it_back(
-        reader: Engine) -> None:
+def test_at_most_limit_threads_hold_one_and_a_finished_thread_gives_it_back(reader: Engine) -> None:
     readers = HeldReaders(reader, limit=1)
     assert _on_thread(readers.take) is not None
     gc.collect()  # the finished thread's finaliser returned its connection
@@ -60,18 +59,19 @@ def test_at_most_limit_threads_hold_one_and_a_finished_thread_gives_it_back(
 
 
 def test_read_only_units_of_work_see_each_new_commit_and_may_nest(
-        sqlite_uow_factory: SqlUnitOfWorkFactory) -> None:
+    sqlite_uow_factory: SqlUnitOfWorkFactory,
+) -> None:
     b = Builder()
     _, merchant = seed_merchant(sqlite_uow_factory, b)
     first, second = b.order(merchant), b.order(merchant)
 
     def stored(order_ids: tuple[UUID, ...]) -> list[bool]:
         with sqlite_uow_factory(read_only=True) as outer:
-            found = [outer.orders.get(ident, merchant.id) is not None
-                     for ident in order_ids]
+            found = [outer.orders.get(ident, merchant.id) is not None for ident in order_ids]
             with sqlite_uow_factory(read_only=True) as inner:  # not the held connection
-                assert [inner.orders.get(ident, merchant.id) is not None
-                        for ident in order_ids] == found
+                assert [
+                    inner.orders.get(ident, merchant.id) is not None for ident in order_ids
+                ] == found
             return found
 
     for order in (first, second):

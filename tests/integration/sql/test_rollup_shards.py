@@ -38,8 +38,9 @@ from .rollup_checks import expected_rollups, kept_rollups, write_on_an_earlier_s
 
 NOW = datetime(2026, 5, 1, 12, 30, tzinfo=UTC)
 SHARDS = 16
-postgres_only = pytest.mark.parametrize("database_url", [
-    pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+postgres_only = pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 
 
 def _rollups_are_exact(engine: Engine) -> bool:
@@ -49,8 +50,10 @@ def _rollups_are_exact(engine: Engine) -> bool:
 
 def _shards_in_use(engine: Engine) -> set[str]:
     with engine.connect() as connection:
-        return {shard for (shard,) in connection.execute(
-            select(merchant_stats_rollup.c.shard).distinct())}
+        return {
+            shard
+            for (shard,) in connection.execute(select(merchant_stats_rollup.c.shard).distinct())
+        }
 
 
 @contextmanager
@@ -80,7 +83,8 @@ def _in_thread(action: Callable[[], None]) -> tuple[threading.Thread, list[BaseE
 
 @postgres_only
 def test_a_writer_does_not_wait_for_an_uncommitted_writer_of_the_same_rows(
-        uow_factory: SqlUnitOfWorkFactory, engine: Engine) -> None:
+    uow_factory: SqlUnitOfWorkFactory, engine: Engine
+) -> None:
     b = Builder()
     user = b.user()
     merchant = b.merchant(user)
@@ -88,8 +92,9 @@ def test_a_writer_does_not_wait_for_an_uncommitted_writer_of_the_same_rows(
     with uow_factory() as first:
         first.orders.add(b.order(merchant, created_at=NOW))
         first.stats.merchant_stats(merchant.id, StatsPeriod())  # its rollup rows, written
-        second, errors = _in_thread(lambda: write(
-            uow_factory, b.order(merchant, created_at=NOW + timedelta(seconds=1))))
+        second, errors = _in_thread(
+            lambda: write(uow_factory, b.order(merchant, created_at=NOW + timedelta(seconds=1)))
+        )
         second.join(timeout=10)
         done_before_the_first_commits = not second.is_alive()
         first.commit()
@@ -104,7 +109,8 @@ def test_a_writer_does_not_wait_for_an_uncommitted_writer_of_the_same_rows(
 
 @postgres_only
 def test_with_every_shard_taken_a_writer_waits_for_one(
-        uow_factory: SqlUnitOfWorkFactory, engine: Engine) -> None:
+    uow_factory: SqlUnitOfWorkFactory, engine: Engine
+) -> None:
     b = Builder()
     user = b.user()
     merchant = b.merchant(user)
@@ -124,11 +130,18 @@ def test_with_every_shard_taken_a_writer_waits_for_one(
 
 @postgres_only
 def test_many_concurrent_transactions_keep_the_statistics_exact(
-        uow_factory: SqlUnitOfWorkFactory, engine: Engine) -> None:
+    uow_factory: SqlUnitOfWorkFactory, engine: Engine
+) -> None:
     clock = FixedClock(NOW)  # one hour: every transaction adds to the same buckets
-    gateway = Paygate(uow=uow_factory, clock=clock, ids=UUID4Ids(),
-                      processor=SimulatedProcessor(seed=3), hasher=PlainPasswordHasher(),
-                      tokens=UnsignedTokenService(clock), card_key=b"test-card-key")
+    gateway = Paygate(
+        uow=uow_factory,
+        clock=clock,
+        ids=UUID4Ids(),
+        processor=SimulatedProcessor(seed=3),
+        hasher=PlainPasswordHasher(),
+        tokens=UnsignedTokenService(clock),
+        card_key=b"test-card-key",
+    )
     b = Builder()
     users = [b.user() for _ in range(2)]
     merchants = [b.merchant(user) for user in users]
@@ -140,12 +153,19 @@ def test_many_concurrent_transactions_keep_the_statistics_exact(
         start.wait()
         for _ in range(8):
             order = gateway.create_order(CreateOrder(merchant_id=merchant_id, amount="10.00"))
-            payment = gateway.pay_order(PayOrder(
-                merchant_id=merchant_id, order_id=order.id, card_number="4242424242424242",
-                expiry="12/30", cvv="123"))
+            payment = gateway.pay_order(
+                PayOrder(
+                    merchant_id=merchant_id,
+                    order_id=order.id,
+                    card_number="4242424242424242",
+                    expiry="12/30",
+                    cvv="123",
+                )
+            )
             if payment.status is PaymentStatus.AUTHORIZED:
-                gateway.refund_payment(RefundPayment(
-                    merchant_id=merchant_id, payment_id=payment.id, amount="2.50"))
+                gateway.refund_payment(
+                    RefundPayment(merchant_id=merchant_id, payment_id=payment.id, amount="2.50")
+                )
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         for future in [pool.submit(shop, i) for i in range(16)]:
@@ -171,18 +191,23 @@ def _assert_counted(stats: PaymentStats, *, orders: int) -> None:
 # --- migration 0008 with data (SQLite and PostgreSQL) -----------------------------------------
 
 
-def _activity(b: Builder, merchants: list[Merchant], rng: random.Random,
-              count: int) -> list[object]:
+def _activity(
+    b: Builder, merchants: list[Merchant], rng: random.Random, count: int
+) -> list[object]:
     """Orders with payments of every status and refunds, over two days in three currencies."""
     rows: list[object] = []
     for _ in range(count):
         code, amount = rng.choice((("USD", "10.50"), ("JPY", "1500"), ("KWD", "12.345")))
-        order = b.order(rng.choice(merchants), Money.of(amount, code),
-                        created_at=NOW + timedelta(minutes=rng.randrange(2 * 24 * 60)))
+        order = b.order(
+            rng.choice(merchants),
+            Money.of(amount, code),
+            created_at=NOW + timedelta(minutes=rng.randrange(2 * 24 * 60)),
+        )
         rows.append(order)
         status = rng.choice(list(PaymentStatus))
-        payment = b.payment(order, status=status,
-                            created_at=order.created_at + timedelta(minutes=rng.randrange(90)))
+        payment = b.payment(
+            order, status=status, created_at=order.created_at + timedelta(minutes=rng.randrange(90))
+        )
         rows.append(payment)
         if status in (PaymentStatus.CAPTURED, PaymentStatus.REFUNDED):
             rows.append(b.refund(payment, created_at=payment.created_at + timedelta(hours=1)))
@@ -196,13 +221,18 @@ def _migrate(engine: Engine, revision: str, *, down: bool = False) -> None:
 
 def _total_orders(engine: Engine) -> int:
     with engine.connect() as connection:
-        return int(connection.execute(
-            select(func.coalesce(func.sum(merchant_stats_rollup.c.orders), 0))
-            .where(merchant_stats_rollup.c.grain == "month")).scalar_one())
+        return int(
+            connection.execute(
+                select(func.coalesce(func.sum(merchant_stats_rollup.c.orders), 0)).where(
+                    merchant_stats_rollup.c.grain == "month"
+                )
+            ).scalar_one()
+        )
 
 
 def test_migration_0008_keeps_every_sum_up_and_down(
-        uow_factory: SqlUnitOfWorkFactory, engine: Engine) -> None:
+    uow_factory: SqlUnitOfWorkFactory, engine: Engine
+) -> None:
     postgres = engine.dialect.name == "postgresql"
     rng = random.Random(8)
     b = Builder()
@@ -226,8 +256,7 @@ def test_migration_0008_keeps_every_sum_up_and_down(
     assert _rollups_are_exact(engine)
 
     _migrate(engine, "0007", down=True)
-    assert "shard" not in {c["name"] for c in inspect(engine).get_columns(
-        "merchant_stats_rollup")}
+    assert "shard" not in {c["name"] for c in inspect(engine).get_columns("merchant_stats_rollup")}
     assert _rollups_are_exact(engine)
     if not postgres:  # 0007's triggers are back (PostgreSQL's writers are today's code)
         write_on_an_earlier_schema(uow_factory, *_activity(b, merchants, rng, 20))
@@ -237,12 +266,10 @@ def test_migration_0008_keeps_every_sum_up_and_down(
     _migrate(engine, "head")
     assert _rollups_are_exact(engine)
     with engine.connect() as connection:
-        shards = {s for (s,) in connection.execute(
-            select(global_stats_rollup.c.shard).distinct())}
+        shards = {s for (s,) in connection.execute(select(global_stats_rollup.c.shard).distinct())}
     assert shards == {"0"}, "the global rows are gathered into shard 0"
     orders(20, beside_another_writer=postgres)
     assert _rollups_are_exact(engine)
     assert _total_orders(engine) == written
     with uow_factory(read_only=True) as uow:
         assert uow.stats.global_stats(StatsPeriod()).payments.total_orders == written
-

@@ -56,8 +56,11 @@ def _dataset(seed: int) -> tuple[list[Merchant], list[object], list[Payment]]:
     pending: list[Payment] = []
     for _ in range(200):
         code = rng.choice(sorted(_AMOUNTS))
-        order = b.order(rng.choice(merchants), Money.of(rng.choice(_AMOUNTS[code]), code),
-                        created_at=_moment(rng))
+        order = b.order(
+            rng.choice(merchants),
+            Money.of(rng.choice(_AMOUNTS[code]), code),
+            created_at=_moment(rng),
+        )
         rows.append(order)
         for _ in range(rng.choice((0, 1, 1, 2))):
             status = rng.choice(list(PaymentStatus))
@@ -67,8 +70,11 @@ def _dataset(seed: int) -> tuple[list[Merchant], list[object], list[Payment]]:
             if status is PaymentStatus.PENDING:
                 pending.append(payment)
             elif status in (PaymentStatus.CAPTURED, PaymentStatus.REFUNDED):
-                rows.append(b.refund(payment, created_at=paid_at + timedelta(
-                    microseconds=rng.randrange(10**10))))
+                rows.append(
+                    b.refund(
+                        payment, created_at=paid_at + timedelta(microseconds=rng.randrange(10**10))
+                    )
+                )
     return merchants, rows, pending
 
 
@@ -84,8 +90,9 @@ def _settle(factory: UnitOfWorkFactory, pending: list[Payment]) -> None:
 
 
 @pytest.fixture
-def stores(uow_factory: SqlUnitOfWorkFactory,
-           ) -> tuple[list[Merchant], UnitOfWorkFactory, SqlUnitOfWorkFactory]:
+def stores(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> tuple[list[Merchant], UnitOfWorkFactory, SqlUnitOfWorkFactory]:
     merchants, rows, pending = _dataset(seed=7)
     reference = InMemoryStore().unit_of_work
     for factory in (reference, uow_factory):
@@ -97,25 +104,29 @@ def stores(uow_factory: SqlUnitOfWorkFactory,
 _instants = st.one_of(
     st.none(),
     st.sampled_from([datetime(2026, month, 1, tzinfo=UTC) for month in range(5, 10)]),
-    st.integers(-48, int(SPAN / timedelta(hours=1)) + 48).map(
-        lambda h: START + timedelta(hours=h)),
-    st.integers(-86_400_000_000, int(SPAN / timedelta(microseconds=1)) + 86_400_000_000)
-    .map(lambda us: START + timedelta(microseconds=us)),
+    st.integers(-48, int(SPAN / timedelta(hours=1)) + 48).map(lambda h: START + timedelta(hours=h)),
+    st.integers(-86_400_000_000, int(SPAN / timedelta(microseconds=1)) + 86_400_000_000).map(
+        lambda us: START + timedelta(microseconds=us)
+    ),
 )
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(start=_instants, end=_instants)
 def test_stats_equal_the_reference_for_any_period(
-        stores: tuple[list[Merchant], UnitOfWorkFactory, SqlUnitOfWorkFactory],
-        start: datetime | None, end: datetime | None) -> None:
+    stores: tuple[list[Merchant], UnitOfWorkFactory, SqlUnitOfWorkFactory],
+    start: datetime | None,
+    end: datetime | None,
+) -> None:
     merchants, reference, sql = stores
     period = StatsPeriod(start, end)
     with reference(read_only=True) as expected, sql(read_only=True) as actual:
         assert_identical(actual.stats.global_stats(period), expected.stats.global_stats(period))
         for merchant in merchants:
-            assert_identical(actual.stats.merchant_stats(merchant.id, period),
-                             expected.stats.merchant_stats(merchant.id, period))
+            assert_identical(
+                actual.stats.merchant_stats(merchant.id, period),
+                expected.stats.merchant_stats(merchant.id, period),
+            )
 
 
 def _kept_and_rebuilt_rollups(engine: Engine) -> tuple[Rollups, ...]:
@@ -131,15 +142,16 @@ def _kept_and_rebuilt_rollups(engine: Engine) -> tuple[Rollups, ...]:
 
 
 def test_rollups_kept_by_each_transaction_equal_the_rebuilt_ones(
-        stores: tuple[list[Merchant], UnitOfWorkFactory, SqlUnitOfWorkFactory],
-        engine: Engine) -> None:
+    stores: tuple[list[Merchant], UnitOfWorkFactory, SqlUnitOfWorkFactory], engine: Engine
+) -> None:
     kept, rebuilt, expected = _kept_and_rebuilt_rollups(engine)
     assert kept["merchant_stats_rollup"]
     assert kept == rebuilt == expected
 
 
 def test_a_settled_pending_payment_moves_between_the_stats_categories(
-        uow_factory: SqlUnitOfWorkFactory) -> None:
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
     b = Builder()
     user = b.user()
     merchant = b.merchant(user)
@@ -164,15 +176,16 @@ def test_a_settled_pending_payment_moves_between_the_stats_categories(
 
 # --- the period planner (pure) -------------------------------------------------------------
 
-_moments = st.datetimes(min_value=datetime(2025, 11, 20), max_value=datetime(2026, 3, 10),
-                        timezones=st.just(UTC))
+_moments = st.datetimes(
+    min_value=datetime(2025, 11, 20), max_value=datetime(2026, 3, 10), timezones=st.just(UTC)
+)
 
 
 @given(start=st.none() | _moments, end=st.none() | _moments)
-def test_planned_spans_tile_the_period_exactly(start: datetime | None,
-                                               end: datetime | None) -> None:
-    spans = sorted(plan_period(start, end),
-                   key=lambda s: s[1] or datetime.min.replace(tzinfo=UTC))
+def test_planned_spans_tile_the_period_exactly(
+    start: datetime | None, end: datetime | None
+) -> None:
+    spans = sorted(plan_period(start, end), key=lambda s: s[1] or datetime.min.replace(tzinfo=UTC))
     if start is not None and end is not None and start >= end:
         assert spans == []
         return
@@ -214,8 +227,13 @@ def test_migration_0007_counts_every_order_once_up_and_down(sqlite_url: str) -> 
 
     def orders(count: int) -> None:
         nonlocal written
-        write_on_an_earlier_schema(sql, *[b.order(rng.choice(merchants), Money.of("2.00", "JPY"),
-                                                  created_at=_moment(rng)) for _ in range(count)])
+        write_on_an_earlier_schema(
+            sql,
+            *[
+                b.order(rng.choice(merchants), Money.of("2.00", "JPY"), created_at=_moment(rng))
+                for _ in range(count)
+            ],
+        )
         written += count
 
     def migrate(revision: str, *, down: bool = False) -> None:

@@ -47,9 +47,15 @@ def _gateway(engine: Engine, *, commits: bool) -> Paygate:
         return kind(engine, read_only=read_only)
 
     clock = FixedClock(NOW)
-    return Paygate(uow=uow, clock=clock, ids=UUID4Ids(), processor=SimulatedProcessor(),
-                   hasher=PlainPasswordHasher(), tokens=UnsignedTokenService(clock),
-                   card_key=b"test-card-key")
+    return Paygate(
+        uow=uow,
+        clock=clock,
+        ids=UUID4Ids(),
+        processor=SimulatedProcessor(),
+        hasher=PlainPasswordHasher(),
+        tokens=UnsignedTokenService(clock),
+        card_key=b"test-card-key",
+    )
 
 
 @pytest.fixture
@@ -63,16 +69,28 @@ def failing(engine: Engine) -> Paygate:
 
 
 def _pay(gateway: Paygate, merchant_id: UUID, order_id: UUID) -> Payment:
-    return gateway.pay_order(PayOrder(merchant_id=merchant_id, order_id=order_id,
-                                      card_number="4242424242424242", expiry="12/30",
-                                      cvv="123"))
+    return gateway.pay_order(
+        PayOrder(
+            merchant_id=merchant_id,
+            order_id=order_id,
+            card_number="4242424242424242",
+            expiry="12/30",
+            cvv="123",
+        )
+    )
 
 
 def test_a_payment_that_does_not_commit_leaves_no_payment_event_or_statistics(
-        working: Paygate, failing: Paygate) -> None:
-    merchant = working.register_merchant(RegisterMerchant(
-        email="shop@example.com", name="Shop", password="correct horse",
-        webhook_url="https://shop.example/hooks")).merchant
+    working: Paygate, failing: Paygate
+) -> None:
+    merchant = working.register_merchant(
+        RegisterMerchant(
+            email="shop@example.com",
+            name="Shop",
+            password="correct horse",
+            webhook_url="https://shop.example/hooks",
+        )
+    ).merchant
     order = working.create_order(CreateOrder(merchant_id=merchant.id, amount="50.00"))
 
     with pytest.raises(DatabaseWentAway):
@@ -90,9 +108,11 @@ def test_a_payment_that_does_not_commit_leaves_no_payment_event_or_statistics(
 
 
 def test_a_refund_that_does_not_commit_leaves_the_payment_as_it_was(
-        working: Paygate, failing: Paygate) -> None:
-    merchant = working.register_merchant(RegisterMerchant(
-        email="shop@example.com", name="Shop", password="correct horse")).merchant
+    working: Paygate, failing: Paygate
+) -> None:
+    merchant = working.register_merchant(
+        RegisterMerchant(email="shop@example.com", name="Shop", password="correct horse")
+    ).merchant
     order = working.create_order(CreateOrder(merchant_id=merchant.id, amount="50.00"))
     payment = _pay(working, merchant.id, order.id)
 

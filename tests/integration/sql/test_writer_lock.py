@@ -50,7 +50,8 @@ def test_a_committed_unit_of_work_lets_the_next_writer_in(sqlite_engine: Engine)
 
 
 def test_a_writer_waits_for_the_writer_of_another_engine_on_the_same_file(
-        sqlite_url: str, sqlite_engine: Engine) -> None:
+    sqlite_url: str, sqlite_engine: Engine
+) -> None:
     # Another engine holds its own lock file descriptor, as another worker process would.
     other = create_database_engine(sqlite_url)
     try:
@@ -70,8 +71,9 @@ def test_read_only_units_of_work_do_not_queue_behind_a_writer(sqlite_engine: Eng
         assert time.monotonic() - started < 1.0
 
 
-def test_the_lock_file_sits_beside_the_database_file(sqlite_url: str,
-                                                     sqlite_engine: Engine) -> None:
+def test_the_lock_file_sits_beside_the_database_file(
+    sqlite_url: str, sqlite_engine: Engine
+) -> None:
     with SqlUnitOfWorkFactory(sqlite_engine)():
         pass
     database = Path(sqlite_url.removeprefix("sqlite:///"))

@@ -21,8 +21,11 @@ from paygate_http import Settings, create_app
 from paygate_http.wiring import build_paygate, open_database
 
 WEB_ENVIRONMENT = {
-    "PAYGATE_SECRET_KEY": SECRET, "PAYGATE_BCRYPT_ROUNDS": "4", "PAYGATE_COOKIE_SECURE": "false",
-    "PAYGATE_AUTH_RATE_LIMIT": "0", "PAYGATE_API_RATE_LIMIT": "0",
+    "PAYGATE_SECRET_KEY": SECRET,
+    "PAYGATE_BCRYPT_ROUNDS": "4",
+    "PAYGATE_COOKIE_SECURE": "false",
+    "PAYGATE_AUTH_RATE_LIMIT": "0",
+    "PAYGATE_API_RATE_LIMIT": "0",
 }
 
 
@@ -47,8 +50,9 @@ def clock() -> FixedClock:
 @pytest.fixture
 def paygate(backend: str, settings: Settings, clock: FixedClock) -> Iterator[Paygate]:
     if backend == "memory":
-        yield build_paygate(settings, InMemoryStore().unit_of_work, clock=clock,
-                            hasher=PlainPasswordHasher())
+        yield build_paygate(
+            settings, InMemoryStore().unit_of_work, clock=clock, hasher=PlainPasswordHasher()
+        )
         return
     database = open_database(settings)
     try:
@@ -66,8 +70,7 @@ def make_browser(settings: Settings, paygate: Paygate) -> Iterator[BrowserFactor
 
     def make(*, base_url: str = "http://testserver.local", **changes: Any) -> Browser:
         app = create_app(attrs.evolve(settings, **changes), paygate=paygate)
-        client = TestClient(app, base_url=base_url,
-                            raise_server_exceptions=False)
+        client = TestClient(app, base_url=base_url, raise_server_exceptions=False)
         client.__enter__()
         clients.append(client)
         return Browser(client)

@@ -25,12 +25,17 @@ MERCHANTS = "/dashboard/admin/merchants"
 USERS = "/dashboard/admin/users"
 
 
-def _merchant(paygate: Paygate, clock: FixedClock, email: str, name: str = "Corner Shop",
-              ) -> uuid.UUID:
+def _merchant(
+    paygate: Paygate,
+    clock: FixedClock,
+    email: str,
+    name: str = "Corner Shop",
+) -> uuid.UUID:
     """A merchant registered a second after the one before (lists are newest first)."""
     clock.advance(timedelta(seconds=1))
     registration = paygate.register_merchant(
-        RegisterMerchant(email=email, name=name, password=PASSWORD))
+        RegisterMerchant(email=email, name=name, password=PASSWORD)
+    )
     return registration.merchant.id
 
 
@@ -52,8 +57,11 @@ def _rows(html: str) -> list[str]:
 
 
 def test_merchants_lists_counts_and_searches_by_the_start_of_the_email(
-        paygate: Paygate, clock: FixedClock, make_browser: BrowserFactory, admin: str,
-        ) -> None:
+    paygate: Paygate,
+    clock: FixedClock,
+    make_browser: BrowserFactory,
+    admin: str,
+) -> None:
     alpha = _merchant(paygate, clock, "alpha@shop.example", "Alpha Shop")
     _merchant(paygate, clock, "beta@shop.example", "Beta Shop")
     for amount in ("10.00", "20.00"):
@@ -64,8 +72,11 @@ def test_merchants_lists_counts_and_searches_by_the_start_of_the_email(
     assert page.status_code == 200
     assert "<h1>Merchants</h1>" in page.text
     assert _rows(page.text) == ["beta@shop.example", "alpha@shop.example"]
-    assert re.search(r"alpha@shop\.example</a></th>\s*<td>Alpha Shop</td>\s*"
-                     r'<td class="num">2</td>\s*<td class="num">0</td>', page.text)
+    assert re.search(
+        r"alpha@shop\.example</a></th>\s*<td>Alpha Shop</td>\s*"
+        r'<td class="num">2</td>\s*<td class="num">0</td>',
+        page.text,
+    )
 
     found = staff.get(f"{MERCHANTS}?email=ALPHA")  # emails match case-insensitively
     assert _rows(found.text) == ["alpha@shop.example"]
@@ -78,8 +89,11 @@ def test_merchants_lists_counts_and_searches_by_the_start_of_the_email(
 
 
 def test_merchants_are_paged_with_next_and_first_page_links(
-        paygate: Paygate, clock: FixedClock, make_browser: BrowserFactory, admin: str,
-        ) -> None:
+    paygate: Paygate,
+    clock: FixedClock,
+    make_browser: BrowserFactory,
+    admin: str,
+) -> None:
     for n in range(26):
         _merchant(paygate, clock, f"shop{n:02d}@example.com")
     staff = _signed_in_admin(make_browser, admin)
@@ -95,8 +109,11 @@ def test_merchants_are_paged_with_next_and_first_page_links(
 
 
 def test_a_merchants_page_shows_its_statistics(
-        paygate: Paygate, clock: FixedClock, make_browser: BrowserFactory, admin: str,
-        ) -> None:
+    paygate: Paygate,
+    clock: FixedClock,
+    make_browser: BrowserFactory,
+    admin: str,
+) -> None:
     alpha = _merchant(paygate, clock, "alpha@shop.example", "Alpha Shop")
     paygate.create_order(CreateOrder(merchant_id=alpha, amount="10.00"))
     staff = _signed_in_admin(make_browser, admin)
@@ -110,8 +127,11 @@ def test_a_merchants_page_shows_its_statistics(
 
 
 def test_delete_asks_then_soft_deletes_and_restore_brings_the_user_back(
-        paygate: Paygate, clock: FixedClock, make_browser: BrowserFactory, admin: str,
-        ) -> None:
+    paygate: Paygate,
+    clock: FixedClock,
+    make_browser: BrowserFactory,
+    admin: str,
+) -> None:
     _merchant(paygate, clock, "gone@shop.example")
     user_id = _user_id(paygate, "gone@shop.example")
     staff = _signed_in_admin(make_browser, admin)
@@ -133,8 +153,7 @@ def test_delete_asks_then_soft_deletes_and_restore_brings_the_user_back(
 
     shown = staff.get(f"{USERS}?show_deleted=1")
     assert "gone@shop.example" in _rows(shown.text)
-    assert 'id="show_deleted" name="show_deleted" type="checkbox" value="1" checked' \
-        in shown.text
+    assert 'id="show_deleted" name="show_deleted" type="checkbox" value="1" checked' in shown.text
     assert ">deleted</span>" in shown.text
 
     restored = staff.submit(f"{USERS}?show_deleted=1", f"{USERS}/{user_id}/restore", {})
@@ -144,8 +163,11 @@ def test_delete_asks_then_soft_deletes_and_restore_brings_the_user_back(
 
 
 def test_an_admin_deleting_themself_sees_the_apis_error_and_stays(
-        paygate: Paygate, clock: FixedClock, make_browser: BrowserFactory, admin: str,
-        ) -> None:
+    paygate: Paygate,
+    clock: FixedClock,
+    make_browser: BrowserFactory,
+    admin: str,
+) -> None:
     own_id = _user_id(paygate, ADMIN_EMAIL)
     staff = _signed_in_admin(make_browser, admin)
     refused = staff.submit(f"{USERS}/{own_id}/delete", f"{USERS}/{own_id}/delete", {})
@@ -157,16 +179,23 @@ def test_an_admin_deleting_themself_sees_the_apis_error_and_stays(
 
 
 def test_changes_without_the_csrf_token_are_refused_and_change_nothing(
-        paygate: Paygate, clock: FixedClock, make_browser: BrowserFactory, admin: str,
-        ) -> None:
+    paygate: Paygate,
+    clock: FixedClock,
+    make_browser: BrowserFactory,
+    admin: str,
+) -> None:
     _merchant(paygate, clock, "kept@shop.example")
     user_id = _user_id(paygate, "kept@shop.example")
     staff = _signed_in_admin(make_browser, admin)
     staff.get(USERS)
-    for action, fields in ((f"{USERS}/{user_id}/delete", {}),
-                           (f"{USERS}/create-admin", {"email": "new@paygate.example",
-                                                      "name": "New", "password": PASSWORD}),
-                           (f"{USERS}/{user_id}/delete", {"csrf_token": "0" * 64})):
+    for action, fields in (
+        (f"{USERS}/{user_id}/delete", {}),
+        (
+            f"{USERS}/create-admin",
+            {"email": "new@paygate.example", "name": "New", "password": PASSWORD},
+        ),
+        (f"{USERS}/{user_id}/delete", {"csrf_token": "0" * 64}),
+    ):
         answer = staff.post(action, fields)
         assert answer.status_code == 403
         assert "The form could not be verified" in answer.text
@@ -180,24 +209,32 @@ def test_changes_without_the_csrf_token_are_refused_and_change_nothing(
 
 
 def test_create_admin_answers_with_the_apis_validation_words(
-        paygate: Paygate, clock: FixedClock, make_browser: BrowserFactory, admin: str,
-        ) -> None:
+    paygate: Paygate,
+    clock: FixedClock,
+    make_browser: BrowserFactory,
+    admin: str,
+) -> None:
     staff = _signed_in_admin(make_browser, admin)
     action = f"{USERS}/create-admin"
-    bad = staff.submit(USERS, action, {"email": "not-an-email", "name": "Second Admin",
-                                       "password": "short"})
+    bad = staff.submit(
+        USERS, action, {"email": "not-an-email", "name": "Second Admin", "password": "short"}
+    )
     assert bad.status_code == 422
     assert "Email must be a valid email address" in bad.text
     assert 'value="Second Admin"' in bad.text  # kept, the password never
     assert 'value="short"' not in bad.text
 
-    taken = staff.submit(USERS, action, {"email": ADMIN_EMAIL, "name": "Again",
-                                         "password": PASSWORD})
+    taken = staff.submit(
+        USERS, action, {"email": ADMIN_EMAIL, "name": "Again", "password": PASSWORD}
+    )
     assert taken.status_code == 409
     assert "A user with this email already exists" in taken.text
 
-    made = staff.submit(USERS, action, {"email": "second@paygate.example",
-                                        "name": "Second Admin", "password": PASSWORD})
+    made = staff.submit(
+        USERS,
+        action,
+        {"email": "second@paygate.example", "name": "Second Admin", "password": PASSWORD},
+    )
     assert made.status_code == 303
     assert made.headers["location"] == f"{USERS}?notice=admin-created"
     second = make_browser()
@@ -210,10 +247,12 @@ def test_a_merchant_cannot_open_the_admin_pages(browser: Browser) -> None:
         assert browser.get(path).status_code == 403
 
 
-@pytest.mark.parametrize("path", [f"{USERS}/not-an-id/delete",
-                                  f"{USERS}/{uuid.UUID(int=7)}/delete"])
-def test_an_unknown_user_is_the_404_page(make_browser: BrowserFactory, admin: str,
-                                         path: str) -> None:
+@pytest.mark.parametrize(
+    "path", [f"{USERS}/not-an-id/delete", f"{USERS}/{uuid.UUID(int=7)}/delete"]
+)
+def test_an_unknown_user_is_the_404_page(
+    make_browser: BrowserFactory, admin: str, path: str
+) -> None:
     staff = _signed_in_admin(make_browser, admin)
     answer = staff.get(path)
     assert answer.status_code == 404

@@ -25,14 +25,18 @@ PLOT_HEIGHT = Decimal(136)  # the bars' area: the tallest bar is exactly this hi
 
 def _series(days: int, active: dict[int, PaymentStats]) -> Series:
     query = SeriesQuery(Interval.DAY, DAY0, DAY0 + timedelta(days=days))
-    return zero_filled(query, [SeriesBucket(DAY0 + timedelta(days=n), stats)
-                               for n, stats in active.items()])
+    return zero_filled(
+        query, [SeriesBucket(DAY0 + timedelta(days=n), stats) for n, stats in active.items()]
+    )
 
 
 def _stats(ok: int, failed: int, refunds: int = 0, **paid: str) -> PaymentStats:
-    volume = tuple(CurrencyVolume(CURRENCIES[code], Decimal(amount),
-                                  Decimal(0).quantize(CURRENCIES[code].quantum))
-                   for code, amount in sorted(paid.items()))
+    volume = tuple(
+        CurrencyVolume(
+            CURRENCIES[code], Decimal(amount), Decimal(0).quantize(CURRENCIES[code].quantum)
+        )
+        for code, amount in sorted(paid.items())
+    )
     return PaymentStats(ok + failed, ok, refunds, failed, ok + failed, volume)
 
 
@@ -47,8 +51,11 @@ def _parsed(svg: str) -> ET.Element:
 
 
 def _heights(root: ET.Element, css: str) -> list[Decimal]:
-    return [Decimal(rect.get("height", "")) for rect in root.iter(f"{SVG}rect")
-            if css in (rect.get("class") or "").split()]
+    return [
+        Decimal(rect.get("height", ""))
+        for rect in root.iter(f"{SVG}rect")
+        if css in (rect.get("class") or "").split()
+    ]
 
 
 def _rendered(series: Series) -> str:
@@ -61,8 +68,11 @@ def _rendered(series: Series) -> str:
 
 def _table_rows(html: str) -> list[list[str]]:
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    return [re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", row)
-            for row in body.split("</tr>") if "<t" in row]
+    return [
+        re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", row)
+        for row in body.split("</tr>")
+        if "<t" in row
+    ]
 
 
 def test_zero_data_draws_an_empty_frame_and_a_table_of_zeros() -> None:
@@ -114,10 +124,18 @@ def test_volume_charts_per_currency_only_for_the_most_active() -> None:
 
 _DAY_STATS = st.builds(
     lambda ok, failed, refunds, usd, jpy: _stats(
-        ok, failed, refunds, **({"USD": f"{usd}.{usd % 100:02d}"} if usd else {}),
-        **({"JPY": str(jpy)} if jpy else {})),
-    st.integers(0, 500), st.integers(0, 50), st.integers(0, 5), st.integers(0, 10**9),
-    st.integers(0, 10**12))
+        ok,
+        failed,
+        refunds,
+        **({"USD": f"{usd}.{usd % 100:02d}"} if usd else {}),
+        **({"JPY": str(jpy)} if jpy else {}),
+    ),
+    st.integers(0, 500),
+    st.integers(0, 50),
+    st.integers(0, 5),
+    st.integers(0, 10**9),
+    st.integers(0, 10**12),
+)
 
 
 @given(st.dictionaries(st.integers(0, 29), _DAY_STATS, max_size=30))
@@ -127,15 +145,22 @@ def test_figures_match_the_series(active: dict[int, PaymentStats]) -> None:
     usd, jpy = CURRENCIES["USD"], CURRENCIES["JPY"]
     for bucket, day in zip(series.buckets, chart.days, strict=True):
         assert (day.successful, day.failed, day.refunds) == (
-            bucket.stats.successful_payments, bucket.stats.canceled_payments,
-            bucket.stats.successful_refunds)
+            bucket.stats.successful_payments,
+            bucket.stats.canceled_payments,
+            bucket.stats.successful_refunds,
+        )
         paid = {v.currency.code: v.paid_amount for v in bucket.stats.volume}
-        expected = [money(paid.get(c.code, Decimal(0)), c) for c in (jpy, usd)
-                    if c.code in chart.currencies]
+        expected = [
+            money(paid.get(c.code, Decimal(0)), c) for c in (jpy, usd) if c.code in chart.currencies
+        ]
         assert list(day.paid) == expected
     root = _parsed(chart.payments_svg)
-    totals = [s + f for s, f in zip(_heights(root, "chart-bar-ok"),
-                                    _heights(root, "chart-bar-failed"), strict=True)]
+    totals = [
+        s + f
+        for s, f in zip(
+            _heights(root, "chart-bar-ok"), _heights(root, "chart-bar-failed"), strict=True
+        )
+    ]
     counts = [d.successful + d.failed for d in chart.days]
     if max(counts) == 0:
         assert set(totals) == {Decimal(0)}

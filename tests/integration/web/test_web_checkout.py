@@ -30,14 +30,15 @@ ORIGIN = "http://testserver.local"
 
 @pytest.fixture
 def shop(paygate: Paygate) -> MerchantRegistration:
-    return paygate.register_merchant(RegisterMerchant(
-        email="shop@example.com", name="Tea & Co", password=PASSWORD))
+    return paygate.register_merchant(
+        RegisterMerchant(email="shop@example.com", name="Tea & Co", password=PASSWORD)
+    )
 
 
-def _order(paygate: Paygate, shop: MerchantRegistration, amount: str = "100.00",
-           **fields: Any) -> Order:
-    return paygate.create_order(CreateOrder(shop.merchant.id, amount, receipt="inv-42",
-                                            **fields))
+def _order(
+    paygate: Paygate, shop: MerchantRegistration, amount: str = "100.00", **fields: Any
+) -> Order:
+    return paygate.create_order(CreateOrder(shop.merchant.id, amount, receipt="inv-42", **fields))
 
 
 def _path(order: Order) -> str:
@@ -52,7 +53,8 @@ def _pay(browser: Browser, path: str, card: dict[str, str]) -> httpx.Response:
 
 
 def test_the_page_shows_the_order_and_an_accessible_card_form(
-        browser: Browser, paygate: Paygate, shop: MerchantRegistration) -> None:
+    browser: Browser, paygate: Paygate, shop: MerchantRegistration
+) -> None:
     response = browser.get(_path(_order(paygate, shop, "1500", currency="JPY")))
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
@@ -69,7 +71,8 @@ def test_the_page_shows_the_order_and_an_accessible_card_form(
 
 
 def test_paying_runs_the_payment_and_returns_signed(
-        browser: Browser, paygate: Paygate, shop: MerchantRegistration) -> None:
+    browser: Browser, paygate: Paygate, shop: MerchantRegistration
+) -> None:
     order = _order(paygate, shop, return_url="https://tea.example/back?cart=7")
     paid = _pay(browser, _path(order), GOOD)
     assert paid.status_code == 303
@@ -81,24 +84,32 @@ def test_paying_runs_the_payment_and_returns_signed(
     [payment] = details.payments
     assert payment.status is PaymentStatus.AUTHORIZED
     assert str(payment.id) in outcome.text
-    link = re.search(r'<a class="button" href="([^"]+)">Return to Tea &amp; Co</a>',
-                     outcome.text)
+    link = re.search(r'<a class="button" href="([^"]+)">Return to Tea &amp; Co</a>', outcome.text)
     assert link is not None
     url = urlsplit(link[1].replace("&amp;", "&"))
     assert (url.scheme, url.netloc, url.path) == ("https", "tea.example", "/back")
     query = {key: values[0] for key, values in parse_qs(url.query).items()}
     assert query["cart"] == "7"
     assert (query["order_id"], query["payment_id"], query["status"]) == (
-        str(order.id), str(payment.id), "authorized")
-    assert verify_return_signature(shop.merchant.webhook_secret, query["order_id"],
-                                   query["payment_id"], query["status"], query["signature"])
+        str(order.id),
+        str(payment.id),
+        "authorized",
+    )
+    assert verify_return_signature(
+        shop.merchant.webhook_secret,
+        query["order_id"],
+        query["payment_id"],
+        query["status"],
+        query["signature"],
+    )
     again = browser.get(_path(order))
     assert "This order has been paid" in again.text
     assert 'name="card_number"' not in again.text
 
 
 def test_a_decline_shows_the_reason_and_the_form_without_card_data(
-        browser: Browser, paygate: Paygate, shop: MerchantRegistration) -> None:
+    browser: Browser, paygate: Paygate, shop: MerchantRegistration
+) -> None:
     order = _order(paygate, shop)
     declined = _pay(browser, _path(order), DECLINED)
     assert declined.status_code == 303
@@ -114,10 +125,12 @@ def test_a_decline_shows_the_reason_and_the_form_without_card_data(
 
 
 def test_invalid_card_fields_answer_in_the_api_words_and_pay_nothing(
-        browser: Browser, paygate: Paygate, shop: MerchantRegistration) -> None:
+    browser: Browser, paygate: Paygate, shop: MerchantRegistration
+) -> None:
     order = _order(paygate, shop)
-    response = _pay(browser, _path(order),
-                    {"card_number": "4242 42", "expiry": "01/20", "cvv": "98765"})
+    response = _pay(
+        browser, _path(order), {"card_number": "4242 42", "expiry": "01/20", "cvv": "98765"}
+    )
     assert response.status_code == 422
     assert "Card number must be 12 to 19 digits" in response.text
     assert "Expiry (MM/YY) card has expired" in response.text
@@ -128,7 +141,8 @@ def test_invalid_card_fields_answer_in_the_api_words_and_pay_nothing(
 
 
 def test_a_page_submitted_twice_makes_one_payment(
-        browser: Browser, paygate: Paygate, shop: MerchantRegistration) -> None:
+    browser: Browser, paygate: Paygate, shop: MerchantRegistration
+) -> None:
     order = _order(paygate, shop)
     path = _path(order)
     page = browser.get(path).text
@@ -142,7 +156,8 @@ def test_a_page_submitted_twice_makes_one_payment(
 
 
 def test_without_the_csrf_token_nothing_is_paid(
-        browser: Browser, paygate: Paygate, shop: MerchantRegistration) -> None:
+    browser: Browser, paygate: Paygate, shop: MerchantRegistration
+) -> None:
     order = _order(paygate, shop)
     path = _path(order)
     page = browser.get(path).text
@@ -154,7 +169,8 @@ def test_without_the_csrf_token_nothing_is_paid(
 
 
 def test_five_declines_lock_the_checkout_but_not_the_api(
-        browser: Browser, paygate: Paygate, shop: MerchantRegistration) -> None:
+    browser: Browser, paygate: Paygate, shop: MerchantRegistration
+) -> None:
     order = _order(paygate, shop)
     path = _path(order)
     token = csrf_token(browser.get(path).text)
@@ -167,14 +183,19 @@ def test_five_declines_lock_the_checkout_but_not_the_api(
     assert refused.status_code == 303
     assert len(paygate.get_order(shop.merchant.id, order.id).payments) == 5
     api = browser.client.post(
-        "/paygate/api/v1/payments/", headers={"X-API-Key": shop.merchant.api_key},
-        json={"order_id": str(order.id), "card_details": {
-            "card_number": GOOD["card_number"], "expiry": "12/30", "cvv": "123"}})
+        "/paygate/api/v1/payments/",
+        headers={"X-API-Key": shop.merchant.api_key},
+        json={
+            "order_id": str(order.id),
+            "card_details": {"card_number": GOOD["card_number"], "expiry": "12/30", "cvv": "123"},
+        },
+    )
     assert api.status_code == 201
 
 
 def test_checkout_submissions_are_rate_limited_per_client(
-        make_browser: BrowserFactory, paygate: Paygate, shop: MerchantRegistration) -> None:
+    make_browser: BrowserFactory, paygate: Paygate, shop: MerchantRegistration
+) -> None:
     from paygate_http.ratelimit import RateLimit
 
     browser = make_browser(checkout_rate_limit=RateLimit(2, 60))
@@ -189,8 +210,8 @@ def test_checkout_submissions_are_rate_limited_per_client(
 
 
 def test_wrong_tampered_and_expired_tokens_are_a_bare_404(
-        browser: Browser, paygate: Paygate, shop: MerchantRegistration,
-        clock: FixedClock) -> None:
+    browser: Browser, paygate: Paygate, shop: MerchantRegistration, clock: FixedClock
+) -> None:
     order = _order(paygate, shop)
     path = _path(order)
     tampered = path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")
@@ -206,7 +227,8 @@ def test_wrong_tampered_and_expired_tokens_are_a_bare_404(
 
 
 def test_the_dashboard_order_page_offers_the_checkout_link(
-        browser: Browser, paygate: Paygate, shop: MerchantRegistration) -> None:
+    browser: Browser, paygate: Paygate, shop: MerchantRegistration
+) -> None:
     order = _order(paygate, shop)
     assert browser.login("shop@example.com").status_code == 303
     page = browser.get(f"/dashboard/merchant/orders/{order.id}").text
@@ -216,12 +238,19 @@ def test_the_dashboard_order_page_offers_the_checkout_link(
 
 @pytest.mark.redis
 def test_two_workers_sharing_redis_share_the_checkout_budget(
-        make_browser: BrowserFactory, paygate: Paygate, shop: MerchantRegistration,
-        redis_url: str, redis_prefix: str) -> None:
+    make_browser: BrowserFactory,
+    paygate: Paygate,
+    shop: MerchantRegistration,
+    redis_url: str,
+    redis_prefix: str,
+) -> None:
     from paygate_http.ratelimit import RateLimit
 
-    shared = {"redis_url": redis_url, "redis_prefix": redis_prefix,
-              "checkout_rate_limit": RateLimit(3, 60)}
+    shared = {
+        "redis_url": redis_url,
+        "redis_prefix": redis_prefix,
+        "checkout_rate_limit": RateLimit(3, 60),
+    }
     first, second = make_browser(**shared), make_browser(**shared)
     path = _path(_order(paygate, shop))
     assert _pay(first, path, DECLINED).status_code == 303

@@ -13,8 +13,7 @@ from paygate_core.use_cases.auth import Login
 # Nothing here depends on where data is kept (test_web_sessions.py covers every store).
 pytestmark = pytest.mark.parametrize("backend", ["memory"], indirect=True)
 OVERVIEW = "/dashboard/merchant"
-_REGISTRATION = {"email": "new@example.com", "name": "New", "password": PASSWORD,
-                 "webhook_url": ""}
+_REGISTRATION = {"email": "new@example.com", "name": "New", "password": PASSWORD, "webhook_url": ""}
 
 
 def _refused(answer_status: int, text: str) -> None:
@@ -32,7 +31,8 @@ def _no_user(paygate: Paygate, email: str) -> bool:
 
 @pytest.mark.parametrize("token", [None, "", "0" * 64])
 def test_create_account_without_a_valid_token_is_refused_and_creates_nobody(
-        browser: Browser, paygate: Paygate, token: str | None) -> None:
+    browser: Browser, paygate: Paygate, token: str | None
+) -> None:
     browser.get("/dashboard/register")  # the form cookie is set; only the token is wrong
     data = dict(_REGISTRATION) if token is None else {**_REGISTRATION, "csrf_token": token}
     answer = browser.post("/dashboard/register", data)
@@ -42,7 +42,8 @@ def test_create_account_without_a_valid_token_is_refused_and_creates_nobody(
 
 
 def test_a_form_token_is_bound_to_its_browsers_form_cookie(
-        browser: Browser, make_browser: BrowserFactory, paygate: Paygate) -> None:
+    browser: Browser, make_browser: BrowserFactory, paygate: Paygate
+) -> None:
     """A token lifted from another browser's page is useless without that browser's cookie
     (a third party can neither read nor compute it)."""
     attacker = make_browser()
@@ -56,14 +57,16 @@ def test_a_form_token_is_bound_to_its_browsers_form_cookie(
 def test_log_in_without_the_form_cookie_is_refused(browser: Browser, admin: str) -> None:
     token = csrf_token(browser.get("/dashboard/login").text)
     browser.client.cookies.clear()
-    answer = browser.post("/dashboard/login", {"email": admin, "password": PASSWORD,
-                                               "csrf_token": token})
+    answer = browser.post(
+        "/dashboard/login", {"email": admin, "password": PASSWORD, "csrf_token": token}
+    )
     _refused(answer.status_code, answer.text)
     assert "paygate_session" not in answer.headers.get("set-cookie", "")
 
 
 def test_log_out_without_the_sessions_token_is_refused_and_the_session_lives(
-        browser: Browser, make_browser: BrowserFactory) -> None:
+    browser: Browser, make_browser: BrowserFactory
+) -> None:
     other = make_browser()
     other.register(email="other@example.com")
     foreign = csrf_token(other.get(OVERVIEW).text)  # a valid token of another session

@@ -42,17 +42,25 @@ def merchant(browser: Browser, paygate: Paygate) -> UUID:
     return found.id
 
 
-def _order(paygate: Paygate, merchant: UUID, amount: str = "100.00",
-           currency: str = "INR") -> Order:
-    return paygate.create_order(CreateOrder(merchant_id=merchant, amount=amount,
-                                            currency=currency))
+def _order(
+    paygate: Paygate, merchant: UUID, amount: str = "100.00", currency: str = "INR"
+) -> Order:
+    return paygate.create_order(CreateOrder(merchant_id=merchant, amount=amount, currency=currency))
 
 
-def _paid(paygate: Paygate, merchant: UUID, amount: str = "100.00",
-          card: str = APPROVED) -> Payment:
+def _paid(
+    paygate: Paygate, merchant: UUID, amount: str = "100.00", card: str = APPROVED
+) -> Payment:
     order = _order(paygate, merchant, amount)
-    return paygate.pay_order(PayOrder(merchant_id=merchant, order_id=str(order.id),
-                                      card_number=card, expiry="12/30", cvv="123"))
+    return paygate.pay_order(
+        PayOrder(
+            merchant_id=merchant,
+            order_id=str(order.id),
+            card_number=card,
+            expiry="12/30",
+            cvv="123",
+        )
+    )
 
 
 def _follow(browser: Browser, answer: httpx.Response) -> httpx.Response:
@@ -69,7 +77,8 @@ def _events(paygate: Paygate, merchant: UUID) -> list[str]:
 
 
 def test_orders_are_listed_newest_first_in_keyset_pages(
-        browser: Browser, paygate: Paygate, merchant: UUID, clock: FixedClock) -> None:
+    browser: Browser, paygate: Paygate, merchant: UUID, clock: FixedClock
+) -> None:
     orders = []
     for index in range(23):
         clock.advance(timedelta(seconds=1))
@@ -102,12 +111,14 @@ def test_orders_filter_by_status(browser: Browser, paygate: Paygate, merchant: U
 
 
 def test_new_order_creates_through_the_use_case_and_redirects_to_it(
-        browser: Browser, paygate: Paygate, merchant: UUID) -> None:
+    browser: Browser, paygate: Paygate, merchant: UUID
+) -> None:
     page = browser.get(ORDERS).text
     assert '<option value="INR" selected>' in page
     assert '<option value="JPY">' in page
-    answer = browser.submit(ORDERS, ORDERS, {"amount": "1500", "currency": "JPY",
-                                             "receipt": "inv-42"})
+    answer = browser.submit(
+        ORDERS, ORDERS, {"amount": "1500", "currency": "JPY", "receipt": "inv-42"}
+    )
     order_page = _follow(browser, answer)
     order = paygate.list_orders(merchant, PageRequest()).items[0]
     assert answer.headers["location"] == f"{ORDERS}/{order.id}"
@@ -120,16 +131,17 @@ def test_new_order_creates_through_the_use_case_and_redirects_to_it(
 
 
 def test_new_order_shows_the_apis_errors_beside_the_fields_and_keeps_the_values(
-        browser: Browser, paygate: Paygate, merchant: UUID) -> None:
-    answer = browser.submit(ORDERS, ORDERS, {"amount": "", "currency": "USD",
-                                             "receipt": "kept-receipt"})
+    browser: Browser, paygate: Paygate, merchant: UUID
+) -> None:
+    answer = browser.submit(
+        ORDERS, ORDERS, {"amount": "", "currency": "USD", "receipt": "kept-receipt"}
+    )
     assert answer.status_code == 422
     assert 'id="amount-error"' in answer.text
     assert "Amount is required" in answer.text
     assert 'value="kept-receipt"' in answer.text
     assert '<option value="USD" selected>' in answer.text
-    answer = browser.submit(ORDERS, ORDERS, {"amount": "10.005", "currency": "INR",
-                                             "receipt": ""})
+    answer = browser.submit(ORDERS, ORDERS, {"amount": "10.005", "currency": "INR", "receipt": ""})
     assert answer.status_code == 422
     assert "Amount must have at most 2 decimal places for INR" in answer.text
     assert 'value="10.005"' in answer.text
@@ -139,8 +151,8 @@ def test_new_order_shows_the_apis_errors_beside_the_fields_and_keeps_the_values(
 
 
 def test_an_order_page_lists_its_payments_and_another_merchants_order_is_404(
-        browser: Browser, make_browser: BrowserFactory, paygate: Paygate,
-        merchant: UUID) -> None:
+    browser: Browser, make_browser: BrowserFactory, paygate: Paygate, merchant: UUID
+) -> None:
     payment = _paid(paygate, merchant, "250.50")
     page = browser.get(f"{ORDERS}/{payment.order_id}")
     assert page.status_code == 200
@@ -157,7 +169,8 @@ def test_an_order_page_lists_its_payments_and_another_merchants_order_is_404(
 
 
 def test_payments_are_listed_newest_first_paged_and_filtered(
-        browser: Browser, paygate: Paygate, merchant: UUID, clock: FixedClock) -> None:
+    browser: Browser, paygate: Paygate, merchant: UUID, clock: FixedClock
+) -> None:
     payments = []
     for _ in range(21):
         clock.advance(timedelta(seconds=1))
@@ -171,8 +184,9 @@ def test_payments_are_listed_newest_first_paged_and_filtered(
     assert len(shown) == 20
     match = _NEXT.search(page.text)
     assert match is not None
-    rest = re.findall(r"payments/([0-9a-f-]{36})\"", browser.get(
-        match.group(1).replace("&amp;", "&")).text)
+    rest = re.findall(
+        r"payments/([0-9a-f-]{36})\"", browser.get(match.group(1).replace("&amp;", "&")).text
+    )
     assert rest == [str(payments[1].id), str(payments[0].id)]
     only_failed = browser.get(f"{PAYMENTS}?status=failed").text
     assert re.findall(r"payments/([0-9a-f-]{36})\"", only_failed) == [str(failed.id)]
@@ -180,7 +194,8 @@ def test_payments_are_listed_newest_first_paged_and_filtered(
 
 
 def test_capture_runs_the_use_case_and_queues_its_event(
-        browser: Browser, paygate: Paygate, merchant: UUID) -> None:
+    browser: Browser, paygate: Paygate, merchant: UUID
+) -> None:
     payment = _paid(paygate, merchant)
     path = f"{PAYMENTS}/{payment.id}"
     page = browser.get(path).text
@@ -197,19 +212,23 @@ def test_capture_runs_the_use_case_and_queues_its_event(
 
 
 def test_a_refund_is_confirmed_with_its_exact_amount_then_runs_once(
-        browser: Browser, paygate: Paygate, merchant: UUID) -> None:
+    browser: Browser, paygate: Paygate, merchant: UUID
+) -> None:
     payment = _paid(paygate, merchant, "100.00")
     path = f"{PAYMENTS}/{payment.id}"
-    confirm = browser.submit(path, f"{path}/refund/confirm", {"amount": "",
-                                                               "reason": "damaged"})
+    confirm = browser.submit(path, f"{path}/refund/confirm", {"amount": "", "reason": "damaged"})
     assert confirm.status_code == 200
     assert "<h1>Confirm refund</h1>" in confirm.text
     assert "Refund 100.00 INR?" in confirm.text
     assert paygate.get_payment(merchant, payment.id).refunds == ()  # nothing yet
     once = _ONCE.search(confirm.text)
     assert once is not None
-    form = {"csrf_token": csrf_token(confirm.text), "amount": "100.00", "reason": "damaged",
-            "once": once.group(1)}
+    form = {
+        "csrf_token": csrf_token(confirm.text),
+        "amount": "100.00",
+        "reason": "damaged",
+        "once": once.group(1),
+    }
     done = _follow(browser, browser.post(f"{path}/refund", form))
     assert "Refund issued" in done.text
     assert ">refunded</span>" in done.text
@@ -223,11 +242,11 @@ def test_a_refund_is_confirmed_with_its_exact_amount_then_runs_once(
 
 
 def test_a_partial_refund_and_the_apis_refund_errors(
-        browser: Browser, paygate: Paygate, merchant: UUID) -> None:
+    browser: Browser, paygate: Paygate, merchant: UUID
+) -> None:
     payment = _paid(paygate, merchant, "100.00")
     path = f"{PAYMENTS}/{payment.id}"
-    refused = browser.submit(path, f"{path}/refund/confirm", {"amount": "100.01",
-                                                               "reason": "kept"})
+    refused = browser.submit(path, f"{path}/refund/confirm", {"amount": "100.01", "reason": "kept"})
     assert refused.status_code == 422
     assert "Amount exceeds the refundable balance 100.00" in refused.text
     assert 'value="100.01"' in refused.text
@@ -236,9 +255,18 @@ def test_a_partial_refund_and_the_apis_refund_errors(
     assert "Refund 40.50 INR?" in confirm.text
     once = _ONCE.search(confirm.text)
     assert once is not None
-    done = _follow(browser, browser.post(f"{path}/refund", {
-        "csrf_token": csrf_token(confirm.text), "amount": "40.50", "reason": "",
-        "once": once.group(1)}))
+    done = _follow(
+        browser,
+        browser.post(
+            f"{path}/refund",
+            {
+                "csrf_token": csrf_token(confirm.text),
+                "amount": "40.50",
+                "reason": "",
+                "once": once.group(1),
+            },
+        ),
+    )
     assert "Refunded</dt><dd>40.50 INR<" in done.text
     assert "Refundable balance</dt><dd>59.50 INR<" in done.text
     declined = _paid(paygate, merchant, card="4000000000000002")
@@ -246,8 +274,9 @@ def test_a_partial_refund_and_the_apis_refund_errors(
     page = browser.get(path).text
     assert ">Refund</button>" not in page
     assert ">Capture</button>" not in page
-    refused = browser.post(f"{path}/refund/confirm", {"csrf_token": csrf_token(page),
-                                                      "amount": "", "reason": ""})
+    refused = browser.post(
+        f"{path}/refund/confirm", {"csrf_token": csrf_token(page), "amount": "", "reason": ""}
+    )
     assert refused.status_code == 409
     assert "Payment cannot be refunded in status &#39;failed&#39;" in refused.text
 
@@ -256,7 +285,8 @@ def test_a_partial_refund_and_the_apis_refund_errors(
 
 
 def test_the_webhook_url_is_set_refused_in_the_apis_words_and_cleared(
-        browser: Browser, paygate: Paygate, merchant: UUID) -> None:
+    browser: Browser, paygate: Paygate, merchant: UUID
+) -> None:
     assert "<h1>Webhooks</h1>" in browser.get(WEBHOOKS).text
     url = "https://shop.example/hooks"
     done = _follow(browser, browser.submit(WEBHOOKS, f"{WEBHOOKS}/url", {"webhook_url": url}))
@@ -274,7 +304,8 @@ def test_the_webhook_url_is_set_refused_in_the_apis_words_and_cleared(
 
 
 def test_rotating_the_signing_secret_shows_the_new_one_once(
-        browser: Browser, paygate: Paygate, merchant: UUID) -> None:
+    browser: Browser, paygate: Paygate, merchant: UUID
+) -> None:
     old = paygate.merchant_account(merchant).merchant.webhook_secret
     assert old not in browser.get(WEBHOOKS).text
     shown = _follow(browser, browser.submit(WEBHOOKS, f"{WEBHOOKS}/secret", {}))
@@ -285,7 +316,8 @@ def test_rotating_the_signing_secret_shows_the_new_one_once(
 
 
 def test_events_show_delivery_and_resend_queues_the_event_again(
-        browser: Browser, paygate: Paygate, merchant: UUID) -> None:
+    browser: Browser, paygate: Paygate, merchant: UUID
+) -> None:
     payment = _paid(paygate, merchant)
     event = paygate.list_webhook_events(merchant, PageRequest()).items[0]
     page = browser.get(WEBHOOKS).text
@@ -296,8 +328,9 @@ def test_events_show_delivery_and_resend_queues_the_event_again(
     assert log.status_code == 200
     assert "No delivery attempts yet" in log.text
     assert browser.get(f"{WEBHOOKS}/events/not-an-id").status_code == 404
-    done = _follow(browser, browser.submit(WEBHOOKS, f"{WEBHOOKS}/events/{event.id}/resend",
-                                           {"back": "event"}))
+    done = _follow(
+        browser, browser.submit(WEBHOOKS, f"{WEBHOOKS}/events/{event.id}/resend", {"back": "event"})
+    )
     assert done.url.path == f"{WEBHOOKS}/events/{event.id}"
     assert "Event queued for delivery again" in done.text
     again = paygate.list_webhook_events(merchant, PageRequest()).items[0]
@@ -311,8 +344,9 @@ def test_events_show_delivery_and_resend_queues_the_event_again(
 # --- Settings ---------------------------------------------------------------------------
 
 
-def test_the_name_is_edited_through_the_use_case(browser: Browser, paygate: Paygate,
-                                                  merchant: UUID) -> None:
+def test_the_name_is_edited_through_the_use_case(
+    browser: Browser, paygate: Paygate, merchant: UUID
+) -> None:
     page = browser.get(SETTINGS).text
     assert "<h1>Settings</h1>" in page
     assert 'value="Shop"' in page
@@ -325,7 +359,8 @@ def test_the_name_is_edited_through_the_use_case(browser: Browser, paygate: Payg
 
 
 def test_the_api_key_is_masked_revealed_on_post_and_rotated_after_confirmation(
-        browser: Browser, paygate: Paygate, merchant: UUID) -> None:
+    browser: Browser, paygate: Paygate, merchant: UUID
+) -> None:
     key = paygate.merchant_account(merchant).merchant.api_key
     page = browser.get(SETTINGS).text
     assert key not in page
@@ -337,8 +372,9 @@ def test_the_api_key_is_masked_revealed_on_post_and_rotated_after_confirmation(
     assert refused.status_code == 422
     assert "Confirmation is required" in refused.text
     assert paygate.merchant_account(merchant).merchant.api_key == key
-    shown = _follow(browser, browser.submit(SETTINGS, f"{SETTINGS}/api-key/rotate",
-                                            {"confirm_rotate": "yes"}))
+    shown = _follow(
+        browser, browser.submit(SETTINGS, f"{SETTINGS}/api-key/rotate", {"confirm_rotate": "yes"})
+    )
     new = paygate.merchant_account(merchant).merchant.api_key
     assert new != key
     assert new in shown.text
@@ -352,7 +388,8 @@ def test_the_api_key_is_masked_revealed_on_post_and_rotated_after_confirmation(
 
 
 def test_posts_without_the_csrf_token_are_refused_and_change_nothing(
-        browser: Browser, paygate: Paygate, merchant: UUID) -> None:
+    browser: Browser, paygate: Paygate, merchant: UUID
+) -> None:
     payment = _paid(paygate, merchant)
     event = paygate.list_webhook_events(merchant, PageRequest()).items[0]
     account = paygate.merchant_account(merchant)
@@ -381,8 +418,9 @@ def test_posts_without_the_csrf_token_are_refused_and_change_nothing(
     assert _events(paygate, merchant) == ["payment.authorized"]
 
 
-def test_the_pages_need_a_merchant_session(browser: Browser, make_browser: BrowserFactory,
-                                           admin: str) -> None:
+def test_the_pages_need_a_merchant_session(
+    browser: Browser, make_browser: BrowserFactory, admin: str
+) -> None:
     for path in (ORDERS, PAYMENTS, WEBHOOKS, SETTINGS):
         answer = browser.get(path)
         assert answer.status_code == 303
@@ -394,17 +432,24 @@ def test_the_pages_need_a_merchant_session(browser: Browser, make_browser: Brows
 
 
 def test_every_page_carries_the_headers_and_no_inline_code(
-        browser: Browser, paygate: Paygate, merchant: UUID) -> None:
+    browser: Browser, paygate: Paygate, merchant: UUID
+) -> None:
     from test_web_pages import _check_headers
 
     payment = _paid(paygate, merchant)
     event = paygate.list_webhook_events(merchant, PageRequest()).items[0]
-    paths = [ORDERS, f"{ORDERS}/{payment.order_id}", PAYMENTS, f"{PAYMENTS}/{payment.id}",
-             WEBHOOKS, f"{WEBHOOKS}/events/{event.id}", SETTINGS]
+    paths = [
+        ORDERS,
+        f"{ORDERS}/{payment.order_id}",
+        PAYMENTS,
+        f"{PAYMENTS}/{payment.id}",
+        WEBHOOKS,
+        f"{WEBHOOKS}/events/{event.id}",
+        SETTINGS,
+    ]
     answers = [browser.get(path) for path in paths]
     answers.append(browser.submit(SETTINGS, f"{SETTINGS}/api-key/reveal", {}))
-    answers.append(browser.submit(ORDERS, ORDERS, {"amount": "", "currency": "INR",
-                                                   "receipt": ""}))
+    answers.append(browser.submit(ORDERS, ORDERS, {"amount": "", "currency": "INR", "receipt": ""}))
     for answer in answers:
         _check_headers(answer)
     nav = browser.get(ORDERS).text

@@ -17,12 +17,25 @@ from paygate_core.use_cases.payments import CreateOrder, PayOrder
 GOOD, DECLINED = "4242424242424242", "4000000000000002"
 
 
-def _sell(paygate: Paygate, merchant_id: UUID, amount: str, currency: str, card: str,
-          ) -> None:
-    order = paygate.create_order(CreateOrder(merchant_id=merchant_id, amount=amount,
-                                             currency=currency))
-    paygate.pay_order(PayOrder(merchant_id=merchant_id, order_id=str(order.id),
-                               card_number=card, expiry="12/30", cvv="123"))
+def _sell(
+    paygate: Paygate,
+    merchant_id: UUID,
+    amount: str,
+    currency: str,
+    card: str,
+) -> None:
+    order = paygate.create_order(
+        CreateOrder(merchant_id=merchant_id, amount=amount, currency=currency)
+    )
+    paygate.pay_order(
+        PayOrder(
+            merchant_id=merchant_id,
+            order_id=str(order.id),
+            card_number=card,
+            expiry="12/30",
+            cvv="123",
+        )
+    )
 
 
 def _row(page: str, day: str) -> list[str]:
@@ -32,19 +45,20 @@ def _row(page: str, day: str) -> list[str]:
 
 
 def test_merchant_overview_charts_the_last_30_days(
-        browser: Browser, paygate: Paygate, clock: FixedClock) -> None:
+    browser: Browser, paygate: Paygate, clock: FixedClock
+) -> None:
     browser.register()
     merchant = paygate.login(Login(email="shop@example.com", password=PASSWORD)).merchant
     assert merchant is not None
-    clock.set(clock.now() - timedelta(days=3))           # 2026-10-03
+    clock.set(clock.now() - timedelta(days=3))  # 2026-10-03
     _sell(paygate, merchant.id, "1500", "JPY", GOOD)
     _sell(paygate, merchant.id, "10.00", "USD", DECLINED)
-    clock.set(clock.now() + timedelta(days=3))           # 2026-10-06, today
+    clock.set(clock.now() + timedelta(days=3))  # 2026-10-06, today
     _sell(paygate, merchant.id, "25.50", "USD", GOOD)
     page = browser.get("/dashboard/merchant").text
     assert '<h2 id="chart-heading">Last 30 days</h2>' in page
     assert "2026-09-07 to 2026-10-06" in page
-    assert page.count('class="chart-day"') == 30 * 3   # payments, JPY and USD volume
+    assert page.count('class="chart-day"') == 30 * 3  # payments, JPY and USD volume
     assert "Payments and paid volume per day</caption>" in page
     assert _row(page, "2026-10-03") == ["1", "1", "0", "1,500 JPY", "0.00 USD"]
     assert _row(page, "2026-10-06") == ["1", "0", "0", "0 JPY", "25.50 USD"]
@@ -53,7 +67,8 @@ def test_merchant_overview_charts_the_last_30_days(
 
 
 def test_admin_overview_charts_every_merchant(
-        browser: Browser, paygate: Paygate, admin: str) -> None:
+    browser: Browser, paygate: Paygate, admin: str
+) -> None:
     browser.register()
     merchant = paygate.login(Login(email="shop@example.com", password=PASSWORD)).merchant
     assert merchant is not None

@@ -17,9 +17,13 @@ from paygate_core.use_cases.payments import CreateOrder, PayOrder
 # Nothing here depends on where data is kept (test_web_sessions.py covers every store).
 pytestmark = pytest.mark.parametrize("backend", ["memory"], indirect=True)
 OVERVIEW = "/dashboard/merchant"
-_INLINE = (re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I), re.compile(r"<style", re.I),
-           re.compile(r"\sstyle\s*=", re.I), re.compile(r"\son[a-z]+\s*=", re.I),
-           re.compile(r"javascript:", re.I))
+_INLINE = (
+    re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I),
+    re.compile(r"<style", re.I),
+    re.compile(r"\sstyle\s*=", re.I),
+    re.compile(r"\son[a-z]+\s*=", re.I),
+    re.compile(r"javascript:", re.I),
+)
 
 
 def _check_headers(answer: httpx.Response) -> None:
@@ -36,11 +40,18 @@ def _check_headers(answer: httpx.Response) -> None:
 
 
 def test_every_page_carries_the_headers_and_no_inline_code(
-        browser: Browser, make_browser: BrowserFactory, admin: str) -> None:
-    answers = [browser.get("/dashboard/login"), browser.get("/dashboard/register"),
-               browser.get("/dashboard/"), browser.get("/dashboard/no-such-page"),
-               browser.register(), browser.get(OVERVIEW), browser.get("/dashboard/admin"),
-               browser.post("/dashboard/logout", {})]
+    browser: Browser, make_browser: BrowserFactory, admin: str
+) -> None:
+    answers = [
+        browser.get("/dashboard/login"),
+        browser.get("/dashboard/register"),
+        browser.get("/dashboard/"),
+        browser.get("/dashboard/no-such-page"),
+        browser.register(),
+        browser.get(OVERVIEW),
+        browser.get("/dashboard/admin"),
+        browser.post("/dashboard/logout", {}),
+    ]
     staff = make_browser()
     answers += [staff.login(admin), staff.get("/dashboard/admin"), staff.get(OVERVIEW)]
     for answer in answers:
@@ -55,7 +66,8 @@ def test_the_stylesheet_is_served_by_paygate(browser: Browser) -> None:
 
 
 def test_navigation_names_the_roles_pages_and_a_log_out_button(
-        browser: Browser, make_browser: BrowserFactory, admin: str) -> None:
+    browser: Browser, make_browser: BrowserFactory, admin: str
+) -> None:
     browser.register()
     page = browser.get(OVERVIEW).text
     for name in ("Overview", "Orders", "Payments", "Webhooks", "Settings"):
@@ -70,8 +82,9 @@ def test_navigation_names_the_roles_pages_and_a_log_out_button(
     assert ">Orders</a>" not in page
 
 
-def test_the_other_roles_pages_answer_403(browser: Browser, make_browser: BrowserFactory,
-                                          admin: str) -> None:
+def test_the_other_roles_pages_answer_403(
+    browser: Browser, make_browser: BrowserFactory, admin: str
+) -> None:
     browser.register()
     answer = browser.get("/dashboard/admin")
     assert answer.status_code == 403
@@ -94,8 +107,9 @@ def test_any_bad_login_gets_the_same_single_message(browser: Browser, email: str
 
 
 def test_create_account_shows_the_apis_errors_beside_the_fields(browser: Browser) -> None:
-    answer = browser.register(email="not-an-email", name="Kept Name", password="short",
-                              webhook_url="ftp://nowhere")
+    answer = browser.register(
+        email="not-an-email", name="Kept Name", password="short", webhook_url="ftp://nowhere"
+    )
     assert answer.status_code == 422
     text = answer.text
     assert 'id="email-error"' in text
@@ -107,9 +121,10 @@ def test_create_account_shows_the_apis_errors_beside_the_fields(browser: Browser
     assert 'value="short"' not in text
 
 
-def test_an_email_already_registered_is_said_beside_the_email(browser: Browser,
-                                                              make_browser: BrowserFactory,
-                                                              ) -> None:
+def test_an_email_already_registered_is_said_beside_the_email(
+    browser: Browser,
+    make_browser: BrowserFactory,
+) -> None:
     browser.register()
     answer = make_browser().register()
     assert answer.status_code == 409
@@ -117,8 +132,7 @@ def test_an_email_already_registered_is_said_beside_the_email(browser: Browser,
     assert "already exists" in answer.text
 
 
-def test_log_in_is_rate_limited_like_auth_token(make_browser: BrowserFactory,
-                                                admin: str) -> None:
+def test_log_in_is_rate_limited_like_auth_token(make_browser: BrowserFactory, admin: str) -> None:
     from paygate_http.ratelimit import parse_rate
 
     browser = make_browser(auth_rate_limit=parse_rate("2/minute"))
@@ -131,15 +145,23 @@ def test_log_in_is_rate_limited_like_auth_token(make_browser: BrowserFactory,
 
 
 def test_merchant_overview_shows_the_core_figures_and_recent_payments(
-        browser: Browser, paygate: Paygate) -> None:
+    browser: Browser, paygate: Paygate
+) -> None:
     browser.register()
     merchant = paygate.login(Login(email="shop@example.com", password=PASSWORD)).merchant
     assert merchant is not None
-    order = paygate.create_order(CreateOrder(merchant_id=merchant.id, amount="1500",
-                                             currency="JPY"))
-    payment = paygate.pay_order(PayOrder(merchant_id=merchant.id, order_id=str(order.id),
-                                         card_number="4111111111111111", expiry="12/30",
-                                         cvv="123"))
+    order = paygate.create_order(
+        CreateOrder(merchant_id=merchant.id, amount="1500", currency="JPY")
+    )
+    payment = paygate.pay_order(
+        PayOrder(
+            merchant_id=merchant.id,
+            order_id=str(order.id),
+            card_number="4111111111111111",
+            expiry="12/30",
+            cvv="123",
+        )
+    )
     page = browser.get(OVERVIEW).text
     assert "Recent payments</caption>" in page
     assert str(payment.id) in page
@@ -151,7 +173,14 @@ def test_merchant_overview_shows_the_core_figures_and_recent_payments(
 def test_admin_overview_shows_the_global_figures(browser: Browser, admin: str) -> None:
     browser.login(admin)
     page = browser.get("/dashboard/admin").text
-    for label in ("Merchants", "Admins", "Total orders", "Successful payments",
-                  "Failed payments", "Refunds", "Success rate"):
+    for label in (
+        "Merchants",
+        "Admins",
+        "Total orders",
+        "Successful payments",
+        "Failed payments",
+        "Refunds",
+        "Success rate",
+    ):
         assert f"<dt>{label}</dt>" in page
     assert "Volume per currency" in page

@@ -24,8 +24,9 @@ def store(settings: Settings, paygate: Paygate) -> WebSessions:
 
 @pytest.fixture
 def user_id(paygate: Paygate) -> UUID:
-    registration = paygate.register_admin(RegisterAdmin(email="a@example.com", name="A",
-                                                        password="s3cret-pass"))
+    registration = paygate.register_admin(
+        RegisterAdmin(email="a@example.com", name="A", password="s3cret-pass")
+    )
     return registration.user.id
 
 
@@ -33,8 +34,9 @@ def _session(digest: str, user_id: UUID, started: datetime, seen: datetime) -> W
     return WebSession(digest=digest, user_id=user_id, created_at=started, last_seen_at=seen)
 
 
-def test_a_session_is_kept_touched_forward_only_and_removed(store: WebSessions,
-                                                            user_id: UUID) -> None:
+def test_a_session_is_kept_touched_forward_only_and_removed(
+    store: WebSessions, user_id: UUID
+) -> None:
     store.add(_session("a" * 64, user_id, T0, T0))
     assert store.get("a" * 64) == _session("a" * 64, user_id, T0, T0)
     assert store.get("b" * 64) is None
@@ -50,15 +52,16 @@ def test_a_session_is_kept_touched_forward_only_and_removed(store: WebSessions,
     assert store.get("a" * 64) is None
 
 
-def test_purge_removes_idle_and_too_old_sessions_only(store: WebSessions,
-                                                      user_id: UUID) -> None:
+def test_purge_removes_idle_and_too_old_sessions_only(store: WebSessions, user_id: UUID) -> None:
     now = T0 + timedelta(hours=13)
     store.add(_session("1" * 64, user_id, T0, now))  # too old
-    store.add(_session("2" * 64, user_id, now - timedelta(hours=1),
-                       now - timedelta(minutes=31)))  # idle
+    store.add(
+        _session("2" * 64, user_id, now - timedelta(hours=1), now - timedelta(minutes=31))
+    )  # idle
     store.add(_session("3" * 64, user_id, now - timedelta(hours=1), now))  # alive
-    removed = store.purge(idle_before=now - timedelta(minutes=30),
-                          started_before=now - timedelta(hours=12))
+    removed = store.purge(
+        idle_before=now - timedelta(minutes=30), started_before=now - timedelta(hours=12)
+    )
     assert removed == 2
     assert [d for d in ("1" * 64, "2" * 64, "3" * 64) if store.get(d)] == ["3" * 64]
 

@@ -17,7 +17,8 @@ from paygate_http import Settings
 
 OVERVIEW = "/dashboard/merchant"
 SQL_ONLY = pytest.mark.parametrize(
-    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 
 
 def _signed_in(browser: Browser, page: str = OVERVIEW) -> bool:
@@ -35,8 +36,14 @@ def test_create_account_signs_in_and_lands_on_the_merchant_overview(browser: Bro
     assert answer.headers["location"] == OVERVIEW
     page = browser.get(OVERVIEW)
     assert page.status_code == 200
-    for label in ("Total orders", "Successful payments", "Failed payments", "Refunds",
-                  "Success rate", "Recent payments"):
+    for label in (
+        "Total orders",
+        "Successful payments",
+        "Failed payments",
+        "Refunds",
+        "Success rate",
+        "Recent payments",
+    ):
         assert f">{label}<" in page.text
 
 
@@ -56,7 +63,8 @@ def test_log_in_starts_a_session_for_the_role(browser: Browser, admin: str) -> N
 
 
 def test_session_cookie_is_http_only_strict_and_secure_outside_development(
-        make_browser: BrowserFactory) -> None:
+    make_browser: BrowserFactory,
+) -> None:
     browser = make_browser(cookie_secure=True, base_url="https://testserver.local")
     cookie = browser.register().headers["set-cookie"].lower()
     assert cookie.startswith("paygate_session=")
@@ -66,8 +74,9 @@ def test_session_cookie_is_http_only_strict_and_secure_outside_development(
     assert "secure" not in plain.headers["set-cookie"].lower()
 
 
-def test_session_ends_after_30_minutes_without_a_request(browser: Browser,
-                                                         clock: FixedClock) -> None:
+def test_session_ends_after_30_minutes_without_a_request(
+    browser: Browser, clock: FixedClock
+) -> None:
     browser.register()
     for _ in range(3):  # each request within 30 minutes keeps it alive
         clock.advance(timedelta(minutes=29))
@@ -78,8 +87,9 @@ def test_session_ends_after_30_minutes_without_a_request(browser: Browser,
     assert not _signed_in(browser)  # ended for good, not merely hidden
 
 
-def test_session_ends_12_hours_after_it_started_however_active(browser: Browser,
-                                                               clock: FixedClock) -> None:
+def test_session_ends_12_hours_after_it_started_however_active(
+    browser: Browser, clock: FixedClock
+) -> None:
     browser.register()
     for _ in range(35):  # 11 h 40 min of requests every 20 minutes
         clock.advance(timedelta(minutes=20))
@@ -88,8 +98,9 @@ def test_session_ends_12_hours_after_it_started_however_active(browser: Browser,
     assert not _signed_in(browser)
 
 
-def test_log_out_ends_the_session_on_the_server(browser: Browser,
-                                                make_browser: BrowserFactory) -> None:
+def test_log_out_ends_the_session_on_the_server(
+    browser: Browser, make_browser: BrowserFactory
+) -> None:
     browser.register()
     cookie = browser.session_cookie
     assert cookie is not None
@@ -103,8 +114,9 @@ def test_log_out_ends_the_session_on_the_server(browser: Browser,
     assert not _signed_in(replay)  # the old cookie is worth nothing
 
 
-def test_deleting_the_user_ends_their_session_at_once(browser: Browser, paygate: Paygate,
-                                                      admin: str) -> None:
+def test_deleting_the_user_ends_their_session_at_once(
+    browser: Browser, paygate: Paygate, admin: str
+) -> None:
     browser.register(email="doomed@example.com")
     assert _signed_in(browser)
     root = paygate.login(Login(email=admin, password=PASSWORD)).user
@@ -116,8 +128,9 @@ def test_deleting_the_user_ends_their_session_at_once(browser: Browser, paygate:
 
 
 @SQL_ONLY
-def test_the_store_keeps_a_keyed_digest_never_the_session_id(browser: Browser,
-                                                             settings: Settings) -> None:
+def test_the_store_keeps_a_keyed_digest_never_the_session_id(
+    browser: Browser, settings: Settings
+) -> None:
     browser.register()
     cookie = browser.session_cookie
     assert cookie is not None
@@ -135,7 +148,8 @@ def test_the_store_keeps_a_keyed_digest_never_the_session_id(browser: Browser,
 
 @SQL_ONLY
 def test_a_session_is_known_to_every_worker_on_the_database(
-        browser: Browser, make_browser: BrowserFactory) -> None:
+    browser: Browser, make_browser: BrowserFactory
+) -> None:
     browser.register()
     other_worker = make_browser()
     other_worker.client.cookies.set("paygate_session", browser.session_cookie or "")

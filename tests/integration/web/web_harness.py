@@ -39,14 +39,23 @@ class Browser:
         token = csrf_token(self.get(page).text)
         return self.post(action, {**fields, "csrf_token": token})
 
-    def register(self, email: str = "shop@example.com", name: str = "Shop",
-                 password: str = PASSWORD, webhook_url: str = "") -> httpx.Response:
-        return self.submit("/dashboard/register", "/dashboard/register", {
-            "email": email, "name": name, "password": password, "webhook_url": webhook_url})
+    def register(
+        self,
+        email: str = "shop@example.com",
+        name: str = "Shop",
+        password: str = PASSWORD,
+        webhook_url: str = "",
+    ) -> httpx.Response:
+        return self.submit(
+            "/dashboard/register",
+            "/dashboard/register",
+            {"email": email, "name": name, "password": password, "webhook_url": webhook_url},
+        )
 
     def login(self, email: str, password: str = PASSWORD) -> httpx.Response:
-        return self.submit("/dashboard/login", "/dashboard/login",
-                           {"email": email, "password": password})
+        return self.submit(
+            "/dashboard/login", "/dashboard/login", {"email": email, "password": password}
+        )
 
     def logout(self, page: str) -> httpx.Response:
         return self.submit(page, "/dashboard/logout", {})

@@ -30,9 +30,15 @@ class Merchant:
 
     def __init__(self, base_url: str, webhook_url: str) -> None:
         self.client = httpx.Client(base_url=base_url + API, timeout=10, trust_env=False)
-        registered = self.client.post("/auth/register/", json={
-            "email": "shop@shop.example", "name": "Shop", "password": PASSWORD,
-            "webhook_url": webhook_url})
+        registered = self.client.post(
+            "/auth/register/",
+            json={
+                "email": "shop@shop.example",
+                "name": "Shop",
+                "password": PASSWORD,
+                "webhook_url": webhook_url,
+            },
+        )
         assert registered.status_code == 201, registered.text
         data = registered.json()["data"]
         self.webhook_secret: str = data["webhook_secret"]
@@ -41,9 +47,13 @@ class Merchant:
     def pay(self) -> dict[str, Any]:
         order = self.client.post("/orders/", json={"amount": "100.00", "currency": "INR"})
         assert order.status_code == 201, order.text
-        payment = self.client.post("/payments/", json={
-            "order_id": order.json()["data"]["order_id"],
-            "card_details": {"card_number": APPROVED_CARD, "expiry": "12/30", "cvv": "123"}})
+        payment = self.client.post(
+            "/payments/",
+            json={
+                "order_id": order.json()["data"]["order_id"],
+                "card_details": {"card_number": APPROVED_CARD, "expiry": "12/30", "cvv": "123"},
+            },
+        )
         assert payment.status_code == 201, payment.text
         data: dict[str, Any] = payment.json()["data"]
         assert data["status"] == "authorized"
@@ -71,7 +81,8 @@ def _serve(processes: Processes, env: dict[str, str], *extra: str) -> PaygatePro
 
 
 def test_serve_sends_a_signed_payment_authorized_webhook_from_its_own_dispatcher(
-        sqlite_url: str, receiver: Receiver, processes: Processes) -> None:
+    sqlite_url: str, receiver: Receiver, processes: Processes
+) -> None:
     server = _serve(processes, paygate_env(sqlite_url))
     merchant = Merchant(server.serving_url(), receiver.url)
     try:
@@ -97,7 +108,8 @@ def test_serve_sends_a_signed_payment_authorized_webhook_from_its_own_dispatcher
 
 
 def test_serve_without_its_dispatcher_sends_nothing_until_a_worker_runs(
-        sqlite_url: str, receiver: Receiver, processes: Processes) -> None:
+    sqlite_url: str, receiver: Receiver, processes: Processes
+) -> None:
     env = paygate_env(sqlite_url)
     server = _serve(processes, env, "--no-dispatcher")
     merchant = Merchant(server.serving_url(), receiver.url)

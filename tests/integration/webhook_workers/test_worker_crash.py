@@ -27,7 +27,8 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 def test_every_event_of_a_worker_killed_mid_batch_is_delivered_by_the_next_worker(
-        database_url: str, receiver: Receiver, processes: Processes) -> None:
+    database_url: str, receiver: Receiver, processes: Processes
+) -> None:
     receiver.delay = 0.05  # slow enough that the worker always has attempts in flight
     shop = open_shop(database_url, receiver.url)
     try:
@@ -38,8 +39,11 @@ def test_every_event_of_a_worker_killed_mid_batch_is_delivered_by_the_next_worke
         receiver.wait_for(KILL_AT, timeout=15)
         assert first.process.wait(10) == -signal.SIGKILL
 
-        orphaned = {str(e.id) for e in shop.events()
-                    if e.delivery_status is DeliveryStatus.PENDING and e.attempts == 1}
+        orphaned = {
+            str(e.id)
+            for e in shop.events()
+            if e.delivery_status is DeliveryStatus.PENDING and e.attempts == 1
+        }
         assert orphaned  # claimed by the dead worker, outcome never recorded
 
         processes.start("worker", env=env)
@@ -63,9 +67,11 @@ def test_every_event_of_a_worker_killed_mid_batch_is_delivered_by_the_next_worke
 
 
 def test_a_lease_margin_that_is_not_a_positive_number_stops_the_worker_with_status_2(
-        sqlite_url: str, processes: Processes) -> None:
-    worker = processes.start("worker", env=paygate_env(
-        sqlite_url, PAYGATE_WEBHOOK_LEASE_MARGIN="0"))
+    sqlite_url: str, processes: Processes
+) -> None:
+    worker = processes.start(
+        "worker", env=paygate_env(sqlite_url, PAYGATE_WEBHOOK_LEASE_MARGIN="0")
+    )
 
     assert worker.stop_when_done(timeout=15) == 2
     assert "PAYGATE_WEBHOOK_LEASE_MARGIN" in worker.output()

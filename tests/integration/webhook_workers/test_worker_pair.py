@@ -14,7 +14,8 @@ EVENTS = 200
 
 
 def test_two_workers_deliver_every_event_exactly_once(
-        postgres_url: str, receiver: Receiver, processes: Processes) -> None:
+    postgres_url: str, receiver: Receiver, processes: Processes
+) -> None:
     receiver.delay = 0.05  # the backlog outlasts one claim of 32
     shop = open_shop(postgres_url, receiver.url)
     try:

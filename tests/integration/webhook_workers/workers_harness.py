@@ -65,8 +65,9 @@ class Receiver:
         self._triggers: dict[int, Callable[[], None]] = {}
         self._arrived = threading.Condition()
         self._server = _Server(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -108,10 +109,15 @@ class Receiver:
                 arrived = time.monotonic()
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 headers = dict(self.headers.items())
-                action = receiver._record(Receipt(
-                    event_id=headers.get("X-Paygate-Event-Id", ""),
-                    attempt=int(headers.get("X-Paygate-Delivery-Attempt", "0")),
-                    headers=headers, body=body, at=arrived))
+                action = receiver._record(
+                    Receipt(
+                        event_id=headers.get("X-Paygate-Event-Id", ""),
+                        attempt=int(headers.get("X-Paygate-Delivery-Attempt", "0")),
+                        headers=headers,
+                        body=body,
+                        at=arrived,
+                    )
+                )
                 if action is not None:
                     action()
                 time.sleep(receiver.delay)
@@ -140,10 +146,16 @@ def paygate_env(database_url: str, **extra: str) -> dict[str, str]:
     """The environment of a ``paygate`` process on ``database_url``: private webhook
     destinations allowed (the receiver is on 127.0.0.1), 2 s attempts, cheap bcrypt."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_")}
-    env.update(PAYGATE_DATABASE_URL=database_url, PAYGATE_SECRET_KEY=SECRET,
-               PAYGATE_WEBHOOK_ALLOW_PRIVATE="true", PAYGATE_WEBHOOK_TIMEOUT="2",
-               PAYGATE_BCRYPT_ROUNDS="4", PAYGATE_COOKIE_SECURE="false",
-               PAYGATE_LOG_LEVEL="INFO", **extra)
+    env.update(
+        PAYGATE_DATABASE_URL=database_url,
+        PAYGATE_SECRET_KEY=SECRET,
+        PAYGATE_WEBHOOK_ALLOW_PRIVATE="true",
+        PAYGATE_WEBHOOK_TIMEOUT="2",
+        PAYGATE_BCRYPT_ROUNDS="4",
+        PAYGATE_COOKIE_SECURE="false",
+        PAYGATE_LOG_LEVEL="INFO",
+        **extra,
+    )
     return env
 
 
@@ -182,8 +194,9 @@ class Shop:
         """``count`` approved payments: ``count`` committed ``payment.authorized`` events."""
         for _ in range(count):
             order = self.paygate.create_order(CreateOrder(self.merchant_id, "100.00"))
-            self.paygate.pay_order(PayOrder(self.merchant_id, order.id, APPROVED_CARD,
-                                            "12/30", "123"))
+            self.paygate.pay_order(
+                PayOrder(self.merchant_id, order.id, APPROVED_CARD, "12/30", "123")
+            )
 
     def events(self) -> list[WebhookEvent]:
         """Every webhook event of the merchant, page by page."""
@@ -191,7 +204,8 @@ class Shop:
         cursor: str | None = None
         while True:
             page: Page[WebhookEvent] = self.paygate.list_webhook_events(
-                self.merchant_id, PageRequest.parse(limit=100, cursor=cursor))
+                self.merchant_id, PageRequest.parse(limit=100, cursor=cursor)
+            )
             events.extend(page.items)
             if not page.has_more:
                 return events
@@ -203,7 +217,8 @@ class Shop:
         cursor: str | None = None
         while True:
             page = self.paygate.list_webhook_attempts(
-                self.merchant_id, PageRequest.parse(limit=100, cursor=cursor))
+                self.merchant_id, PageRequest.parse(limit=100, cursor=cursor)
+            )
             for attempt in page.items:
                 if attempt.status is WebhookAttemptStatus.SENT:
                     sent[str(attempt.event_id)] = attempt.attempt
@@ -228,10 +243,13 @@ def open_shop(database_url: str, webhook_url: str) -> Shop:
     """Migrate the database and register a merchant whose webhooks go to ``webhook_url``."""
     engine = create_database_engine(database_url)
     upgrade_schema(engine)
-    settings = Settings(secret_key=SECRET, database_url=database_url, bcrypt_rounds=4,
-                        simulator_success_rate=1.0)
+    settings = Settings(
+        secret_key=SECRET, database_url=database_url, bcrypt_rounds=4, simulator_success_rate=1.0
+    )
     paygate = build_paygate(settings, SqlUnitOfWorkFactory(engine))
-    merchant = paygate.register_merchant(RegisterMerchant(
-        email="shop@shop.example", name="Shop", password=PASSWORD,
-        webhook_url=webhook_url)).merchant
+    merchant = paygate.register_merchant(
+        RegisterMerchant(
+            email="shop@shop.example", name="Shop", password=PASSWORD, webhook_url=webhook_url
+        )
+    ).merchant
     return Shop(paygate, merchant.id, engine)

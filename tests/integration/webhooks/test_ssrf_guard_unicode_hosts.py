@@ -15,9 +15,16 @@ def no_dns(host: str, port: int) -> Sequence[str]:
     raise AssertionError(f"a literal address must not be looked up ({host})")
 
 
-@pytest.mark.parametrize("host", ["127\u30020\u30020\u30021", "127\uff0e0\uff0e0\uff0e1",
-                                  "169\uff61254\uff61169\uff61254", "\uff11\uff12\uff17.0.0.1",
-                                  "[\uff1a\uff1a1]"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127\u30020\u30020\u30021",
+        "127\uff0e0\uff0e0\uff0e1",
+        "169\uff61254\uff61169\uff61254",
+        "\uff11\uff12\uff17.0.0.1",
+        "[\uff1a\uff1a1]",
+    ],
+)
 def test_unicode_spelt_internal_literals_are_blocked(host: str) -> None:
     with pytest.raises(BlockedDestination):
         resolve_destination(host, 80, resolver=no_dns)
@@ -31,5 +38,6 @@ def test_the_resolver_is_asked_for_the_idna_form_of_a_name() -> None:
         return ["93.184.216.34"]
 
     assert resolve_destination("b\u00fccher\u3002example", 443, resolver=resolver) == (
-        ipaddress.ip_address("93.184.216.34"),)
+        ipaddress.ip_address("93.184.216.34"),
+    )
     assert asked == ["xn--bcher-kva.example"]

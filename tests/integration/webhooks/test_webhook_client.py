@@ -27,8 +27,13 @@ class CannedServer:
     ``answers`` (the last one repeats); closes a connection after an answer when
     ``close_after`` is set. Counts the connections it accepted."""
 
-    def __init__(self, answers: Sequence[bytes], *, close_after: bool = False,
-                 tls: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        answers: Sequence[bytes],
+        *,
+        close_after: bool = False,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.answers = list(answers)
         self.close_after = close_after
         self.tls = tls
@@ -73,8 +78,13 @@ class CannedServer:
                         return
                     buffer += data
                 head, _, buffer = buffer.partition(b"\r\n\r\n")
-                length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
-                                  if line.lower().startswith(b"content-length")))
+                length = int(
+                    next(
+                        line.split(b":")[1]
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length")
+                    )
+                )
                 while len(buffer) < length:
                     buffer += conn.recv(65536)
                 self.requests.append(head + b"\r\n\r\n" + buffer[:length])
@@ -97,8 +107,9 @@ def serve() -> Iterator[list[CannedServer]]:
 
 
 def ok(body: bytes = b"ok", *extra: bytes) -> bytes:
-    return b"\r\n".join([b"HTTP/1.1 200 OK", b"Content-Length: " + str(len(body)).encode(),
-                         *extra, b"", body])
+    return b"\r\n".join(
+        [b"HTTP/1.1 200 OK", b"Content-Length: " + str(len(body)).encode(), *extra, b"", body]
+    )
 
 
 def deliveries(world: World, url: str, count: int) -> list[Delivery]:
@@ -122,7 +133,8 @@ def send_all(claimed: list[Delivery]) -> list[DeliveryResult]:
 
 
 def test_one_connection_carries_every_attempt_to_an_origin(
-        world: World, serve: list[CannedServer]) -> None:
+    world: World, serve: list[CannedServer]
+) -> None:
     server = CannedServer([ok()])
     serve.append(server)
 
@@ -136,13 +148,17 @@ def test_one_connection_carries_every_attempt_to_an_origin(
     assert f"Host: localhost:{server.url.split(':')[2].split('/')[0]}" in head
 
 
-@pytest.mark.parametrize(("answer", "close_after"), [
-    (ok(b"ok", b"Connection: close"), False),  # the server says it closes
-    (ok(), True),  # the server closes without saying so: seen before the next attempt
-    (b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", False),  # HTTP/1.0: not kept
-])
+@pytest.mark.parametrize(
+    ("answer", "close_after"),
+    [
+        (ok(b"ok", b"Connection: close"), False),  # the server says it closes
+        (ok(), True),  # the server closes without saying so: seen before the next attempt
+        (b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok", False),  # HTTP/1.0: not kept
+    ],
+)
 def test_a_connection_the_server_ends_is_not_reused(
-        world: World, serve: list[CannedServer], answer: bytes, close_after: bool) -> None:
+    world: World, serve: list[CannedServer], answer: bytes, close_after: bool
+) -> None:
     server = CannedServer([answer], close_after=close_after)
     serve.append(server)
     claimed = deliveries(world, server.url, 3)
@@ -162,16 +178,20 @@ def test_a_connection_the_server_ends_is_not_reused(
 
 
 def test_a_chunked_answer_is_decoded_and_its_connection_kept(
-        world: World, serve: list[CannedServer]) -> None:
-    chunked = (b"HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\n\r\n"
-               b"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n")
+    world: World, serve: list[CannedServer]
+) -> None:
+    chunked = (
+        b"HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n"
+    )
     server = CannedServer([chunked])
     serve.append(server)
 
     results = send_all(deliveries(world, server.url, 2))
 
     assert [(r.http_status, r.response_body, r.error) for r in results] == [
-        (202, "hello world", None)] * 2
+        (202, "hello world", None)
+    ] * 2
     assert server.connections == 1
 
 
@@ -179,14 +199,24 @@ LONG = 4 * 1024 * 1024
 """An answer longer than the client buffers: it stops reading at the first KiB."""
 
 
-@pytest.mark.parametrize(("answer", "close_after"), [
-    (ok(b"x" * LONG), False),
-    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-     + f"{LONG:x}".encode() + b"\r\n" + b"x" * LONG + b"\r\n0\r\n\r\n", False),
-    (b"HTTP/1.1 200 OK\r\n\r\n" + b"x" * LONG, True),  # ends with the connection
-])
+@pytest.mark.parametrize(
+    ("answer", "close_after"),
+    [
+        (ok(b"x" * LONG), False),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + f"{LONG:x}".encode()
+            + b"\r\n"
+            + b"x" * LONG
+            + b"\r\n0\r\n\r\n",
+            False,
+        ),
+        (b"HTTP/1.1 200 OK\r\n\r\n" + b"x" * LONG, True),  # ends with the connection
+    ],
+)
 def test_only_the_first_kib_of_a_long_answer_is_kept(
-        world: World, serve: list[CannedServer], answer: bytes, close_after: bool) -> None:
+    world: World, serve: list[CannedServer], answer: bytes, close_after: bool
+) -> None:
     server = CannedServer([answer], close_after=close_after)
     serve.append(server)
 
@@ -197,7 +227,8 @@ def test_only_the_first_kib_of_a_long_answer_is_kept(
 
 
 def test_a_long_answer_already_received_in_full_keeps_its_connection(
-        world: World, serve: list[CannedServer]) -> None:
+    world: World, serve: list[CannedServer]
+) -> None:
     server = CannedServer([ok(b"y" * 5000)])
     serve.append(server)
 
@@ -216,14 +247,18 @@ def test_an_interim_answer_is_skipped(world: World, serve: list[CannedServer]) -
     assert (result.http_status, result.response_body, result.error) == (200, "done", None)
 
 
-@pytest.mark.parametrize("answer", [
-    b"garbage\r\n\r\n",
-    b"HTTP/1.1 2000 OK\r\n\r\n",
-    b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
-    b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",  # then the server closes
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"garbage\r\n\r\n",
+        b"HTTP/1.1 2000 OK\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort",  # then the server closes
+    ],
+)
 def test_a_broken_answer_is_a_failed_attempt(
-        world: World, serve: list[CannedServer], answer: bytes) -> None:
+    world: World, serve: list[CannedServer], answer: bytes
+) -> None:
     server = CannedServer([answer], close_after=True)
     serve.append(server)
 
@@ -236,7 +271,8 @@ def test_a_broken_answer_is_a_failed_attempt(
 
 
 def test_credentials_in_the_url_are_sent_as_basic_auth(
-        world: World, serve: list[CannedServer]) -> None:
+    world: World, serve: list[CannedServer]
+) -> None:
     server = CannedServer([ok()])
     serve.append(server)
     url = server.url.replace("http://", "http://shop:p%40ss@")
@@ -248,7 +284,8 @@ def test_credentials_in_the_url_are_sent_as_basic_auth(
 
 
 def test_no_proxy_is_taken_from_the_environment(
-        world: World, serve: list[CannedServer], monkeypatch: pytest.MonkeyPatch) -> None:
+    world: World, serve: list[CannedServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
     server = CannedServer([ok()])
     serve.append(server)
     for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
@@ -263,7 +300,8 @@ def test_no_proxy_is_taken_from_the_environment(
 
 
 def test_the_contract_headers_are_sent_with_the_exact_body(
-        world: World, serve: list[CannedServer]) -> None:
+    world: World, serve: list[CannedServer]
+) -> None:
     server = CannedServer([ok()])
     serve.append(server)
 
@@ -272,8 +310,9 @@ def test_the_contract_headers_are_sent_with_the_exact_body(
     assert result.ok
     head, _, body = server.requests[0].partition(b"\r\n\r\n")
     lines = head.decode().split("\r\n")[1:]
-    headers = {name.lower(): value.strip() for name, _, value in
-               (line.partition(":") for line in lines)}
+    headers = {
+        name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines)
+    }
     assert headers["content-type"] == "application/json"
     assert headers["accept-encoding"] == "identity"
     assert headers["x-paygate-event"] == "payment.authorized"
@@ -289,19 +328,42 @@ def certificate(tmp_path: Path) -> tuple[Path, Path]:
         pytest.skip("openssl is needed to make a test certificate")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-         "-nodes", "-days", "1", "-subj", "/CN=hooks.shop.example",
-         "-addext", "subjectAltName=DNS:hooks.shop.example",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True)
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=hooks.shop.example",
+            "-addext",
+            "subjectAltName=DNS:hooks.shop.example",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
-@pytest.mark.parametrize(("host", "delivered"), [("hooks.shop.example", True),
-                                                 ("other.shop.example", False)])
+@pytest.mark.parametrize(
+    ("host", "delivered"), [("hooks.shop.example", True), ("other.shop.example", False)]
+)
 def test_tls_goes_to_the_checked_address_and_verifies_the_url_host_name(
-        world: World, serve: list[CannedServer], certificate: tuple[Path, Path],
-        host: str, delivered: bool) -> None:
+    world: World,
+    serve: list[CannedServer],
+    certificate: tuple[Path, Path],
+    host: str,
+    delivered: bool,
+) -> None:
     cert, key = certificate
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     tls.load_cert_chain(cert, key)
@@ -317,8 +379,9 @@ def test_tls_goes_to_the_checked_address_and_verifies_the_url_host_name(
 
     async def run() -> DeliveryResult:
         trust = ssl.create_default_context(cafile=str(cert))
-        async with WebhookSender(timeout=2.0, allow_private=True, ssl_context=trust,
-                                 resolver=dns) as sender:
+        async with WebhookSender(
+            timeout=2.0, allow_private=True, ssl_context=trust, resolver=dns
+        ) as sender:
             return await sender.send(claimed[0], 0)
 
     result = asyncio.run(run())

@@ -10,7 +10,9 @@ from paygate_core.events import DeliveryStatus, WebhookAttemptStatus
 
 
 def test_a_slow_endpoint_does_not_delay_delivery_to_another(
-    world: World, receiver: Receiver, other_receiver: Receiver,
+    world: World,
+    receiver: Receiver,
+    other_receiver: Receiver,
 ) -> None:
     receiver.default = Reply(200, delay=1.0)
     slow = world.merchant(receiver.url())
@@ -44,7 +46,9 @@ def test_a_batch_is_delivered_concurrently(world: World, receiver: Receiver) -> 
 
 
 def test_the_running_dispatcher_keeps_delivering_while_an_endpoint_hangs(
-    world: World, receiver: Receiver, other_receiver: Receiver,
+    world: World,
+    receiver: Receiver,
+    other_receiver: Receiver,
 ) -> None:
     receiver.default = Reply(200, delay=1.5)
     slow = world.merchant(receiver.url())
@@ -69,7 +73,8 @@ def test_the_running_dispatcher_keeps_delivering_while_an_endpoint_hangs(
 
 
 def test_stopping_lets_in_flight_attempts_finish_and_be_recorded(
-    world: World, receiver: Receiver,
+    world: World,
+    receiver: Receiver,
 ) -> None:
     receiver.default = Reply(200, delay=0.5)
     merchant = world.merchant(receiver.url())
@@ -84,8 +89,7 @@ def test_stopping_lets_in_flight_attempts_finish_and_be_recorded(
     assert event.delivery_status is DeliveryStatus.DELIVERED
 
 
-def test_an_idle_dispatcher_delivers_a_new_event_at_once(world: World,
-                                                         receiver: Receiver) -> None:
+def test_an_idle_dispatcher_delivers_a_new_event_at_once(world: World, receiver: Receiver) -> None:
     merchant = world.merchant(receiver.url())
     # Paced claims alone would come 1.26 s and 2.54 s after the start here (each empty one
     # doubles the wait): an event committed at 1.5 s would wait a second for its claim.

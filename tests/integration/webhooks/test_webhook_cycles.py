@@ -28,7 +28,8 @@ class CountingUnitOfWork:
 
 
 def test_a_batch_is_claimed_in_one_write_and_recorded_in_another(
-        world: World, receiver: Receiver) -> None:
+    world: World, receiver: Receiver
+) -> None:
     merchant = world.merchant(receiver.url())
     for _ in range(12):
         world.pay(merchant)
@@ -44,7 +45,8 @@ def test_a_batch_is_claimed_in_one_write_and_recorded_in_another(
 
 
 def test_the_running_dispatcher_writes_at_most_once_per_cycle(
-        world: World, receiver: Receiver) -> None:
+    world: World, receiver: Receiver
+) -> None:
     receiver.default = Reply(200, delay=0.02)  # attempts finish one after the other
     merchant = world.merchant(receiver.url())
     events = 40

@@ -13,7 +13,8 @@ from paygate_core.signatures import verify_signature
 
 
 def test_each_event_type_is_delivered_as_signed_compact_json_with_the_contract_headers(
-    world: World, receiver: Receiver,
+    world: World,
+    receiver: Receiver,
 ) -> None:
     merchant = world.merchant(receiver.url())
     paid = world.pay(merchant)
@@ -26,7 +27,11 @@ def test_each_event_type_is_delivered_as_signed_compact_json_with_the_contract_h
     received = receiver.wait_for(4)
     events = {str(e.id): e for e in world.events(merchant)}
     assert sorted(r.header("X-Paygate-Event") or "" for r in received) == [
-        "payment.authorized", "payment.captured", "payment.failed", "payment.refunded"]
+        "payment.authorized",
+        "payment.captured",
+        "payment.failed",
+        "payment.refunded",
+    ]
     now = int(world.clock.now().timestamp())
     for request in received:
         event = events[request.header("X-Paygate-Event-Id") or ""].event
@@ -41,7 +46,8 @@ def test_each_event_type_is_delivered_as_signed_compact_json_with_the_contract_h
 
 
 def test_bodies_are_snapshots_of_the_payment_when_each_event_happened(
-    world: World, receiver: Receiver,
+    world: World,
+    receiver: Receiver,
 ) -> None:
     merchant = world.merchant(receiver.url())
     paid = world.pay(merchant)
@@ -62,19 +68,33 @@ def test_bodies_are_snapshots_of_the_payment_when_each_event_happened(
     assert authorized["refund"] is None
     refunds = sorted(by_event["payment.refunded"], key=lambda b: Decimal(str(b["amount_refunded"])))
     assert [(b["status"], b["amount_refunded"]) for b in refunds] == [
-        ("authorized", "40.00"), ("refunded", "100.00")]
+        ("authorized", "40.00"),
+        ("refunded", "100.00"),
+    ]
     assert refunds[1]["refund"] == {"refund_id": str(outcome.refund.id), "amount": "60.00"}
     failed = by_event["payment.failed"][0]
     assert failed["payment_id"] == str(declined.id)
     assert failed["failure_reason"] == "card_declined"
-    assert set(failed) == {"event_id", "event", "payment_id", "order_id", "amount", "currency",
-                           "status", "amount_refunded", "failure_reason", "refund",
-                           "created_at", "occurred_at"}
+    assert set(failed) == {
+        "event_id",
+        "event",
+        "payment_id",
+        "order_id",
+        "amount",
+        "currency",
+        "status",
+        "amount_refunded",
+        "failure_reason",
+        "refund",
+        "created_at",
+        "occurred_at",
+    }
     assert all(b"4242" not in r.body and b"0002" not in r.body for r in receiver.requests)
 
 
 def test_the_merchant_helper_verifies_real_deliveries_against_its_own_clock(
-    world: World, receiver: Receiver,
+    world: World,
+    receiver: Receiver,
 ) -> None:
     merchant = world.merchant(receiver.url())
     world.pay(merchant)
@@ -89,7 +109,8 @@ def test_the_merchant_helper_verifies_real_deliveries_against_its_own_clock(
 
 
 def test_a_delivered_attempt_is_logged_sent_with_status_and_answer(
-    world: World, receiver: Receiver,
+    world: World,
+    receiver: Receiver,
 ) -> None:
     receiver.default = Reply(202, b'{"received": true}')
     merchant = world.merchant(receiver.url())
@@ -115,8 +136,10 @@ def test_a_delivered_attempt_is_logged_sent_with_status_and_answer(
     assert 0 <= attempt.duration_ms < 2000
 
 
-def test_only_the_first_kibibyte_of_the_answer_is_logged(world: World, receiver: Receiver,
-                                                          ) -> None:
+def test_only_the_first_kibibyte_of_the_answer_is_logged(
+    world: World,
+    receiver: Receiver,
+) -> None:
     receiver.default = Reply(200, b"x" * 5000)
     merchant = world.merchant(receiver.url())
     world.pay(merchant)
@@ -128,7 +151,8 @@ def test_only_the_first_kibibyte_of_the_answer_is_logged(world: World, receiver:
 
 
 def test_events_of_a_merchant_without_webhook_url_are_skipped_and_nothing_is_sent(
-    world: World, receiver: Receiver,
+    world: World,
+    receiver: Receiver,
 ) -> None:
     merchant = world.merchant(None)
     world.pay(merchant)
@@ -142,7 +166,8 @@ def test_events_of_a_merchant_without_webhook_url_are_skipped_and_nothing_is_sen
 
 
 def test_a_webhook_url_removed_before_delivery_skips_the_queued_event(
-    world: World, receiver: Receiver,
+    world: World,
+    receiver: Receiver,
 ) -> None:
     merchant = world.merchant(receiver.url())
     world.pay(merchant)
@@ -156,7 +181,8 @@ def test_a_webhook_url_removed_before_delivery_skips_the_queued_event(
 
 
 def test_resend_delivers_the_same_event_again_with_the_same_event_id(
-    world: World, receiver: Receiver,
+    world: World,
+    receiver: Receiver,
 ) -> None:
     merchant = world.merchant(receiver.url())
     world.pay(merchant)
@@ -169,8 +195,9 @@ def test_resend_delivers_the_same_event_again_with_the_same_event_id(
     assert dispatcher.run_once() == 1
 
     first, second = receiver.wait_for(2)
-    assert second.header("X-Paygate-Event-Id") == first.header("X-Paygate-Event-Id") == str(
-        event.id)
+    assert (
+        second.header("X-Paygate-Event-Id") == first.header("X-Paygate-Event-Id") == str(event.id)
+    )
     assert second.body == first.body
     assert second.header("X-Paygate-Delivery-Attempt") == "2"
     assert [a.status for a in world.attempts(merchant)] == [WebhookAttemptStatus.SENT] * 2

@@ -27,8 +27,9 @@ class FakeDns:
         return self.table[host]
 
 
-def test_a_host_name_resolving_to_loopback_is_never_contacted(world: World,
-                                                               receiver: Receiver) -> None:
+def test_a_host_name_resolving_to_loopback_is_never_contacted(
+    world: World, receiver: Receiver
+) -> None:
     merchant = world.merchant(receiver.url(host="localhost"))
     world.pay(merchant)
 
@@ -44,8 +45,9 @@ def test_a_host_name_resolving_to_loopback_is_never_contacted(world: World,
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "[::ffff:127.0.0.1]", "[::1]", "0.0.0.0"])
-def test_a_stored_literal_internal_address_is_never_contacted(world: World, receiver: Receiver,
-                                                               host: str) -> None:
+def test_a_stored_literal_internal_address_is_never_contacted(
+    world: World, receiver: Receiver, host: str
+) -> None:
     merchant = world.merchant(None)
     world.set_webhook_url_unchecked(merchant, receiver.url(host=host))
     world.pay(merchant)
@@ -68,8 +70,9 @@ def test_the_cloud_metadata_address_is_blocked_before_any_connection(world: Worl
     assert attempt.duration_ms < 400  # refused at once, not a connect timeout
 
 
-def test_a_name_that_dns_points_at_an_internal_address_is_blocked(world: World,
-                                                                   receiver: Receiver) -> None:
+def test_a_name_that_dns_points_at_an_internal_address_is_blocked(
+    world: World, receiver: Receiver
+) -> None:
     dns = FakeDns({"hooks.shop.example": ["127.0.0.1"]})
     merchant = world.merchant(receiver.url(host="hooks.shop.example"))
     world.pay(merchant)
@@ -81,8 +84,9 @@ def test_a_name_that_dns_points_at_an_internal_address_is_blocked(world: World,
     assert [a.error for a in world.attempts(merchant)] == [BLOCKED_DESTINATION]
 
 
-def test_the_connection_goes_to_the_address_that_was_checked(world: World,
-                                                             receiver: Receiver) -> None:
+def test_the_connection_goes_to_the_address_that_was_checked(
+    world: World, receiver: Receiver
+) -> None:
     # Nothing but the guard's resolver knows this name: had the HTTP client resolved it again
     # itself, the delivery would fail.
     dns = FakeDns({"hooks.shop.example": ["127.0.0.1"]})
@@ -97,8 +101,9 @@ def test_the_connection_goes_to_the_address_that_was_checked(world: World,
     assert [a.status for a in world.attempts(merchant)] == [WebhookAttemptStatus.SENT]
 
 
-def test_the_next_checked_address_is_tried_when_one_refuses(world: World,
-                                                            receiver: Receiver) -> None:
+def test_the_next_checked_address_is_tried_when_one_refuses(
+    world: World, receiver: Receiver
+) -> None:
     dns = FakeDns({"hooks.shop.example": ["127.0.0.2", "127.0.0.1"]})  # nothing on .2
     merchant = world.merchant(receiver.url(host="hooks.shop.example"))
     world.pay(merchant)
@@ -120,8 +125,9 @@ def test_an_unresolvable_host_is_a_failed_attempt(world: World) -> None:
     assert attempt.error == "could not resolve host 'gone.shop.example'"
 
 
-def test_redirects_are_not_followed(world: World, receiver: Receiver,
-                                    other_receiver: Receiver) -> None:
+def test_redirects_are_not_followed(
+    world: World, receiver: Receiver, other_receiver: Receiver
+) -> None:
     receiver.default = Reply(302, b"", headers=(("Location", other_receiver.url()),))
     merchant = world.merchant(receiver.url())
     world.pay(merchant)
@@ -136,10 +142,20 @@ def test_redirects_are_not_followed(world: World, receiver: Receiver,
     assert attempt.error == "unexpected HTTP status 302"
 
 
-@pytest.mark.parametrize("url", ["http://shop.example:99999/hook", "ftp://shop.example/hook",
-                                 "http:///hook", "not a url", "http://[::1/hook"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://shop.example:99999/hook",
+        "ftp://shop.example/hook",
+        "http:///hook",
+        "not a url",
+        "http://[::1/hook",
+    ],
+)
 def test_a_broken_url_fails_its_attempt_without_stopping_the_others(
-    world: World, receiver: Receiver, url: str,
+    world: World,
+    receiver: Receiver,
+    url: str,
 ) -> None:
     broken = world.merchant(None)
     world.set_webhook_url_unchecked(broken, url)

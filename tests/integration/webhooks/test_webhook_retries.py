@@ -17,12 +17,19 @@ def test_the_default_schedule_waits_30s_2min_10min_1h_6h_24h_then_gives_up() -> 
     delays = [retry_at(n, DEFAULT_RETRY_SCHEDULE, failed_at) for n in range(1, 8)]
 
     assert [d - failed_at if d else None for d in delays] == [
-        timedelta(seconds=30), timedelta(minutes=2), timedelta(minutes=10), timedelta(hours=1),
-        timedelta(hours=6), timedelta(hours=24), None]
+        timedelta(seconds=30),
+        timedelta(minutes=2),
+        timedelta(minutes=10),
+        timedelta(hours=1),
+        timedelta(hours=6),
+        timedelta(hours=24),
+        None,
+    ]
 
 
 def test_a_receiver_failing_twice_gets_the_event_on_the_third_attempt(
-    world: World, receiver: Receiver,
+    world: World,
+    receiver: Receiver,
 ) -> None:
     receiver.script = [Reply(500, b"boom"), Reply(503, b"busy")]
     merchant = world.merchant(receiver.url())
@@ -42,13 +49,14 @@ def test_a_receiver_failing_twice_gets_the_event_on_the_third_attempt(
 
     attempts = world.attempts(merchant)
     assert [(a.attempt, a.status, a.http_status) for a in attempts] == [
-        (1, WebhookAttemptStatus.FAILED, 500), (2, WebhookAttemptStatus.FAILED, 503),
-        (3, WebhookAttemptStatus.SENT, 200)]
+        (1, WebhookAttemptStatus.FAILED, 500),
+        (2, WebhookAttemptStatus.FAILED, 503),
+        (3, WebhookAttemptStatus.SENT, 200),
+    ]
     assert [a.response_body for a in attempts] == ["boom", "busy", "ok"]
     assert attempts[0].error == "unexpected HTTP status 500"
     assert attempts[2].error is None
-    assert [r.header("X-Paygate-Delivery-Attempt") for r in receiver.wait_for(3)] == [
-        "1", "2", "3"]
+    assert [r.header("X-Paygate-Delivery-Attempt") for r in receiver.wait_for(3)] == ["1", "2", "3"]
     assert len({r.header("X-Paygate-Event-Id") for r in receiver.requests}) == 1
     delivered = world.event(merchant, event.id)
     assert delivered.delivery_status is DeliveryStatus.DELIVERED
@@ -56,7 +64,8 @@ def test_a_receiver_failing_twice_gets_the_event_on_the_third_attempt(
 
 
 def test_an_endpoint_that_always_fails_is_given_up_after_seven_attempts(
-    world: World, receiver: Receiver,
+    world: World,
+    receiver: Receiver,
 ) -> None:
     receiver.default = Reply(500, b"down")
     merchant = world.merchant(receiver.url())
@@ -79,8 +88,10 @@ def test_an_endpoint_that_always_fails_is_given_up_after_seven_attempts(
     assert len(receiver.requests) == 7
 
 
-def test_a_configured_schedule_sets_the_number_of_attempts(world: World, receiver: Receiver,
-                                                            ) -> None:
+def test_a_configured_schedule_sets_the_number_of_attempts(
+    world: World,
+    receiver: Receiver,
+) -> None:
     receiver.default = Reply(500)
     merchant = world.merchant(receiver.url())
     world.pay(merchant)
@@ -97,7 +108,8 @@ def test_a_configured_schedule_sets_the_number_of_attempts(world: World, receive
 
 
 def test_an_answer_slower_than_the_timeout_is_a_failed_attempt_retried_later(
-    world: World, receiver: Receiver,
+    world: World,
+    receiver: Receiver,
 ) -> None:
     receiver.default = Reply(200, delay=1.0)
     merchant = world.merchant(receiver.url())
@@ -129,7 +141,8 @@ def test_a_refused_connection_is_a_failed_attempt(world: World, receiver: Receiv
 
 
 def test_an_event_claimed_by_a_worker_that_died_is_delivered_after_the_lease(
-    world: World, receiver: Receiver,
+    world: World,
+    receiver: Receiver,
 ) -> None:
     merchant = world.merchant(receiver.url())
     world.pay(merchant)
@@ -148,8 +161,9 @@ def test_an_event_claimed_by_a_worker_that_died_is_delivered_after_the_lease(
     assert world.event(merchant, claimed.webhook.id).delivery_status is DeliveryStatus.DELIVERED
 
 
-def test_a_claim_stays_hidden_longer_than_an_attempt_can_take(world: World,
-                                                               receiver: Receiver) -> None:
+def test_a_claim_stays_hidden_longer_than_an_attempt_can_take(
+    world: World, receiver: Receiver
+) -> None:
     receiver.default = Reply(200, delay=0.5)
     merchant = world.merchant(receiver.url())
     world.pay(merchant)
@@ -184,10 +198,18 @@ def test_a_failed_event_can_be_resent_once_more(world: World, receiver: Receiver
     assert [a.attempt for a in world.attempts(merchant)] == [1, 2, 3]
 
 
-@pytest.mark.parametrize("options", [{"timeout": 0}, {"batch_size": 0}, {"concurrency": 0},
-                                     {"retry_schedule": (30, -1)}, {"poll_interval": 0}])
-def test_nonsensical_dispatcher_settings_are_refused(world: World,
-                                                     options: dict[str, object]) -> None:
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"timeout": 0},
+        {"batch_size": 0},
+        {"concurrency": 0},
+        {"retry_schedule": (30, -1)},
+        {"poll_interval": 0},
+    ],
+)
+def test_nonsensical_dispatcher_settings_are_refused(
+    world: World, options: dict[str, object]
+) -> None:
     with pytest.raises(ValueError):  # noqa: PT011 - any of several messages
-        WebhookDispatcher(world.store.unit_of_work, world.clock, world.ids,
-                          **options)  # type: ignore[arg-type]
+        WebhookDispatcher(world.store.unit_of_work, world.clock, world.ids, **options)  # type: ignore[arg-type]

@@ -75,8 +75,9 @@ class Receiver:
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
         self._server = _Server(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.02,), daemon=True
+        )
 
     @property
     def port(self) -> int:
@@ -113,7 +114,8 @@ class Receiver:
                 arrived = time.monotonic()
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 reply = receiver._next_reply(
-                    Received(self.path, dict(self.headers.items()), body, arrived))
+                    Received(self.path, dict(self.headers.items()), body, arrived)
+                )
                 time.sleep(reply.delay)
                 try:
                     self.send_response(reply.status)
@@ -142,13 +144,17 @@ class World:
 
     def merchant(self, webhook_url: str | None) -> Merchant:
         n = len(self.store.tables["merchants"]) + 1
-        registration = self.app.register_merchant(RegisterMerchant(
-            email=f"shop{n}@shop.example", name=f"Shop {n}", password="s3cret-pass",
-            webhook_url=webhook_url))
+        registration = self.app.register_merchant(
+            RegisterMerchant(
+                email=f"shop{n}@shop.example",
+                name=f"Shop {n}",
+                password="s3cret-pass",
+                webhook_url=webhook_url,
+            )
+        )
         return registration.merchant
 
-    def pay(self, merchant: Merchant, card: str = APPROVED_CARD,
-            amount: str = "100.00") -> Payment:
+    def pay(self, merchant: Merchant, card: str = APPROVED_CARD, amount: str = "100.00") -> Payment:
         order = self.app.create_order(CreateOrder(merchant.id, amount, "INR"))
         return self.app.pay_order(PayOrder(merchant.id, order.id, card, "12/30", "123"))
 
@@ -172,8 +178,7 @@ class World:
         return sorted(page.items, key=lambda a: (a.created_at, a.attempt))
 
     def dispatcher(self, **options: Any) -> WebhookDispatcher:
-        settings: dict[str, Any] = {"allow_private": True, "timeout": 2.0,
-                                    "poll_interval": 0.05}
+        settings: dict[str, Any] = {"allow_private": True, "timeout": 2.0, "poll_interval": 0.05}
         settings.update(options)
         return WebhookDispatcher(self.store.unit_of_work, self.clock, self.ids, **settings)
 
@@ -184,9 +189,12 @@ def new_world() -> World:
     store = InMemoryStore()
     ids = SequentialIds()
     app = Paygate(
-        uow=store.unit_of_work, clock=clock, ids=ids,
-        processor=SimulatedProcessor(seed=1), hasher=PlainPasswordHasher(),
-        tokens=UnsignedTokenService(clock), card_key=b"test-card-key",
+        uow=store.unit_of_work,
+        clock=clock,
+        ids=ids,
+        processor=SimulatedProcessor(seed=1),
+        hasher=PlainPasswordHasher(),
+        tokens=UnsignedTokenService(clock),
+        card_key=b"test-card-key",
     )
     return World(store, clock, ids, app)
-

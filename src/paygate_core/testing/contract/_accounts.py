@@ -77,7 +77,8 @@ class UserRepositoryContract:
             assert uow.users.get_by_email("nobody@shop.example") is None
 
     def test_users_list_newest_first_by_role_hiding_deleted_by_default(
-            self, uow_factory: Factory) -> None:
+        self, uow_factory: Factory
+    ) -> None:
         b = Builder()
         admin = b.user(role=Role.ADMIN, created_at=at(1))
         old = b.user(created_at=at(2))
@@ -87,19 +88,28 @@ class UserRepositoryContract:
         write(uow_factory, admin, old, tie_a, tie_b, deleted)
         with reading(uow_factory) as uow:
             assert_listed(uow.users.list, [admin, old, tie_a, tie_b])
-            assert_listed(lambda p: uow.users.list(p, include_deleted=True),
-                          [admin, old, tie_a, tie_b, deleted])
-            assert_listed(lambda p: uow.users.list(p, role=Role.MERCHANT),
-                          [old, tie_a, tie_b])
-            assert_listed(lambda p: uow.users.list(p, role=Role.MERCHANT,
-                                                   include_deleted=True),
-                          [old, tie_a, tie_b, deleted], limit=3)
+            assert_listed(
+                lambda p: uow.users.list(p, include_deleted=True),
+                [admin, old, tie_a, tie_b, deleted],
+            )
+            assert_listed(lambda p: uow.users.list(p, role=Role.MERCHANT), [old, tie_a, tie_b])
+            assert_listed(
+                lambda p: uow.users.list(p, role=Role.MERCHANT, include_deleted=True),
+                [old, tie_a, tie_b, deleted],
+                limit=3,
+            )
             assert_listed(lambda p: uow.users.list(p, role=Role.ADMIN), [admin], limit=1)
 
     def test_count_counts_active_users_of_the_role(self, uow_factory: Factory) -> None:
         b = Builder()
-        write(uow_factory, b.user(role=Role.ADMIN), b.user(role=Role.ADMIN, deleted_at=at(1)),
-              b.user(), b.user(), b.user(deleted_at=at(2)))
+        write(
+            uow_factory,
+            b.user(role=Role.ADMIN),
+            b.user(role=Role.ADMIN, deleted_at=at(1)),
+            b.user(),
+            b.user(),
+            b.user(deleted_at=at(2)),
+        )
         with reading(uow_factory) as uow:
             assert uow.users.count(Role.ADMIN) == 1
             assert uow.users.count(Role.MERCHANT) == 2
@@ -149,7 +159,8 @@ class MerchantRepositoryContract:
             assert uow.merchants.get_account_by_api_key("pk_nope") is None
 
     def test_merchant_list_counts_orders_and_payments_and_hides_deleted(
-            self, uow_factory: Factory) -> None:
+        self, uow_factory: Factory
+    ) -> None:
         b = Builder()
         u1, u2, u3 = b.user(created_at=at(1)), b.user(created_at=at(2)), b.user(created_at=at(3))
         m1, m2, m3 = b.merchant(u1), b.merchant(u2, webhook_url=None), b.merchant(u3)
@@ -165,26 +176,32 @@ class MerchantRepositoryContract:
         with reading(uow_factory) as uow:
             listed = collect_pages(uow.merchants.list, 1)
             assert [(s.id, s.total_orders, s.total_payments) for s in listed] == [
-                (m2.id, 1, 0), (m1.id, 2, 2)]
+                (m2.id, 1, 0),
+                (m1.id, 2, 2),
+            ]
             assert_identical(listed[0].account.merchant, m2)
             assert_identical(listed[0].account.user, u2)
             everyone = collect_pages(lambda p: uow.merchants.list(p, include_deleted=True), 2)
             assert [s.id for s in everyone] == [m3.id, m2.id, m1.id]
             assert_identical(everyone[0].account.user, u3)
 
-    def test_merchant_list_searches_by_the_start_of_the_email(
-            self, uow_factory: Factory) -> None:
+    def test_merchant_list_searches_by_the_start_of_the_email(self, uow_factory: Factory) -> None:
         b = Builder()
-        emails = ("Ann@Shop.example", "anna@shop.example", "bob@ann.example",
-                  "a_b@shop.example", "a%c@shop.example", "zoë@shop.example")
+        emails = (
+            "Ann@Shop.example",
+            "anna@shop.example",
+            "bob@ann.example",
+            "a_b@shop.example",
+            "a%c@shop.example",
+            "zoë@shop.example",
+        )
         users_ = [b.user(email=email, created_at=at(i)) for i, email in enumerate(emails)]
         shops = [b.merchant(user) for user in users_]
         write(uow_factory, *users_, *shops)
 
         def found(prefix: str) -> list[str]:
             with reading(uow_factory) as uow:
-                listed = collect_pages(
-                    lambda p: uow.merchants.list(p, email_prefix=prefix), 2)
+                listed = collect_pages(lambda p: uow.merchants.list(p, email_prefix=prefix), 2)
             return [s.account.user.email for s in listed]
 
         assert found("ann") == ["anna@shop.example", "Ann@Shop.example"]

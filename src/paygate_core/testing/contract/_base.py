@@ -63,9 +63,13 @@ def reading(factory: Factory) -> Iterator[UnitOfWork]:
         yield uow
 
 
-def seed_merchant(factory: Factory, b: Builder, *, created_at: datetime = T0,
-                  webhook_url: str | None = "https://shop.example/hooks",
-                  ) -> tuple[User, Merchant]:
+def seed_merchant(
+    factory: Factory,
+    b: Builder,
+    *,
+    created_at: datetime = T0,
+    webhook_url: str | None = "https://shop.example/hooks",
+) -> tuple[User, Merchant]:
     user = b.user(created_at=created_at)
     merchant = b.merchant(user, webhook_url=webhook_url)
     write(factory, user, merchant)
@@ -93,8 +97,9 @@ def newest_first(objects: list[K]) -> list[K]:
     return sorted(objects, key=lambda o: (o.created_at, o.id), reverse=True)
 
 
-def assert_listed(fetch: Callable[[PageRequest], Page[K]], expected: list[K], *,
-                  limit: int = 2) -> None:
+def assert_listed(
+    fetch: Callable[[PageRequest], Page[K]], expected: list[K], *, limit: int = 2
+) -> None:
     """The listing holds exactly ``expected``, newest first (ties: higher id first)."""
     listed = collect_pages(fetch, limit)
     assert [o.id for o in listed] == [o.id for o in newest_first(expected)]

@@ -54,8 +54,12 @@ _COMMIT = st.sampled_from([True, True, True, False])  # mostly commit; sometimes
 _EMAILS = ("ada@shop.example", "bob@shop.example", "cy@shop.example", "dee@shop.example")
 _KEYS = ("key-1", "key-2", "key-3")
 _PERIOD = StatsPeriod(at(60), at(3 * 3600))
-_STEPS = (timedelta(microseconds=1), timedelta(seconds=1), timedelta(minutes=10),
-          timedelta(hours=1))
+_STEPS = (
+    timedelta(microseconds=1),
+    timedelta(seconds=1),
+    timedelta(minutes=10),
+    timedelta(hours=1),
+)
 _SAFE_TEXT = pst.storable_text(max_size=12)
 T = TypeVar("T")
 
@@ -104,8 +108,9 @@ class _Comparison(RuleBasedStateMachine):
 
     # --- running one operation on both sides ---
 
-    def _run(self, factory: Factory, commit: bool, action: Callable[..., T],
-             args: tuple[object, ...]) -> T | _Raised:
+    def _run(
+        self, factory: Factory, commit: bool, action: Callable[..., T], args: tuple[object, ...]
+    ) -> T | _Raised:
         try:
             with factory() as uow:
                 result = action(uow, *copy.deepcopy(args))
@@ -137,20 +142,28 @@ class _Comparison(RuleBasedStateMachine):
     def open_accounts(self, data: st.DataObject) -> None:
         """Two merchants (with and without a webhook URL) with an order each, and an admin,
         so every rule can act from the first step."""
-        for n, (role, hooked) in enumerate(((Role.MERCHANT, True), (Role.MERCHANT, False),
-                                            (Role.ADMIN, False))):
+        for n, (role, hooked) in enumerate(
+            ((Role.MERCHANT, True), (Role.MERCHANT, False), (Role.ADMIN, False))
+        ):
             self.emails.append(f"seed{n}@shop.example")
             self.add_user(role, self.emails[-1], shout=False, hooked=hooked, commit=True)
         for merchant_id in self.merchants:
             self._add_order(data, merchant_id, commit=True)
 
-    @rule(role=st.sampled_from(Role), email=st.sampled_from(_EMAILS), shout=st.booleans(),
-          hooked=st.booleans(), commit=_COMMIT)
+    @rule(
+        role=st.sampled_from(Role),
+        email=st.sampled_from(_EMAILS),
+        shout=st.booleans(),
+        hooked=st.booleans(),
+        commit=_COMMIT,
+    )
     def add_user(self, role: Role, email: str, shout: bool, hooked: bool, commit: bool) -> None:
-        user = self.b.user(role=role, email=email.upper() if shout else email,
-                           created_at=self.now)
-        merchant = (self.b.merchant(user, webhook_url="https://shop.example/h" if hooked
-                                    else None) if role is Role.MERCHANT else None)
+        user = self.b.user(role=role, email=email.upper() if shout else email, created_at=self.now)
+        merchant = (
+            self.b.merchant(user, webhook_url="https://shop.example/h" if hooked else None)
+            if role is Role.MERCHANT
+            else None
+        )
 
         def act(uow: UnitOfWork, user: User, merchant: Merchant | None) -> None:
             uow.users.add(user)
@@ -163,8 +176,11 @@ class _Comparison(RuleBasedStateMachine):
                 self.merchants.append(merchant.id)
                 self.api_keys.append(merchant.api_key)
 
-    @rule(data=st.data(), change=st.sampled_from(["delete or restore", "webhook", "rotate"]),
-          commit=_COMMIT)
+    @rule(
+        data=st.data(),
+        change=st.sampled_from(["delete or restore", "webhook", "rotate"]),
+        commit=_COMMIT,
+    )
     def change_account(self, data: st.DataObject, change: str, commit: bool) -> None:
         if change == "delete or restore":
             user_id = data.draw(st.sampled_from(self.users))
@@ -196,10 +212,12 @@ class _Comparison(RuleBasedStateMachine):
     def _add_order(self, data: st.DataObject, merchant_id: UUID, commit: bool) -> None:
         currency = data.draw(pst.currencies(("USD", "JPY", "KWD")))
         order = self.b.order(
-            merchant_id, data.draw(pst.money(currency, max_value=Decimal(1000))),
+            merchant_id,
+            data.draw(pst.money(currency, max_value=Decimal(1000))),
             receipt=data.draw(st.none() | _SAFE_TEXT),
             notes=data.draw(st.dictionaries(_SAFE_TEXT, _SAFE_TEXT, max_size=2)),
-            created_at=self.now)
+            created_at=self.now,
+        )
         if self._both(commit, lambda uow, o: uow.orders.add(o), order) and commit:
             self.orders.append((order.id, merchant_id))
 
@@ -212,14 +230,20 @@ class _Comparison(RuleBasedStateMachine):
     @rule(data=st.data(), approved=st.booleans(), commit=_COMMIT)
     def pay(self, data: st.DataObject, approved: bool, commit: bool) -> None:
         with self.reference(read_only=True) as uow:
-            unpaid = [(o, m) for o, m in self.orders
-                      if getattr(uow.orders.get(o, m), "status", None) is not OrderStatus.PAID]
+            unpaid = [
+                (o, m)
+                for o, m in self.orders
+                if getattr(uow.orders.get(o, m), "status", None) is not OrderStatus.PAID
+            ]
         if not unpaid:
             return
         order_id, merchant_id = data.draw(st.sampled_from(unpaid))
         order = self._current(lambda uow: uow.orders.get(order_id, merchant_id))
-        payment = self.b.payment(order, status=PaymentStatus.AUTHORIZED if approved
-                                 else PaymentStatus.FAILED, created_at=self.now)
+        payment = self.b.payment(
+            order,
+            status=PaymentStatus.AUTHORIZED if approved else PaymentStatus.FAILED,
+            created_at=self.now,
+        )
         order.record_payment(approved=approved, now=self.now)
         event = self.b.event(payment)
 
@@ -236,26 +260,30 @@ class _Comparison(RuleBasedStateMachine):
     @rule(data=st.data(), capture=st.booleans(), commit=_COMMIT)
     def capture_or_refund(self, data: st.DataObject, capture: bool, commit: bool) -> None:
         # Mostly the latest payments, so one payment sees several refunds.
-        payment_id, merchant_id = data.draw(st.sampled_from(self.payments[-2:])
-                                            | st.sampled_from(self.payments))
+        payment_id, merchant_id = data.draw(
+            st.sampled_from(self.payments[-2:]) | st.sampled_from(self.payments)
+        )
         payment = self._current(lambda uow: uow.payments.get(payment_id, merchant_id))
         refund: Refund | None = None
         if capture and payment.status is PaymentStatus.AUTHORIZED:
             payment.capture(self.now)
         elif payment.status in REFUNDABLE:
-            action = pst.RefundAction(data.draw(st.sampled_from([
-                pst.RefundKind.FULL, pst.RefundKind.PARTIAL])), data.draw(st.integers(1, 99)))
-            amount = (action.amount_for(payment.refundable_balance)
-                      or payment.refundable_balance)
+            action = pst.RefundAction(
+                data.draw(st.sampled_from([pst.RefundKind.FULL, pst.RefundKind.PARTIAL])),
+                data.draw(st.integers(1, 99)),
+            )
+            amount = action.amount_for(payment.refundable_balance) or payment.refundable_balance
             payment.apply_refund(amount, self.now)
-            refund = self.b.refund(payment, amount, reason=data.draw(st.none() | _SAFE_TEXT),
-                                   created_at=self.now)
+            refund = self.b.refund(
+                payment, amount, reason=data.draw(st.none() | _SAFE_TEXT), created_at=self.now
+            )
         else:
             return
         event = self.b.event(payment, refund=refund)
 
-        def act(uow: UnitOfWork, payment: Payment, refund: Refund | None,
-                event: PaymentEvent) -> None:
+        def act(
+            uow: UnitOfWork, payment: Payment, refund: Refund | None, event: PaymentEvent
+        ) -> None:
             if refund is not None:
                 uow.refunds.add(refund)
             uow.payments.update(payment)
@@ -266,16 +294,19 @@ class _Comparison(RuleBasedStateMachine):
 
     # --- webhook deliveries ---
 
-    @rule(limit=st.integers(1, 3), lease=st.sampled_from([timedelta(seconds=1), LEASE]),
-          commit=_COMMIT)
+    @rule(
+        limit=st.integers(1, 3),
+        lease=st.sampled_from([timedelta(seconds=1), LEASE]),
+        commit=_COMMIT,
+    )
     def claim_due(self, limit: int, lease: timedelta, commit: bool) -> None:
         self._both(commit, lambda uow: list(uow.outbox.claim_due(self.now, limit, lease)))
 
     @precondition(lambda self: self.events)
-    @rule(data=st.data(), outcome=st.sampled_from([*DeliveryStatus, "requeue"]),
-          commit=_COMMIT)
-    def settle_event(self, data: st.DataObject, outcome: DeliveryStatus | str,
-                     commit: bool) -> None:
+    @rule(data=st.data(), outcome=st.sampled_from([*DeliveryStatus, "requeue"]), commit=_COMMIT)
+    def settle_event(
+        self, data: st.DataObject, outcome: DeliveryStatus | str, commit: bool
+    ) -> None:
         event_id, merchant_id = data.draw(st.sampled_from(self.events))
         if outcome == "requeue":
             self._both(commit, lambda uow: uow.outbox.requeue(event_id, self.now))
@@ -283,17 +314,24 @@ class _Comparison(RuleBasedStateMachine):
         status = DeliveryStatus(outcome)
         record = self._current(lambda uow: uow.outbox.get(event_id, merchant_id))
         attempt = self.b.attempt(
-            record.event, attempt=max(record.attempts, 1), created_at=self.now,
-            status=WebhookAttemptStatus.SENT if status is DeliveryStatus.DELIVERED
-            else WebhookAttemptStatus.FAILED)
+            record.event,
+            attempt=max(record.attempts, 1),
+            created_at=self.now,
+            status=WebhookAttemptStatus.SENT
+            if status is DeliveryStatus.DELIVERED
+            else WebhookAttemptStatus.FAILED,
+        )
         due = self.now + timedelta(seconds=30) if status is DeliveryStatus.PENDING else None
         self._both(commit, lambda uow, a: uow.outbox.record_attempt(a, status, due), attempt)
 
     # --- idempotency ---
 
-    @rule(data=st.data(), op=st.sampled_from(["claim", "claim", "complete", "release",
-                                              "purge"]),
-          key=st.sampled_from(_KEYS), commit=_COMMIT)
+    @rule(
+        data=st.data(),
+        op=st.sampled_from(["claim", "claim", "complete", "release", "purge"]),
+        key=st.sampled_from(_KEYS),
+        commit=_COMMIT,
+    )
     def idempotency(self, data: st.DataObject, op: str, key: str, commit: bool) -> None:
         merchant_id = data.draw(st.sampled_from(self.merchants))
         store: Callable[[UnitOfWork], object]
@@ -301,10 +339,12 @@ class _Comparison(RuleBasedStateMachine):
             digest = data.draw(st.sampled_from(["h1", "h2"]))
             stale = data.draw(st.sampled_from([timedelta(seconds=1), timedelta(hours=1)]))
             store = lambda uow: uow.idempotency.claim(  # noqa: E731
-                merchant_id, key, digest, self.now, stale)
+                merchant_id, key, digest, self.now, stale
+            )
         elif op == "complete":
             store = lambda uow: uow.idempotency.complete(  # noqa: E731
-                merchant_id, key, 201, f'{{"key": "{key}"}}'.encode(), self.now)
+                merchant_id, key, 201, f'{{"key": "{key}"}}'.encode(), self.now
+            )
         elif op == "release":
             store = lambda uow: uow.idempotency.release(merchant_id, key)  # noqa: E731
         else:
@@ -314,10 +354,21 @@ class _Comparison(RuleBasedStateMachine):
 
     # --- tokens ---
 
-    @rule(data=st.data(), op=st.sampled_from(["issue", "issue", "revoke token",
-                                              "revoke family", "revoke user", "deny access",
-                                              "purge"]),
-          commit=_COMMIT)
+    @rule(
+        data=st.data(),
+        op=st.sampled_from(
+            [
+                "issue",
+                "issue",
+                "revoke token",
+                "revoke family",
+                "revoke user",
+                "deny access",
+                "purge",
+            ]
+        ),
+        commit=_COMMIT,
+    )
     def tokens(self, data: st.DataObject, op: str, commit: bool) -> None:
         if op == "issue" or (not self.refresh and op.startswith("revoke")):
             self._issue_refresh(data, commit)
@@ -344,8 +395,9 @@ class _Comparison(RuleBasedStateMachine):
         families = [f for _, u, f in self.refresh if u == user_id]
         same_family = bool(families) and data.draw(st.booleans())
         family = data.draw(st.sampled_from(families)) if same_family else None
-        token = self.b.refresh_token(user_id, family=family, created_at=self.now,
-                                     lifetime=timedelta(hours=2))
+        token = self.b.refresh_token(
+            user_id, family=family, created_at=self.now, lifetime=timedelta(hours=2)
+        )
         if self._both(commit, lambda uow, t: uow.tokens.add_refresh(t), token) and commit:
             self.refresh.append((token.jti, user_id, token.family))
 
@@ -383,8 +435,7 @@ class _Comparison(RuleBasedStateMachine):
         for name, period in (("all", StatsPeriod()), ("period", _PERIOD)):
             seen[f"global stats {name}"] = uow.stats.global_stats(period)
             for merchant_id in self.merchants:
-                seen[f"stats {merchant_id} {name}"] = uow.stats.merchant_stats(merchant_id,
-                                                                              period)
+                seen[f"stats {merchant_id} {name}"] = uow.stats.merchant_stats(merchant_id, period)
         return seen
 
     def _snapshot_accounts(self, uow: UnitOfWork, seen: dict[str, object]) -> None:
@@ -411,41 +462,48 @@ class _Comparison(RuleBasedStateMachine):
             seen[f"payments of {order_id}"] = list(uow.payments.for_order(order_id))
         for order_id, merchant_id in self._one_of(self.orders):
             seen["order elsewhere"] = uow.orders.get(order_id, STRANGER)
-            seen["payments of an order"] = _pages(uow.payments.list, merchant_id,
-                                                  order_id=order_id)
+            seen["payments of an order"] = _pages(uow.payments.list, merchant_id, order_id=order_id)
         for payment_id, merchant_id in self.payments:
             seen[f"payment {payment_id}"] = uow.payments.get(payment_id, merchant_id)
             seen[f"refunds of {payment_id}"] = list(uow.refunds.for_payment(payment_id))
         for payment_id, merchant_id in self._one_of(self.payments):
-            seen["refunds of a payment"] = _pages(uow.refunds.list, merchant_id,
-                                                  payment_id=payment_id)
+            seen["refunds of a payment"] = _pages(
+                uow.refunds.list, merchant_id, payment_id=payment_id
+            )
         for merchant_id in self.merchants:
             seen[f"orders {merchant_id}"] = _pages(uow.orders.list, merchant_id)
             seen[f"payments {merchant_id}"] = _pages(uow.payments.list, merchant_id)
             seen[f"refunds {merchant_id}"] = _pages(uow.refunds.list, merchant_id)
             for order_status in self._one_of(list(OrderStatus)):
                 seen[f"orders {merchant_id} by status"] = _pages(
-                    uow.orders.list, merchant_id, status=order_status)
+                    uow.orders.list, merchant_id, status=order_status
+                )
             for payment_status in self._one_of(list(PaymentStatus)):
                 seen[f"payments {merchant_id} by status"] = _pages(
-                    uow.payments.list, merchant_id, status=payment_status)
+                    uow.payments.list, merchant_id, status=payment_status
+                )
 
     def _snapshot_outbox(self, uow: UnitOfWork, seen: dict[str, object]) -> None:
         for event_id, merchant_id in self.events:
             seen[f"event {event_id}"] = uow.outbox.get(event_id, merchant_id)
         for event_id, merchant_id in self._one_of(self.events):
-            seen["attempts of an event"] = _pages(uow.outbox.list_attempts, merchant_id,
-                                                  event_id=event_id)
+            seen["attempts of an event"] = _pages(
+                uow.outbox.list_attempts, merchant_id, event_id=event_id
+            )
         for payment_id, merchant_id in self._one_of(self.payments):
-            seen["attempts for a payment"] = _pages(uow.outbox.list_attempts, merchant_id,
-                                                    payment_id=payment_id)
+            seen["attempts for a payment"] = _pages(
+                uow.outbox.list_attempts, merchant_id, payment_id=payment_id
+            )
         for merchant_id in self.merchants:
             seen[f"events {merchant_id}"] = _pages(uow.outbox.list, merchant_id)
             seen[f"attempts {merchant_id}"] = _pages(uow.outbox.list_attempts, merchant_id)
 
 
-def _pages(fetch: Callable[..., Page[Any]], *before: object, **filters: object,
-           ) -> list[Page[Any]]:
+def _pages(
+    fetch: Callable[..., Page[Any]],
+    *before: object,
+    **filters: object,
+) -> list[Page[Any]]:
     """Every page of ``fetch(*before, page, **filters)``, two items a page, as returned."""
     pages = [fetch(*before, PageRequest(limit=2), **filters)]
     while pages[-1].next_cursor is not None and len(pages) < 100:

@@ -46,8 +46,9 @@ class TwoProcesses:
     admin: User
 
     def merchant(self) -> MerchantRegistration:
-        return self.first.register_merchant(RegisterMerchant(
-            email="shop@shop.example", name="Shop", password=self.PASSWORD))
+        return self.first.register_merchant(
+            RegisterMerchant(email="shop@shop.example", name="Shop", password=self.PASSWORD)
+        )
 
     def kept(self, token: str) -> Principal:
         """The token's principal, answered twice: the second answer is the kept one."""
@@ -68,23 +69,37 @@ class CredentialCacheContract:
         return uow_factory
 
     @pytest.fixture
-    def processes(self, uow_factory: Factory, other_process: Factory,
-                  credential_cache: CredentialCache) -> TwoProcesses:
+    def processes(
+        self, uow_factory: Factory, other_process: Factory, credential_cache: CredentialCache
+    ) -> TwoProcesses:
         clock = FixedClock(T0)
         tokens = UnsignedTokenService(clock)
 
         def paygate(uow: Factory, cache: CredentialCache) -> Paygate:
-            return Paygate(uow=uow, clock=clock, ids=UUID4Ids(), processor=SimulatedProcessor(),
-                           hasher=PlainPasswordHasher(), tokens=tokens, card_key=b"card-key",
-                           credentials=cache)
+            return Paygate(
+                uow=uow,
+                clock=clock,
+                ids=UUID4Ids(),
+                processor=SimulatedProcessor(),
+                hasher=PlainPasswordHasher(),
+                tokens=tokens,
+                card_key=b"card-key",
+                credentials=cache,
+            )
 
         first = paygate(uow_factory, credential_cache)
-        admin = first.register_admin(RegisterAdmin(
-            email="admin@paygate.example", name="Admin", password=TwoProcesses.PASSWORD))
+        admin = first.register_admin(
+            RegisterAdmin(
+                email="admin@paygate.example", name="Admin", password=TwoProcesses.PASSWORD
+            )
+        )
         return TwoProcesses(first, paygate(other_process, NoCredentialCache()), clock, admin.user)
 
-    def _kept(self, factory: Factory, cache: CredentialCache,
-              ) -> tuple[User, Merchant, Principal]:
+    def _kept(
+        self,
+        factory: Factory,
+        cache: CredentialCache,
+    ) -> tuple[User, Merchant, Principal]:
         user, merchant = seed_merchant(factory, Builder())
         principal = Principal(user, merchant, CredentialKind.API_KEY)
         version = cache.version()
@@ -93,22 +108,28 @@ class CredentialCacheContract:
         return user, merchant, principal
 
     def test_a_principal_is_served_while_nothing_changes(
-            self, uow_factory: Factory, credential_cache: CredentialCache) -> None:
+        self, uow_factory: Factory, credential_cache: CredentialCache
+    ) -> None:
         _, merchant, principal = self._kept(uow_factory, credential_cache)
         version = credential_cache.version()
-        assert credential_cache.get((CredentialKind.API_KEY, merchant.api_key),
-                                    version) == principal
+        assert (
+            credential_cache.get((CredentialKind.API_KEY, merchant.api_key), version) == principal
+        )
         assert credential_cache.get((CredentialKind.API_KEY, "pk_another"), version) is None
 
     def test_a_principal_is_served_only_for_its_kind_of_credential(
-            self, uow_factory: Factory, credential_cache: CredentialCache) -> None:
+        self, uow_factory: Factory, credential_cache: CredentialCache
+    ) -> None:
         _, merchant, _ = self._kept(uow_factory, credential_cache)
         key = (CredentialKind.BEARER, merchant.api_key)
         assert credential_cache.get(key, credential_cache.version()) is None
 
     @pytest.mark.parametrize("changed", ["user", "merchant"])
     def test_a_committed_change_of_the_user_or_merchant_retires_it(
-            self, uow_factory: Factory, credential_cache: CredentialCache, changed: str,
+        self,
+        uow_factory: Factory,
+        credential_cache: CredentialCache,
+        changed: str,
     ) -> None:
         user, merchant, _ = self._kept(uow_factory, credential_cache)
         before = credential_cache.version()
@@ -123,26 +144,37 @@ class CredentialCacheContract:
         assert credential_cache.get((CredentialKind.API_KEY, merchant.api_key), now) is None
 
     def test_a_change_rolled_back_retires_nothing(
-            self, uow_factory: Factory, credential_cache: CredentialCache) -> None:
+        self, uow_factory: Factory, credential_cache: CredentialCache
+    ) -> None:
         user, merchant, principal = self._kept(uow_factory, credential_cache)
         with uow_factory() as uow:
             uow.users.update(attrs.evolve(user, deleted=True, deleted_at=at(1)))
-        assert credential_cache.get((CredentialKind.API_KEY, merchant.api_key),
-                                    credential_cache.version()) == principal
+        assert (
+            credential_cache.get(
+                (CredentialKind.API_KEY, merchant.api_key), credential_cache.version()
+            )
+            == principal
+        )
 
     # --- bearer tokens: every change elsewhere is seen by the next request ---
 
     def test_a_bearer_principal_is_kept_under_the_whole_token(
-            self, processes: TwoProcesses, credential_cache: CredentialCache) -> None:
+        self, processes: TwoProcesses, credential_cache: CredentialCache
+    ) -> None:
         reg = processes.merchant()
         principal = processes.kept(reg.session.access)
         assert (principal.user, principal.merchant) == (reg.user, reg.merchant)
-        assert credential_cache.get((CredentialKind.BEARER, reg.session.access),
-                                    credential_cache.version()) == principal
+        assert (
+            credential_cache.get(
+                (CredentialKind.BEARER, reg.session.access), credential_cache.version()
+            )
+            == principal
+        )
 
     @pytest.mark.parametrize("with_refresh", [False, True], ids=["access", "access+refresh"])
     def test_a_logout_elsewhere_refuses_a_kept_token_at_once(
-            self, processes: TwoProcesses, with_refresh: bool) -> None:
+        self, processes: TwoProcesses, with_refresh: bool
+    ) -> None:
         reg = processes.merchant()
         principal = processes.kept(reg.session.access)
         processes.second.logout(principal, reg.session.refresh if with_refresh else None)
@@ -150,7 +182,8 @@ class CredentialCacheContract:
             processes.first.authenticate_bearer(reg.session.access)
 
     def test_a_login_ended_elsewhere_refuses_its_other_kept_tokens(
-            self, processes: TwoProcesses) -> None:
+        self, processes: TwoProcesses
+    ) -> None:
         reg = processes.merchant()
         rotated = processes.second.refresh(reg.session.refresh)  # same login, new tokens
         principal = processes.kept(rotated.access)
@@ -160,7 +193,8 @@ class CredentialCacheContract:
             processes.first.authenticate_bearer(reg.session.access)
 
     def test_a_refresh_token_reused_elsewhere_refuses_every_kept_token_of_its_login(
-            self, processes: TwoProcesses) -> None:
+        self, processes: TwoProcesses
+    ) -> None:
         reg = processes.merchant()
         rotated = processes.second.refresh(reg.session.refresh)
         for token in (reg.session.access, rotated.access):
@@ -172,7 +206,8 @@ class CredentialCacheContract:
                 processes.first.authenticate_bearer(token)
 
     def test_rotating_a_refresh_token_keeps_its_login_s_access_tokens(
-            self, processes: TwoProcesses) -> None:
+        self, processes: TwoProcesses
+    ) -> None:
         reg = processes.merchant()
         principal = processes.kept(reg.session.access)
         rotated = processes.second.refresh(reg.session.refresh)
@@ -180,7 +215,8 @@ class CredentialCacheContract:
         assert processes.first.authenticate_bearer(rotated.access).user == reg.user
 
     def test_a_login_whose_refresh_tokens_are_purged_elsewhere_ends(
-            self, processes: TwoProcesses, other_process: Factory) -> None:
+        self, processes: TwoProcesses, other_process: Factory
+    ) -> None:
         reg = processes.merchant()
         processes.kept(reg.session.access)
         with other_process() as uow:  # the access token itself has not expired yet
@@ -197,7 +233,8 @@ class CredentialCacheContract:
             processes.first.authenticate_bearer(reg.session.access)
 
     def test_an_expired_token_is_refused_even_when_kept(
-            self, processes: TwoProcesses, credential_cache: CredentialCache) -> None:
+        self, processes: TwoProcesses, credential_cache: CredentialCache
+    ) -> None:
         reg = processes.merchant()
         principal = processes.kept(reg.session.access)
         processes.clock.advance(processes.first.lifetimes.access)
@@ -207,7 +244,8 @@ class CredentialCacheContract:
             processes.first.authenticate_bearer(reg.session.access)
 
     def test_a_role_changed_elsewhere_is_not_served_stale(
-            self, processes: TwoProcesses, other_process: Factory) -> None:
+        self, processes: TwoProcesses, other_process: Factory
+    ) -> None:
         reg = processes.merchant()
         processes.kept(reg.session.access)
         promoted = attrs.evolve(reg.user, role=Role.ADMIN, updated_at=at(1))
@@ -218,10 +256,12 @@ class CredentialCacheContract:
         assert (principal.user, principal.merchant) == (promoted, None)
 
     def test_a_merchant_changed_elsewhere_is_not_served_stale(
-            self, processes: TwoProcesses) -> None:
+        self, processes: TwoProcesses
+    ) -> None:
         reg = processes.merchant()
         processes.kept(reg.session.access)
-        changed = processes.second.update_merchant(UpdateMerchant(
-            reg.merchant.id, webhook_url="https://shop.example/new-hooks"))
+        changed = processes.second.update_merchant(
+            UpdateMerchant(reg.merchant.id, webhook_url="https://shop.example/new-hooks")
+        )
         principal = processes.first.authenticate_bearer(reg.session.access)
         assert principal.merchant == changed.merchant

@@ -19,27 +19,48 @@ from paygate_core.testing.contract._base import (
 
 
 class IdempotencyStoreContract:
-    def _claim(self, factory: Factory, merchant: Merchant, key: str, digest: str, *,
-               now: datetime, stale_after: timedelta = STALE) -> IdempotencyRecord | None:
+    def _claim(
+        self,
+        factory: Factory,
+        merchant: Merchant,
+        key: str,
+        digest: str,
+        *,
+        now: datetime,
+        stale_after: timedelta = STALE,
+    ) -> IdempotencyRecord | None:
         with factory() as uow:
             found = uow.idempotency.claim(merchant.id, key, digest, now, stale_after)
             uow.commit()
         return found
 
-    def _complete(self, factory: Factory, merchant: Merchant, key: str, status: int,
-                  body: bytes, *, now: datetime) -> None:
+    def _complete(
+        self,
+        factory: Factory,
+        merchant: Merchant,
+        key: str,
+        status: int,
+        body: bytes,
+        *,
+        now: datetime,
+    ) -> None:
         with factory() as uow:
             uow.idempotency.complete(merchant.id, key, status, body, now)
             uow.commit()
 
     def test_first_claim_owns_the_key_and_a_repeat_sees_it_unfinished(
-            self, uow_factory: Factory) -> None:
+        self, uow_factory: Factory
+    ) -> None:
         _, merchant = seed_merchant(uow_factory, Builder())
         assert self._claim(uow_factory, merchant, "key-1", "h1", now=at(0)) is None
-        assert_identical(self._claim(uow_factory, merchant, "key-1", "h1", now=at(5)),
-                         IdempotencyRecord(merchant.id, "key-1", "h1", None, None, at(0)))
-        assert_identical(self._claim(uow_factory, merchant, "key-1", "h2", now=at(6)),
-                         IdempotencyRecord(merchant.id, "key-1", "h1", None, None, at(0)))
+        assert_identical(
+            self._claim(uow_factory, merchant, "key-1", "h1", now=at(5)),
+            IdempotencyRecord(merchant.id, "key-1", "h1", None, None, at(0)),
+        )
+        assert_identical(
+            self._claim(uow_factory, merchant, "key-1", "h2", now=at(6)),
+            IdempotencyRecord(merchant.id, "key-1", "h1", None, None, at(0)),
+        )
 
     def test_completed_key_returns_the_stored_response(self, uow_factory: Factory) -> None:
         _, merchant = seed_merchant(uow_factory, Builder())
@@ -59,11 +80,12 @@ class IdempotencyStoreContract:
         assert self._claim(uow_factory, merchant, "k", "h1", now=at(0)) is None
         later = at(0) + STALE + timedelta(seconds=1)
         assert self._claim(uow_factory, merchant, "k", "h1", now=later) is None
-        assert_identical(self._claim(uow_factory, merchant, "k", "h1", now=later),
-                         IdempotencyRecord(merchant.id, "k", "h1", None, None, later))
+        assert_identical(
+            self._claim(uow_factory, merchant, "k", "h1", now=later),
+            IdempotencyRecord(merchant.id, "k", "h1", None, None, later),
+        )
 
-    def test_stale_key_is_not_taken_over_by_a_different_request(
-            self, uow_factory: Factory) -> None:
+    def test_stale_key_is_not_taken_over_by_a_different_request(self, uow_factory: Factory) -> None:
         _, merchant = seed_merchant(uow_factory, Builder())
         assert self._claim(uow_factory, merchant, "k", "h1", now=at(0)) is None
         found = self._claim(uow_factory, merchant, "k", "h2", now=at(days=1))
@@ -73,8 +95,10 @@ class IdempotencyStoreContract:
         _, merchant = seed_merchant(uow_factory, Builder())
         assert self._claim(uow_factory, merchant, "k", "h1", now=at(0)) is None
         self._complete(uow_factory, merchant, "k", 409, b"{}", now=at(1))
-        assert_identical(self._claim(uow_factory, merchant, "k", "h1", now=at(days=2)),
-                         IdempotencyRecord(merchant.id, "k", "h1", 409, b"{}", at(0)))
+        assert_identical(
+            self._claim(uow_factory, merchant, "k", "h1", now=at(days=2)),
+            IdempotencyRecord(merchant.id, "k", "h1", 409, b"{}", at(0)),
+        )
 
     def test_keys_belong_to_one_merchant(self, uow_factory: Factory) -> None:
         b = Builder()
@@ -83,8 +107,10 @@ class IdempotencyStoreContract:
         assert self._claim(uow_factory, mine, "k", "h1", now=at(0)) is None
         assert self._claim(uow_factory, theirs, "k", "h2", now=at(1)) is None
         self._complete(uow_factory, theirs, "k", 201, b"theirs", now=at(2))
-        assert_identical(self._claim(uow_factory, mine, "k", "h1", now=at(3)),
-                         IdempotencyRecord(mine.id, "k", "h1", None, None, at(0)))
+        assert_identical(
+            self._claim(uow_factory, mine, "k", "h1", now=at(3)),
+            IdempotencyRecord(mine.id, "k", "h1", None, None, at(0)),
+        )
 
     def test_release_forgets_an_unfinished_key(self, uow_factory: Factory) -> None:
         _, merchant = seed_merchant(uow_factory, Builder())
@@ -102,8 +128,10 @@ class IdempotencyStoreContract:
         with uow_factory() as uow:
             uow.idempotency.release(merchant.id, "k")
             uow.commit()
-        assert_identical(self._claim(uow_factory, merchant, "k", "h1", now=at(2)),
-                         IdempotencyRecord(merchant.id, "k", "h1", 201, b"kept", at(0)))
+        assert_identical(
+            self._claim(uow_factory, merchant, "k", "h1", now=at(2)),
+            IdempotencyRecord(merchant.id, "k", "h1", 201, b"kept", at(0)),
+        )
 
     def test_purge_deletes_records_created_before_the_cutoff(self, uow_factory: Factory) -> None:
         _, merchant = seed_merchant(uow_factory, Builder())

@@ -26,10 +26,21 @@ class OrderRepositoryContract:
         b = Builder()
         _, merchant = seed_merchant(uow_factory, b)
         plain = b.order(merchant, Money.of("0.01", "USD"))
-        yen = b.order(merchant, Money.of("99999999", "JPY"), receipt="inv-42",
-                      notes={"k": "v", "ключ": "значение 💳", "": ""}, created_at=at(1))
-        dinar = b.order(merchant, Money.of("12.345", "KWD"), status=OrderStatus.FAILED,
-                        receipt="", created_at=at(2), updated_at=at(3, microseconds=999999))
+        yen = b.order(
+            merchant,
+            Money.of("99999999", "JPY"),
+            receipt="inv-42",
+            notes={"k": "v", "ключ": "значение 💳", "": ""},
+            created_at=at(1),
+        )
+        dinar = b.order(
+            merchant,
+            Money.of("12.345", "KWD"),
+            status=OrderStatus.FAILED,
+            receipt="",
+            created_at=at(2),
+            updated_at=at(3, microseconds=999999),
+        )
         write(uow_factory, plain, yen, dinar)
         with reading(uow_factory) as uow:
             for order in (plain, yen, dinar):
@@ -60,7 +71,8 @@ class OrderRepositoryContract:
             assert uow.orders.get(STRANGER, mine.id) is None
 
     def test_orders_list_is_the_merchants_newest_first_filtered_by_status(
-            self, uow_factory: Factory) -> None:
+        self, uow_factory: Factory
+    ) -> None:
         b = Builder()
         _, mine = seed_merchant(uow_factory, b)
         _, theirs = seed_merchant(uow_factory, b)
@@ -71,15 +83,16 @@ class OrderRepositoryContract:
         write(uow_factory, *created, paid, failed, foreign)
         with reading(uow_factory) as uow:
             assert_listed(lambda p: uow.orders.list(mine.id, p), [*created, paid, failed])
-            assert_listed(lambda p: uow.orders.list(mine.id, p, status=OrderStatus.CREATED),
-                          created)
-            assert_listed(lambda p: uow.orders.list(mine.id, p, status=OrderStatus.PAID),
-                          [paid])
+            assert_listed(
+                lambda p: uow.orders.list(mine.id, p, status=OrderStatus.CREATED), created
+            )
+            assert_listed(lambda p: uow.orders.list(mine.id, p, status=OrderStatus.PAID), [paid])
             assert_listed(lambda p: uow.orders.list(theirs.id, p), [foreign])
             assert collect_pages(lambda p: uow.orders.list(STRANGER, p), 5) == []
 
     def test_keyset_pages_never_repeat_or_skip_even_with_inserts_between_calls(
-            self, uow_factory: Factory) -> None:
+        self, uow_factory: Factory
+    ) -> None:
         b = Builder()
         _, merchant = seed_merchant(uow_factory, b)
         # Three orders share one instant: the id breaks the tie.
@@ -92,11 +105,15 @@ class OrderRepositoryContract:
         assert first.has_more
         assert first.next_cursor is not None
         # A newer order and one in the past page's range arrive before the next call.
-        write(uow_factory, b.order(merchant, created_at=at(9)),
-              b.order(merchant, created_at=at(3, microseconds=1)))
+        write(
+            uow_factory,
+            b.order(merchant, created_at=at(9)),
+            b.order(merchant, created_at=at(3, microseconds=1)),
+        )
         with reading(uow_factory) as uow:
             rest = uow.orders.list(
-                merchant.id, PageRequest(limit=4, after=Cursor.decode(first.next_cursor)))
+                merchant.id, PageRequest(limit=4, after=Cursor.decode(first.next_cursor))
+            )
         assert [o.id for o in rest.items] == [o.id for o in expected[4:]]
         assert not rest.has_more
         assert rest.next_cursor is None

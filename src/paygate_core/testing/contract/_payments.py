@@ -25,10 +25,15 @@ class PaymentRepositoryContract:
         b = Builder()
         _, merchant = seed_merchant(uow_factory, b)
         order = b.order(merchant, Money.of("10.00", "EUR"))
-        failed = b.payment(order, status=PaymentStatus.FAILED,
-                           failure_reason="insufficient_funds", last4="9995")
-        paid = b.payment(order, refunded=Money.of("2.50", "EUR"), created_at=at(1),
-                         updated_at=at(2, microseconds=1))
+        failed = b.payment(
+            order, status=PaymentStatus.FAILED, failure_reason="insufficient_funds", last4="9995"
+        )
+        paid = b.payment(
+            order,
+            refunded=Money.of("2.50", "EUR"),
+            created_at=at(1),
+            updated_at=at(2, microseconds=1),
+        )
         write(uow_factory, order, failed, paid)
         with reading(uow_factory) as uow:
             assert_identical(uow.payments.get(failed.id, merchant.id), failed)
@@ -46,8 +51,8 @@ class PaymentRepositoryContract:
             uow.payments.update(copy.deepcopy(payment))
             uow.commit()
         assert_identical(
-            read_committed(uow_factory, lambda u: u.payments.get(payment.id, merchant.id)),
-            payment)
+            read_committed(uow_factory, lambda u: u.payments.get(payment.id, merchant.id)), payment
+        )
         payment.apply_refund(Money.of("3", "JPY"), at(12))
         with uow_factory() as uow:
             uow.payments.update(copy.deepcopy(payment))
@@ -84,12 +89,18 @@ class PaymentRepositoryContract:
         mine_all = [declined, retried, captured]
         with reading(uow_factory) as uow:
             assert_listed(lambda p: uow.payments.list(mine.id, p), mine_all)
-            assert_listed(lambda p: uow.payments.list(
-                mine.id, p, status=PaymentStatus.AUTHORIZED), [retried])
-            assert_listed(lambda p: uow.payments.list(mine.id, p, order_id=first.id),
-                          [declined, retried])
-            assert_listed(lambda p: uow.payments.list(
-                mine.id, p, order_id=first.id, status=PaymentStatus.FAILED), [declined])
+            assert_listed(
+                lambda p: uow.payments.list(mine.id, p, status=PaymentStatus.AUTHORIZED), [retried]
+            )
+            assert_listed(
+                lambda p: uow.payments.list(mine.id, p, order_id=first.id), [declined, retried]
+            )
+            assert_listed(
+                lambda p: uow.payments.list(
+                    mine.id, p, order_id=first.id, status=PaymentStatus.FAILED
+                ),
+                [declined],
+            )
             assert_listed(lambda p: uow.payments.list(mine.id, p, order_id=other_order.id), [])
             assert_listed(lambda p: uow.payments.list(theirs.id, p), [foreign])
 
@@ -97,8 +108,9 @@ class PaymentRepositoryContract:
         b = Builder()
         _, merchant = seed_merchant(uow_factory, b)
         order, other = b.order(merchant), b.order(merchant)
-        payments = [b.payment(order, status=PaymentStatus.FAILED, created_at=at(t))
-                    for t in (5, 1, 3)]
+        payments = [
+            b.payment(order, status=PaymentStatus.FAILED, created_at=at(t)) for t in (5, 1, 3)
+        ]
         write(uow_factory, order, other, *payments, b.payment(other))
         with reading(uow_factory) as uow:
             assert_identical(list(uow.payments.for_order(order.id)), newest_first(payments))

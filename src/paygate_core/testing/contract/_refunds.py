@@ -30,8 +30,12 @@ class RefundRepositoryContract:
         b = Builder()
         merchant, payment = self._paid(uow_factory, b)
         quiet = b.refund(payment, Money.of("0.001", "BHD"), created_at=at(7))
-        chatty = b.refund(payment, Money.of("99.999", "BHD"), reason="customer request «»",
-                          created_at=at(8, microseconds=5))
+        chatty = b.refund(
+            payment,
+            Money.of("99.999", "BHD"),
+            reason="customer request «»",
+            created_at=at(8, microseconds=5),
+        )
         write(uow_factory, quiet, chatty)
         with reading(uow_factory) as uow:
             assert_identical(uow.refunds.get(quiet.id, merchant.id), quiet)
@@ -58,8 +62,9 @@ class RefundRepositoryContract:
         write(uow_factory, *refunds, other)
         with reading(uow_factory) as uow:
             assert_listed(lambda p: uow.refunds.list(merchant.id, p), [*refunds, other])
-            assert_listed(lambda p: uow.refunds.list(merchant.id, p, payment_id=payment.id),
-                          refunds)
+            assert_listed(
+                lambda p: uow.refunds.list(merchant.id, p, payment_id=payment.id), refunds
+            )
             assert_listed(lambda p: uow.refunds.list(STRANGER, p), [])
             assert_identical(list(uow.refunds.for_payment(payment.id)), newest_first(refunds))
             assert list(uow.refunds.for_payment(STRANGER)) == []

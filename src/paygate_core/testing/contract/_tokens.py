@@ -50,24 +50,37 @@ class TokenStoreContract:
             uow.tokens.revoke_refresh(first.jti)
             uow.commit()
         assert self._revoked(uow_factory, first, rotated, other_login, bobs) == [
-            True, False, False, False]
+            True,
+            False,
+            False,
+            False,
+        ]
         with uow_factory() as uow:
             uow.tokens.revoke_family(first.family)
             uow.commit()
         assert self._revoked(uow_factory, first, rotated, other_login, bobs) == [
-            True, True, False, False]
+            True,
+            True,
+            False,
+            False,
+        ]
         with uow_factory() as uow:
             uow.tokens.revoke_user(alice.id)
             uow.commit()
         assert self._revoked(uow_factory, first, rotated, other_login, bobs) == [
-            True, True, True, False]
+            True,
+            True,
+            True,
+            False,
+        ]
         with reading(uow_factory) as uow:
             stored = uow.tokens.get_refresh(rotated.jti)
         rotated.revoked = True
         assert_identical(stored, rotated)
 
     def test_a_login_is_revoked_when_none_of_its_refresh_tokens_is_live(
-            self, uow_factory: Factory) -> None:
+        self, uow_factory: Factory
+    ) -> None:
         alice, _, b = self._tokens(uow_factory)
         first = b.refresh_token(alice)
         rotated = b.refresh_token(alice, family=first.family, created_at=at(1))

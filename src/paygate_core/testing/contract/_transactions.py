@@ -52,8 +52,13 @@ class _Batch:
         order = b.order(merchant, created_at=at(50))
         payment = b.payment(order, status=PaymentStatus.CAPTURED)
         refund = b.refund(payment, Money.of("1.00", "USD"))
-        return cls(order, payment, refund, b.event(payment, EventType.PAYMENT_CAPTURED),
-                   b.refresh_token(user))
+        return cls(
+            order,
+            payment,
+            refund,
+            b.event(payment, EventType.PAYMENT_CAPTURED),
+            b.refresh_token(user),
+        )
 
     def write_into(self, uow: UnitOfWork) -> None:
         for obj in (self.order, self.payment, self.refund, self.token):
@@ -76,8 +81,9 @@ class TransactionContract:
                 add_object(uow, obj)
             batch.write_into(uow)
             uow.outbox.claim_due(at(51), 10, LEASE)
-            uow.outbox.record_attempt(b.attempt(batch.event, created_at=at(52)),
-                                      DeliveryStatus.DELIVERED, None)
+            uow.outbox.record_attempt(
+                b.attempt(batch.event, created_at=at(52)), DeliveryStatus.DELIVERED, None
+            )
             uow.tokens.revoke_access(UUID(int=7), at(900))
             assert uow.idempotency.claim(merchant.id, "k", "h", at(50), STALE) is None
             user.soft_delete(at(50))
@@ -157,7 +163,8 @@ class TransactionContract:
             assert uow.orders.get(abandoned.id, merchant.id) is None
 
     def test_uncommitted_changes_are_invisible_to_other_units_of_work(
-            self, uow_factory: Factory) -> None:
+        self, uow_factory: Factory
+    ) -> None:
         b = Builder()
         _, merchant = seed_merchant(uow_factory, b)
         order = b.order(merchant)

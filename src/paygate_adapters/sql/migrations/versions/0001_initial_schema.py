@@ -20,18 +20,18 @@ down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_EVENT_TYPES = ("'payment.authorized', 'payment.failed', 'payment.captured', "
-                "'payment.refunded'")
+_EVENT_TYPES = "'payment.authorized', 'payment.failed', 'payment.captured', 'payment.refunded'"
 
 
 def _timestamps() -> list[sa.Column[object]]:
-    return [sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-            sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False)]
+    return [
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    ]
 
 
 def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint([column], [f"{target}.id"],
-                                   name=f"fk_{table}_{column}_{target}")
+    return sa.ForeignKeyConstraint([column], [f"{target}.id"], name=f"fk_{table}_{column}_{target}")
 
 
 def _index(table: str, *columns: str) -> None:
@@ -109,10 +109,12 @@ def _payments() -> None:
         sa.CheckConstraint("amount_minor > 0", name="ck_payments_amount_positive"),
         sa.CheckConstraint(
             "amount_refunded_minor >= 0 AND amount_refunded_minor <= amount_minor",
-            name="ck_payments_refunded_within_amount"),
+            name="ck_payments_refunded_within_amount",
+        ),
         sa.CheckConstraint(
             "status IN ('pending', 'authorized', 'captured', 'refunded', 'failed')",
-            name="ck_payments_status"),
+            name="ck_payments_status",
+        ),
         _fk("payments", "order_id", "orders"),
         _fk("payments", "merchant_id", "merchants"),
         sa.PrimaryKeyConstraint("id", name="pk_payments"),
@@ -162,7 +164,8 @@ def _webhooks() -> None:
         sa.CheckConstraint(f"event_type IN ({_EVENT_TYPES})", name="ck_webhook_events_event_type"),
         sa.CheckConstraint(
             "delivery_status IN ('pending', 'delivered', 'failed', 'skipped')",
-            name="ck_webhook_events_delivery_status"),
+            name="ck_webhook_events_delivery_status",
+        ),
         sa.CheckConstraint("attempts >= 0", name="ck_webhook_events_attempts_not_negative"),
         _fk("webhook_events", "merchant_id", "merchants"),
         sa.PrimaryKeyConstraint("id", name="pk_webhook_events"),
@@ -185,12 +188,14 @@ def _webhooks() -> None:
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("duration_ms", sa.Integer(), nullable=False),
         *_timestamps(),
-        sa.CheckConstraint(f"event_type IN ({_EVENT_TYPES})",
-                           name="ck_webhook_attempts_event_type"),
+        sa.CheckConstraint(
+            f"event_type IN ({_EVENT_TYPES})", name="ck_webhook_attempts_event_type"
+        ),
         sa.CheckConstraint("status IN ('sent', 'failed')", name="ck_webhook_attempts_status"),
         sa.CheckConstraint("attempt >= 1", name="ck_webhook_attempts_attempt_positive"),
-        sa.ForeignKeyConstraint(["event_id"], ["webhook_events.id"],
-                                name="fk_webhook_attempts_event_id_webhook_events"),
+        sa.ForeignKeyConstraint(
+            ["event_id"], ["webhook_events.id"], name="fk_webhook_attempts_event_id_webhook_events"
+        ),
         _fk("webhook_attempts", "merchant_id", "merchants"),
         sa.PrimaryKeyConstraint("id", name="pk_webhook_attempts"),
     )
@@ -211,8 +216,11 @@ def _idempotency_and_tokens() -> None:
         *_timestamps(),
         _fk("idempotency_records", "merchant_id", "merchants"),
         sa.PrimaryKeyConstraint("id", name="pk_idempotency_records"),
-        sa.UniqueConstraint("merchant_id", "idempotency_key",
-                            name="uq_idempotency_records_merchant_id_idempotency_key"),
+        sa.UniqueConstraint(
+            "merchant_id",
+            "idempotency_key",
+            name="uq_idempotency_records_merchant_id_idempotency_key",
+        ),
     )
     _index("idempotency_records", "created_at")
 
@@ -245,8 +253,15 @@ _GRAINS = "grain IN ('hour', 'day', 'month')"
 
 
 def _counters() -> list[sa.Column[object]]:
-    names = ("orders", "payments", "successful_payments", "failed_payments", "refunds",
-             "paid_minor", "refunded_minor")
+    names = (
+        "orders",
+        "payments",
+        "successful_payments",
+        "failed_payments",
+        "refunds",
+        "paid_minor",
+        "refunded_minor",
+    )
     return [sa.Column(name, sa.BigInteger(), nullable=False) for name in names]
 
 
@@ -260,8 +275,9 @@ def _stats_rollups() -> None:
         *_counters(),
         *_timestamps(),
         sa.CheckConstraint(_GRAINS, name="ck_merchant_stats_rollup_grain"),
-        sa.PrimaryKeyConstraint("merchant_id", "grain", "bucket", "currency",
-                                name="pk_merchant_stats_rollup"),
+        sa.PrimaryKeyConstraint(
+            "merchant_id", "grain", "bucket", "currency", name="pk_merchant_stats_rollup"
+        ),
     )
     op.create_table(
         "global_stats_rollup",
@@ -272,8 +288,9 @@ def _stats_rollups() -> None:
         *_counters(),
         *_timestamps(),
         sa.CheckConstraint(_GRAINS, name="ck_global_stats_rollup_grain"),
-        sa.PrimaryKeyConstraint("grain", "bucket", "shard", "currency",
-                                name="pk_global_stats_rollup"),
+        sa.PrimaryKeyConstraint(
+            "grain", "bucket", "shard", "currency", name="pk_global_stats_rollup"
+        ),
     )
 
 
@@ -286,7 +303,18 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("global_stats_rollup", "merchant_stats_rollup", "revoked_access_tokens",
-                  "refresh_tokens", "idempotency_records", "webhook_attempts",
-                  "webhook_events", "refunds", "payments", "orders", "merchants", "users"):
+    for table in (
+        "global_stats_rollup",
+        "merchant_stats_rollup",
+        "revoked_access_tokens",
+        "refresh_tokens",
+        "idempotency_records",
+        "webhook_attempts",
+        "webhook_events",
+        "refunds",
+        "payments",
+        "orders",
+        "merchants",
+        "users",
+    ):
         op.drop_table(table)

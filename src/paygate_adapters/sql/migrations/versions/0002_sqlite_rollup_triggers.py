@@ -27,10 +27,20 @@ down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_COUNTERS = ("orders", "payments", "successful_payments", "failed_payments", "refunds",
-             "paid_minor", "refunded_minor")
-_BUCKETS = {"month": "%Y-%m-01 00:00:00.000000", "day": "%Y-%m-%d 00:00:00.000000",
-            "hour": "%Y-%m-%d %H:00:00.000000"}
+_COUNTERS = (
+    "orders",
+    "payments",
+    "successful_payments",
+    "failed_payments",
+    "refunds",
+    "paid_minor",
+    "refunded_minor",
+)
+_BUCKETS = {
+    "month": "%Y-%m-01 00:00:00.000000",
+    "day": "%Y-%m-%d 00:00:00.000000",
+    "hour": "%Y-%m-%d %H:00:00.000000",
+}
 _SUCCESSFUL = ("authorized", "captured", "refunded")
 
 
@@ -58,36 +68,59 @@ def _upserts(at: str, stamp: str, counts: Mapping[str, str]) -> str:
             f"INSERT INTO merchant_stats_rollup (merchant_id, grain, bucket, currency, "  # noqa: S608
             f"{columns}, created_at, updated_at) VALUES (NEW.merchant_id, '{grain}', "
             f"{bucket}, NEW.currency, {values}, {stamp}, {stamp}) ON CONFLICT "
-            f"(merchant_id, grain, bucket, currency) DO UPDATE SET {update};")
+            f"(merchant_id, grain, bucket, currency) DO UPDATE SET {update};"
+        )
         statements.append(
             f"INSERT INTO global_stats_rollup (grain, bucket, shard, currency, {columns}, "  # noqa: S608
             f"created_at, updated_at) VALUES ('{grain}', {bucket}, "
             f"substr(NEW.merchant_id, -1), NEW.currency, {values}, {stamp}, {stamp}) "
-            f"ON CONFLICT (grain, bucket, shard, currency) DO UPDATE SET {update};")
+            f"ON CONFLICT (grain, bucket, shard, currency) DO UPDATE SET {update};"
+        )
     return "\n  ".join(statements)
 
 
-_PAYMENT_CATEGORY_CHANGED = (f"{_successful('NEW')} != {_successful('OLD')} "
-                             f"OR {_failed('NEW')} != {_failed('OLD')}")
+_PAYMENT_CATEGORY_CHANGED = (
+    f"{_successful('NEW')} != {_successful('OLD')} OR {_failed('NEW')} != {_failed('OLD')}"
+)
 
 _TRIGGERS = {
-    "orders_rollup_insert": ("AFTER INSERT ON orders", _upserts(
-        "NEW.created_at", "NEW.created_at", {"orders": "1"})),
-    "payments_rollup_insert": ("AFTER INSERT ON payments", _upserts(
-        "NEW.created_at", "NEW.created_at", {
-            "payments": "1", "successful_payments": _successful("NEW"),
-            "failed_payments": _failed("NEW"),
-            "paid_minor": f"{_successful('NEW')} * NEW.amount_minor"})),
+    "orders_rollup_insert": (
+        "AFTER INSERT ON orders",
+        _upserts("NEW.created_at", "NEW.created_at", {"orders": "1"}),
+    ),
+    "payments_rollup_insert": (
+        "AFTER INSERT ON payments",
+        _upserts(
+            "NEW.created_at",
+            "NEW.created_at",
+            {
+                "payments": "1",
+                "successful_payments": _successful("NEW"),
+                "failed_payments": _failed("NEW"),
+                "paid_minor": f"{_successful('NEW')} * NEW.amount_minor",
+            },
+        ),
+    ),
     "payments_rollup_status": (
-        f"AFTER UPDATE OF status ON payments WHEN {_PAYMENT_CATEGORY_CHANGED}", _upserts(
-            "NEW.created_at", "NEW.updated_at", {
+        f"AFTER UPDATE OF status ON payments WHEN {_PAYMENT_CATEGORY_CHANGED}",
+        _upserts(
+            "NEW.created_at",
+            "NEW.updated_at",
+            {
                 "successful_payments": f"{_successful('NEW')} - {_successful('OLD')}",
                 "failed_payments": f"{_failed('NEW')} - {_failed('OLD')}",
-                "paid_minor": f"({_successful('NEW')} - {_successful('OLD')}) "
-                              f"* NEW.amount_minor"})),
-    "refunds_rollup_insert": ("AFTER INSERT ON refunds", _upserts(
-        "NEW.created_at", "NEW.created_at", {"refunds": "1",
-                                             "refunded_minor": "NEW.amount_minor"})),
+                "paid_minor": f"({_successful('NEW')} - {_successful('OLD')}) * NEW.amount_minor",
+            },
+        ),
+    ),
+    "refunds_rollup_insert": (
+        "AFTER INSERT ON refunds",
+        _upserts(
+            "NEW.created_at",
+            "NEW.created_at",
+            {"refunds": "1", "refunded_minor": "NEW.amount_minor"},
+        ),
+    ),
 }
 
 

@@ -41,14 +41,20 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for table in _TABLES:
             for event in ("UPDATE", "DELETE"):
-                op.execute(f"CREATE TRIGGER {table}_credential_epoch_{event.lower()} "
-                           f"AFTER {event} ON {table} BEGIN {_BUMP}; END")
+                op.execute(
+                    f"CREATE TRIGGER {table}_credential_epoch_{event.lower()} "
+                    f"AFTER {event} ON {table} BEGIN {_BUMP}; END"
+                )
         return
-    op.execute("CREATE FUNCTION bump_credential_epoch() RETURNS trigger LANGUAGE plpgsql AS "
-               f"$$ BEGIN {_BUMP}; RETURN NULL; END $$")
+    op.execute(
+        "CREATE FUNCTION bump_credential_epoch() RETURNS trigger LANGUAGE plpgsql AS "
+        f"$$ BEGIN {_BUMP}; RETURN NULL; END $$"
+    )
     for table in _TABLES:
-        op.execute(f"CREATE TRIGGER {table}_credential_epoch AFTER UPDATE OR DELETE ON {table} "
-                   "FOR EACH STATEMENT EXECUTE FUNCTION bump_credential_epoch()")
+        op.execute(
+            f"CREATE TRIGGER {table}_credential_epoch AFTER UPDATE OR DELETE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION bump_credential_epoch()"
+        )
 
 
 def downgrade() -> None:

@@ -38,10 +38,20 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 FOLD_EVERY = 64
-_COUNTERS = ("orders", "payments", "successful_payments", "failed_payments", "refunds",
-             "paid_minor", "refunded_minor")
-_BUCKETS = {"month": "%Y-%m-01 00:00:00.000000", "day": "%Y-%m-%d 00:00:00.000000",
-            "hour": "%Y-%m-%d %H:00:00.000000"}
+_COUNTERS = (
+    "orders",
+    "payments",
+    "successful_payments",
+    "failed_payments",
+    "refunds",
+    "paid_minor",
+    "refunded_minor",
+)
+_BUCKETS = {
+    "month": "%Y-%m-01 00:00:00.000000",
+    "day": "%Y-%m-%d 00:00:00.000000",
+    "hour": "%Y-%m-%d %H:00:00.000000",
+}
 # No row reads as nothing folded: a test suite that empties every table stays consistent.
 _FOLDED = "COALESCE((SELECT folded_through FROM rollup_fold WHERE source = 'orders'), 0)"
 
@@ -57,26 +67,36 @@ def _count(orders_where: str) -> str:
     for grain, pattern in _BUCKETS.items():
         bucket = f"strftime('{pattern}', orders.created_at)"
         for table, keys, key_values, group in (
-                ("merchant_stats_rollup", "merchant_id, grain, bucket, currency",
-                 f"orders.merchant_id, '{grain}', {bucket}", f"orders.merchant_id, {bucket}"),
-                ("global_stats_rollup", "grain, bucket, shard, currency",
-                 f"'{grain}', {bucket}, substr(orders.merchant_id, -1)",
-                 f"{bucket}, substr(orders.merchant_id, -1)")):
+            (
+                "merchant_stats_rollup",
+                "merchant_id, grain, bucket, currency",
+                f"orders.merchant_id, '{grain}', {bucket}",
+                f"orders.merchant_id, {bucket}",
+            ),
+            (
+                "global_stats_rollup",
+                "grain, bucket, shard, currency",
+                f"'{grain}', {bucket}, substr(orders.merchant_id, -1)",
+                f"{bucket}, substr(orders.merchant_id, -1)",
+            ),
+        ):
             statements.append(
                 f"INSERT INTO {table} ({keys}, {columns}, created_at, updated_at) "  # noqa: S608
                 f"SELECT {key_values}, orders.currency, {counts}, {stamp}, {stamp} "
                 f"FROM orders WHERE {orders_where} GROUP BY {group}, orders.currency "
-                f"ON CONFLICT ({keys}) DO UPDATE SET {update};")
+                f"ON CONFLICT ({keys}) DO UPDATE SET {update};"
+            )
     return "\n  ".join(statements)
 
 
 def _fold(upto: str) -> str:
     """Count the orders with ``folded_through < rowid <= upto`` and move ``folded_through``
     to ``upto``."""
-    moved = (f"INSERT INTO rollup_fold (source, folded_through) VALUES ('orders', {upto}) "  # noqa: S608
-             f"ON CONFLICT (source) DO UPDATE SET folded_through = excluded.folded_through;")
-    return (_count(f"orders.rowid > {_FOLDED} AND orders.rowid <= {upto}")
-            + "\n  " + moved)
+    moved = (
+        f"INSERT INTO rollup_fold (source, folded_through) VALUES ('orders', {upto}) "  # noqa: S608
+        f"ON CONFLICT (source) DO UPDATE SET folded_through = excluded.folded_through;"
+    )
+    return _count(f"orders.rowid > {_FOLDED} AND orders.rowid <= {upto}") + "\n  " + moved
 
 
 def upgrade() -> None:
@@ -89,11 +109,15 @@ def upgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
     # Every order there is was counted by 0002's trigger.
-    op.execute("INSERT INTO rollup_fold (source, folded_through) "
-               "SELECT 'orders', COALESCE(max(rowid), 0) FROM orders")
+    op.execute(
+        "INSERT INTO rollup_fold (source, folded_through) "
+        "SELECT 'orders', COALESCE(max(rowid), 0) FROM orders"
+    )
     op.execute("DROP TRIGGER IF EXISTS orders_rollup_insert")
-    op.execute(f"CREATE TRIGGER orders_rollup_fold AFTER INSERT ON orders "
-               f"WHEN NEW.rowid % {FOLD_EVERY} = 0\nBEGIN\n  {_fold('NEW.rowid')}\nEND")
+    op.execute(
+        f"CREATE TRIGGER orders_rollup_fold AFTER INSERT ON orders "
+        f"WHEN NEW.rowid % {FOLD_EVERY} = 0\nBEGIN\n  {_fold('NEW.rowid')}\nEND"
+    )
 
 
 def downgrade() -> None:
@@ -103,6 +127,8 @@ def downgrade() -> None:
             if statement.strip():
                 op.execute(statement)
         # 0002's per-row trigger, in effect: each order counted as it is inserted.
-        op.execute(f"CREATE TRIGGER orders_rollup_insert AFTER INSERT ON orders\nBEGIN\n  "
-                   f"{_count('orders.rowid = NEW.rowid')}\nEND")
+        op.execute(
+            f"CREATE TRIGGER orders_rollup_insert AFTER INSERT ON orders\nBEGIN\n  "
+            f"{_count('orders.rowid = NEW.rowid')}\nEND"
+        )
     op.drop_table("rollup_fold")

@@ -38,34 +38,42 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _BUMP = "UPDATE credential_epoch SET value = value + 1 WHERE id = 1"
-_LOGIN_ENDED = ("NOT EXISTS (SELECT 1 FROM refresh_tokens "
-                "WHERE family = OLD.family AND NOT revoked)")
+_LOGIN_ENDED = "NOT EXISTS (SELECT 1 FROM refresh_tokens WHERE family = OLD.family AND NOT revoked)"
 # The first key of the two-key advisory lock space for refresh-token families.
 _FAMILY_LOCKS = 6
 
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        op.execute("CREATE TRIGGER revoked_access_tokens_credential_epoch_insert "
-                   f"AFTER INSERT ON revoked_access_tokens BEGIN {_BUMP}; END")
+        op.execute(
+            "CREATE TRIGGER revoked_access_tokens_credential_epoch_insert "
+            f"AFTER INSERT ON revoked_access_tokens BEGIN {_BUMP}; END"
+        )
         for event in ("UPDATE", "DELETE"):
-            op.execute(f"CREATE TRIGGER refresh_tokens_credential_epoch_{event.lower()} "
-                       f"AFTER {event} ON refresh_tokens "
-                       f"WHEN NOT OLD.revoked AND {_LOGIN_ENDED} BEGIN {_BUMP}; END")
+            op.execute(
+                f"CREATE TRIGGER refresh_tokens_credential_epoch_{event.lower()} "
+                f"AFTER {event} ON refresh_tokens "
+                f"WHEN NOT OLD.revoked AND {_LOGIN_ENDED} BEGIN {_BUMP}; END"
+            )
         return
-    op.execute("CREATE TRIGGER revoked_access_tokens_credential_epoch "
-               "AFTER INSERT ON revoked_access_tokens "
-               "FOR EACH STATEMENT EXECUTE FUNCTION bump_credential_epoch()")
+    op.execute(
+        "CREATE TRIGGER revoked_access_tokens_credential_epoch "
+        "AFTER INSERT ON revoked_access_tokens "
+        "FOR EACH STATEMENT EXECUTE FUNCTION bump_credential_epoch()"
+    )
     op.execute(
         "CREATE FUNCTION bump_credential_epoch_if_login_ended() RETURNS trigger "
         "LANGUAGE plpgsql AS $$ BEGIN "
         f"IF NOT pg_try_advisory_xact_lock({_FAMILY_LOCKS}, hashtext(OLD.family::text)) THEN "
         f"{_BUMP}; RETURN NULL; END IF; "
         f"IF {_LOGIN_ENDED} THEN {_BUMP}; END IF; "
-        "RETURN NULL; END $$")
-    op.execute("CREATE TRIGGER refresh_tokens_credential_epoch "
-               "AFTER UPDATE OR DELETE ON refresh_tokens FOR EACH ROW WHEN (NOT OLD.revoked) "
-               "EXECUTE FUNCTION bump_credential_epoch_if_login_ended()")
+        "RETURN NULL; END $$"
+    )
+    op.execute(
+        "CREATE TRIGGER refresh_tokens_credential_epoch "
+        "AFTER UPDATE OR DELETE ON refresh_tokens FOR EACH ROW WHEN (NOT OLD.revoked) "
+        "EXECUTE FUNCTION bump_credential_epoch_if_login_ended()"
+    )
 
 
 def downgrade() -> None:
@@ -74,7 +82,8 @@ def downgrade() -> None:
         for event in ("update", "delete"):
             op.execute(f"DROP TRIGGER IF EXISTS refresh_tokens_credential_epoch_{event}")
         return
-    op.execute("DROP TRIGGER IF EXISTS revoked_access_tokens_credential_epoch "
-               "ON revoked_access_tokens")
+    op.execute(
+        "DROP TRIGGER IF EXISTS revoked_access_tokens_credential_epoch ON revoked_access_tokens"
+    )
     op.execute("DROP TRIGGER IF EXISTS refresh_tokens_credential_epoch ON refresh_tokens")
     op.execute("DROP FUNCTION IF EXISTS bump_credential_epoch_if_login_ended()")

@@ -37,12 +37,22 @@ depends_on: str | Sequence[str] | None = None
 SHARDS = 16
 _SHARD_LOCKS = 8  # first key of the two-key advisory lock space for the shard slots
 _SHARD_SETTING = "paygate.stats_rollup_shard"
-_COUNTERS = ("orders", "payments", "successful_payments", "failed_payments", "refunds",
-             "paid_minor", "refunded_minor")
+_COUNTERS = (
+    "orders",
+    "payments",
+    "successful_payments",
+    "failed_payments",
+    "refunds",
+    "paid_minor",
+    "refunded_minor",
+)
 _MERCHANT_KEY = ("merchant_id", "grain", "bucket", "currency")
 _GLOBAL_KEY = ("grain", "bucket", "currency")
-_BUCKETS = {"month": "%Y-%m-01 00:00:00.000000", "day": "%Y-%m-%d 00:00:00.000000",
-            "hour": "%Y-%m-%d %H:00:00.000000"}
+_BUCKETS = {
+    "month": "%Y-%m-01 00:00:00.000000",
+    "day": "%Y-%m-%d 00:00:00.000000",
+    "hour": "%Y-%m-%d %H:00:00.000000",
+}
 _SUCCESSFUL = ("authorized", "captured", "refunded")
 _GRAINS = "grain IN ('hour', 'day', 'month')"
 
@@ -71,6 +81,7 @@ END $$"""
 
 # --- SQLite triggers (migration 0002's form, with the shards as parameters) -----------------
 
+
 def _successful(row: str) -> str:
     # ORed equalities, not IN (...): see migration 0002.
     return "(" + " OR ".join(f"{row}.status = '{status}'" for status in _SUCCESSFUL) + ")"
@@ -98,38 +109,63 @@ def _upserts(at: str, stamp: str, counts: Mapping[str, str], *, sharded: bool) -
             f"{merchant_shard[0]}, {columns}, created_at, updated_at) VALUES (NEW.merchant_id, "
             f"'{grain}', {bucket}, NEW.currency{merchant_shard[1]}, {values}, {stamp}, "
             f"{stamp}) ON CONFLICT (merchant_id, grain, bucket, currency{merchant_shard[0]}) "
-            f"DO UPDATE SET {update};")
+            f"DO UPDATE SET {update};"
+        )
         statements.append(
             f"INSERT INTO global_stats_rollup (grain, bucket, shard, currency, {columns}, "  # noqa: S608
             f"created_at, updated_at) VALUES ('{grain}', {bucket}, {global_shard}, "
             f"NEW.currency, {values}, {stamp}, {stamp}) "
-            f"ON CONFLICT (grain, bucket, shard, currency) DO UPDATE SET {update};")
+            f"ON CONFLICT (grain, bucket, shard, currency) DO UPDATE SET {update};"
+        )
     return "\n  ".join(statements)
 
 
 def _triggers(*, sharded: bool) -> dict[str, tuple[str, str]]:
-    changed = (f"{_successful('NEW')} != {_successful('OLD')} "
-               f"OR {_failed('NEW')} != {_failed('OLD')}")
+    changed = (
+        f"{_successful('NEW')} != {_successful('OLD')} OR {_failed('NEW')} != {_failed('OLD')}"
+    )
     return {
-        "orders_rollup_insert": ("AFTER INSERT ON orders", _upserts(
-            "NEW.created_at", "NEW.created_at", {"orders": "1"}, sharded=sharded)),
-        "payments_rollup_insert": ("AFTER INSERT ON payments", _upserts(
-            "NEW.created_at", "NEW.created_at", {
-                "payments": "1", "successful_payments": _successful("NEW"),
-                "failed_payments": _failed("NEW"),
-                "paid_minor": f"{_successful('NEW')} * NEW.amount_minor"}, sharded=sharded)),
-        "payments_rollup_status": (f"AFTER UPDATE OF status ON payments WHEN {changed}",
-                                   _upserts("NEW.created_at", "NEW.updated_at", {
-                                       "successful_payments":
-                                           f"{_successful('NEW')} - {_successful('OLD')}",
-                                       "failed_payments": f"{_failed('NEW')} - {_failed('OLD')}",
-                                       "paid_minor": f"({_successful('NEW')} - "
-                                                     f"{_successful('OLD')}) * NEW.amount_minor",
-                                   }, sharded=sharded)),
-        "refunds_rollup_insert": ("AFTER INSERT ON refunds", _upserts(
-            "NEW.created_at", "NEW.created_at", {"refunds": "1",
-                                                 "refunded_minor": "NEW.amount_minor"},
-            sharded=sharded)),
+        "orders_rollup_insert": (
+            "AFTER INSERT ON orders",
+            _upserts("NEW.created_at", "NEW.created_at", {"orders": "1"}, sharded=sharded),
+        ),
+        "payments_rollup_insert": (
+            "AFTER INSERT ON payments",
+            _upserts(
+                "NEW.created_at",
+                "NEW.created_at",
+                {
+                    "payments": "1",
+                    "successful_payments": _successful("NEW"),
+                    "failed_payments": _failed("NEW"),
+                    "paid_minor": f"{_successful('NEW')} * NEW.amount_minor",
+                },
+                sharded=sharded,
+            ),
+        ),
+        "payments_rollup_status": (
+            f"AFTER UPDATE OF status ON payments WHEN {changed}",
+            _upserts(
+                "NEW.created_at",
+                "NEW.updated_at",
+                {
+                    "successful_payments": f"{_successful('NEW')} - {_successful('OLD')}",
+                    "failed_payments": f"{_failed('NEW')} - {_failed('OLD')}",
+                    "paid_minor": f"({_successful('NEW')} - "
+                    f"{_successful('OLD')}) * NEW.amount_minor",
+                },
+                sharded=sharded,
+            ),
+        ),
+        "refunds_rollup_insert": (
+            "AFTER INSERT ON refunds",
+            _upserts(
+                "NEW.created_at",
+                "NEW.created_at",
+                {"refunds": "1", "refunded_minor": "NEW.amount_minor"},
+                sharded=sharded,
+            ),
+        ),
     }
 
 
@@ -143,6 +179,7 @@ def _replace_triggers(*, sharded: bool) -> None:
 
 # --- data --------------------------------------------------------------------------------------
 
+
 def _gather_into_shard_zero(table: str, key: Sequence[str], conflict: Sequence[str]) -> None:
     """Add every row outside shard ``0`` into its bucket's shard-``0`` row, then delete it:
     the same sums, one row per bucket."""
@@ -155,7 +192,8 @@ def _gather_into_shard_zero(table: str, key: Sequence[str], conflict: Sequence[s
         f"SELECT {keys}, '0', {sums}, min(created_at), max(updated_at) FROM {table} "
         f"WHERE shard <> '0' GROUP BY {keys} "
         f"ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {update}, "
-        f"updated_at = excluded.updated_at")
+        f"updated_at = excluded.updated_at"
+    )
     op.execute(f"DELETE FROM {table} WHERE shard <> '0'")  # noqa: S608
 
 
@@ -183,38 +221,49 @@ def _sqlite_rebuild_merchant_table(*, sharded: bool) -> None:
     columns = ", ".join(_COUNTERS)
     _merchant_table("merchant_stats_rollup_next", sharded=sharded)
     if sharded:
-        select = (f"SELECT {keys}, '0', {columns}, created_at, updated_at "  # noqa: S608
-                  f"FROM merchant_stats_rollup")
+        select = (
+            f"SELECT {keys}, '0', {columns}, created_at, updated_at "  # noqa: S608
+            f"FROM merchant_stats_rollup"
+        )
     else:
         sums = ", ".join(f"sum({name})" for name in _COUNTERS)
-        select = (f"SELECT {keys}, {sums}, min(created_at), max(updated_at) "  # noqa: S608
-                  f"FROM merchant_stats_rollup GROUP BY {keys}")
+        select = (
+            f"SELECT {keys}, {sums}, min(created_at), max(updated_at) "  # noqa: S608
+            f"FROM merchant_stats_rollup GROUP BY {keys}"
+        )
     shard = ", shard" if sharded else ""
-    op.execute(f"INSERT INTO merchant_stats_rollup_next ({keys}{shard}, {columns}, "
-               f"created_at, updated_at) {select}")
+    op.execute(
+        f"INSERT INTO merchant_stats_rollup_next ({keys}{shard}, {columns}, "
+        f"created_at, updated_at) {select}"
+    )
     op.drop_table("merchant_stats_rollup")
     op.rename_table("merchant_stats_rollup_next", "merchant_stats_rollup")
 
 
 # --- steps ----------------------------------------------------------------------------------
 
+
 def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for name in _triggers(sharded=True):  # they name the table being replaced
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
         _sqlite_rebuild_merchant_table(sharded=True)
-        _gather_into_shard_zero("global_stats_rollup", _GLOBAL_KEY,
-                                ("grain", "bucket", "shard", "currency"))
+        _gather_into_shard_zero(
+            "global_stats_rollup", _GLOBAL_KEY, ("grain", "bucket", "shard", "currency")
+        )
         _replace_triggers(sharded=True)
         return
-    op.add_column("merchant_stats_rollup",
-                  sa.Column("shard", sa.CHAR(1), nullable=False, server_default="0"))
+    op.add_column(
+        "merchant_stats_rollup", sa.Column("shard", sa.CHAR(1), nullable=False, server_default="0")
+    )
     op.alter_column("merchant_stats_rollup", "shard", server_default=None)
     op.drop_constraint("pk_merchant_stats_rollup", "merchant_stats_rollup", type_="primary")
-    op.create_primary_key("pk_merchant_stats_rollup", "merchant_stats_rollup",
-                          [*_MERCHANT_KEY, "shard"])
-    _gather_into_shard_zero("global_stats_rollup", _GLOBAL_KEY,
-                            ("grain", "bucket", "shard", "currency"))
+    op.create_primary_key(
+        "pk_merchant_stats_rollup", "merchant_stats_rollup", [*_MERCHANT_KEY, "shard"]
+    )
+    _gather_into_shard_zero(
+        "global_stats_rollup", _GLOBAL_KEY, ("grain", "bucket", "shard", "currency")
+    )
     op.execute(_SHARD_FUNCTION)
 
 
@@ -229,5 +278,4 @@ def downgrade() -> None:
     _gather_into_shard_zero("merchant_stats_rollup", _MERCHANT_KEY, [*_MERCHANT_KEY, "shard"])
     op.drop_constraint("pk_merchant_stats_rollup", "merchant_stats_rollup", type_="primary")
     op.drop_column("merchant_stats_rollup", "shard")
-    op.create_primary_key("pk_merchant_stats_rollup", "merchant_stats_rollup",
-                          list(_MERCHANT_KEY))
+    op.create_primary_key("pk_merchant_stats_rollup", "merchant_stats_rollup", list(_MERCHANT_KEY))

@@ -33,8 +33,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"],
-                                name="fk_web_sessions_user_id_users"),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name="fk_web_sessions_user_id_users"),
         sa.PrimaryKeyConstraint("digest", name="pk_web_sessions"),
     )
     for column in ("user_id", "created_at", "last_seen_at"):

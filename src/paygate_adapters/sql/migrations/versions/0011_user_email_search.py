@@ -25,8 +25,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_users_email_lower", "users", ["email_lower"],
-                    postgresql_ops={"email_lower": "varchar_pattern_ops"})
+    op.create_index(
+        "ix_users_email_lower",
+        "users",
+        ["email_lower"],
+        postgresql_ops={"email_lower": "varchar_pattern_ops"},
+    )
 
 
 def downgrade() -> None:

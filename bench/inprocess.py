@@ -27,7 +27,7 @@ from typing import Any
 
 import msgspec
 
-from paygate_http.app import create_app
+from paygate_http.process.app import create_app
 from paygate_http.settings import Settings
 
 BASE = "/paygate/api/v1"

@@ -46,7 +46,7 @@ from bench.stats_bench import (
 from paygate_adapters.security import BcryptPasswordHasher
 from paygate_adapters.sql import create_database_engine, upgrade_schema
 from paygate_adapters.sql.tables import merchants, users
-from paygate_http.app import create_app
+from paygate_http.process.app import create_app
 from paygate_http.settings import Settings
 
 SQLITE_DEFAULT = "sqlite:////tmp/paygate_page_bench.db"

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from paygate_http.demo import DEMO_ADMIN_EMAIL, DEMO_MERCHANT_EMAIL, DEMO_PASSWORD
+from paygate_http.process.demo import DEMO_ADMIN_EMAIL, DEMO_MERCHANT_EMAIL, DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "screenshots"
@@ -42,7 +42,7 @@ def _free_port() -> int:
 
 def _paygate(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "paygate_http.cli", *args],
+        [sys.executable, "-m", "paygate_http.process.cli", *args],
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,

@@ -6,7 +6,7 @@ is left, so no worker outlives the bench, whether it ends normally, on an error,
 or on SIGTERM (``stop_on_sigterm``).
 
 * ``asgi_server``: a bench app (``bench.bare_app``, ``bench.naive_app``) served exactly as
-  Paygate is (``paygate_http.server``: ``TCP_NODELAY`` sockets, one spawned process per
+  Paygate is (``paygate_http.process.server``: ``TCP_NODELAY`` sockets, one spawned process per
   worker each listening on the ``SO_REUSEPORT`` port, ``serve_app``'s uvicorn options);
 * ``paygate_server``: ``paygate serve --workers N`` as users run it (webhook dispatcher on);
 * ``webhook_receiver``: ``bench.webhook_bench.receiver_app`` under uvicorn, answering 200.
@@ -119,7 +119,7 @@ def paygate_server(env: dict[str, str], workers: int) -> Iterator[str]:
     args = [
         sys.executable,
         "-m",
-        "paygate_http.cli",
+        "paygate_http.process.cli",
         "serve",
         "--port",
         str(port),
@@ -179,7 +179,7 @@ def webhook_receiver() -> Iterator[str]:
 
 
 def _serve_worker(app: str, port: int, reuse_port: bool) -> None:
-    from paygate_http.server import bind_socket, serve_app
+    from paygate_http.process.server import bind_socket, serve_app
 
     serve_app(
         importlib.import_module(app).app, bind_socket("127.0.0.1", port, reuse_port=reuse_port)
@@ -188,7 +188,7 @@ def _serve_worker(app: str, port: int, reuse_port: bool) -> None:
 
 def serve(app: str, port: int, workers: int) -> None:
     """``app`` on Paygate's sockets and uvicorn options, one process per worker."""
-    from paygate_http.server import reserve_port
+    from paygate_http.process.server import reserve_port
 
     if workers == 1:
         _serve_worker(app, port, reuse_port=False)

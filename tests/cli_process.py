@@ -1,6 +1,6 @@
-"""A ``paygate`` command (``python -m paygate_http.cli <args>``) run as a real process by the
-integration tests, its JSON log lines collected from stderr as it runs. Every wait has a
-deadline, and the process is signalled by its PID.
+"""A ``paygate`` command (``python -m paygate_http.process.cli <args>``) run as a real
+process by the integration tests, its JSON log lines collected from stderr as it runs. Every
+wait has a deadline, and the process is signalled by its PID.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from paygate_core.events import DeliveryStatus
 
 
 class PaygateProcess:
-    """``python -m paygate_http.cli <args>``; its JSON log lines are collected as it runs."""
+    """``python -m paygate_http.process.cli <args>``; its JSON log lines, collected as it runs."""
 
     def __init__(self, args: list[str], env: dict[str, str]) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "paygate_http.cli", *args],
+            [sys.executable, "-m", "paygate_http.process.cli", *args],
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,

@@ -44,7 +44,7 @@ from paygate_core.errors import StorageUnavailable
 from paygate_core.events import PaymentEvent
 from paygate_core.ports import Clock, EventFeed, UnitOfWorkFactory
 from paygate_core.use_cases.live_events import READ_BATCH, EventTail, StreamSlots, open_tail
-from paygate_http.runtime import Offload, runtime_of
+from paygate_http.services import Offload, services_of
 
 __all__ = [
     "LIVE_EVENTS_STATE_KEY",
@@ -291,7 +291,7 @@ async def stream_response(
 ) -> ServerSentEvent:
     """The merchant's live stream as the answer to ``connection``: one of its slots taken
     (else ``StreamLimitReached``), its reads run the way this application runs reading use
-    cases (``runtime.offload``)."""
+    cases (``services.offload``)."""
     live = connection.app.state.get(LIVE_EVENTS_STATE_KEY)
     if not isinstance(live, LiveEvents):
         raise StorageUnavailable("Live events are not available here", retry_after=60)
@@ -299,7 +299,7 @@ async def stream_response(
     messages = await live.open(
         lease,
         last_event_id=last_event_id,
-        offload=runtime_of(connection).offload,
+        offload=services_of(connection).offload,
         still_allowed=still_allowed,
         encode=encode,
     )

@@ -9,6 +9,9 @@ mode 0600), created atomically so several workers starting together agree on one
 from __future__ import annotations
 
 import enum
+import functools
+import hashlib
+import hmac
 import ipaddress
 import logging
 import math
@@ -21,7 +24,15 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from paygate_http.ratelimit import IPNetwork, RateLimit, parse_rate
+from paygate_http.pipeline.rate_limits import IPNetwork, RateLimit, parse_rate
+
+
+@functools.lru_cache(maxsize=16)
+def derive_key(secret: str, purpose: str) -> bytes:
+    """A sub-key of ``PAYGATE_SECRET_KEY`` for one purpose (HMAC-SHA256 of the purpose): a
+    leak or rotation of one use never exposes another."""
+    return hmac.new(secret.encode("utf-8"), purpose.encode("utf-8"), hashlib.sha256).digest()
+
 
 __all__ = [
     "BootstrapAdmin",
@@ -29,6 +40,7 @@ __all__ = [
     "SameSite",
     "Settings",
     "SettingsError",
+    "derive_key",
     "load_or_create_secret",
 ]
 

@@ -25,7 +25,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from cli_process import PaygateProcess
 from paygate_core.checkout import issue_checkout_token, verify_return_signature
-from paygate_http.checkout_links import checkout_key
+from paygate_http.api.checkout_links import checkout_key
 
 API = "/paygate/api/v1"
 SECRET = "browser-checkout-secret-0123456789abcdefghij"

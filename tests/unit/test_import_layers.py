@@ -38,8 +38,8 @@ OURS = frozenset(p.name for p in SRC.iterdir() if (p / "__init__.py").is_file())
 
 COMPOSITION_ROOT = frozenset(
     {
-        "paygate_http.wiring",  # builds the unit-of-work factory, hasher, tokens, dispatcher
-        "paygate_http.cli",  # the ``paygate`` commands: migrate, create-admin, serve
+        "paygate_http.process.wiring",  # builds the units of work, hasher, tokens, dispatcher
+        "paygate_http.process.cli",  # the ``paygate`` commands: migrate, create-admin, serve
         "paygate_http.settings",  # parses DATABASE_URL with SQLAlchemy's URL parser
     }
 )
@@ -234,7 +234,7 @@ class Config:
 
 
 def test_every_kind_of_import_is_found_in_its_scope() -> None:
-    found = [(i.target, i.scope) for i in _module_imports("paygate_http.cli", EVERY_KIND)]
+    found = [(i.target, i.scope) for i in _module_imports("paygate_http.process.cli", EVERY_KIND)]
     module, type_checking, function = Scope
     assert found == [
         ("typing", module),
@@ -242,7 +242,7 @@ def test_every_kind_of_import_is_found_in_its_scope() -> None:
         ("paygate_core.money", module),
         ("paygate_core.errors", module),
         ("paygate_core.money", module),
-        ("paygate_http.app", module),
+        ("paygate_http.process.app", module),
         ("paygate_adapters.sql.tables", type_checking),
         ("attrs", module),
         ("msgspec", module),
@@ -254,7 +254,7 @@ def test_every_kind_of_import_is_found_in_its_scope() -> None:
 
 def test_the_graph_covers_src() -> None:
     found = {(i.importer, i.target, i.scope) for i in imports()}
-    assert ("paygate_http.wiring", "paygate_adapters.security", Scope.MODULE) in found
+    assert ("paygate_http.process.wiring", "paygate_adapters.security", Scope.MODULE) in found
     assert (
         "paygate_core.testing.contract",
         "paygate_core.testing.contract._base",
@@ -298,6 +298,20 @@ def test_every_composition_root_module_exists_and_imports_adapters_or_sqlalchemy
 
 
 # --- circles ---------------------------------------------------------------------------------
+
+
+def test_only_the_package_itself_imports_the_process() -> None:
+    """``paygate_http.process`` is the composition root: it builds the API, the pages and the
+    pipeline, so none of them may reach back into it."""
+    process = "paygate_http.process"
+    inside = {process, "paygate_http"}  # the package re-exports ``create_app``
+    assert [
+        str(i)
+        for i in imports()
+        if i.target.startswith(process)
+        and i.importer not in inside
+        and not i.importer.startswith(f"{process}.")
+    ] == []
 
 
 def test_no_import_circles_in_src() -> None:

@@ -8,9 +8,9 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, Row, and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from paygate_adapters.sql.context import Context
 from paygate_adapters.sql.prepared import Prepared
 from paygate_adapters.sql.tables import merchant_stats_rollup, merchants, users
+from paygate_adapters.sql.work_connection import WorkConnection
 from paygate_core.accounts import Merchant, MerchantAccount, Role, User
 from paygate_core.errors import EmailAlreadyRegistered
 from paygate_core.pagination import Page, PageRequest
@@ -81,7 +81,7 @@ def _merchant_values(merchant: Merchant) -> dict[str, Any]:
 
 
 class SqlUsers:
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: WorkConnection) -> None:
         self._c = context
 
     def add(self, user: User) -> None:
@@ -155,7 +155,7 @@ _MERCHANT_BY_KEY = Prepared(
 
 
 class SqlMerchants:
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: WorkConnection) -> None:
         self._c = context
 
     def add(self, merchant: Merchant) -> None:

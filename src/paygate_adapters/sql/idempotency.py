@@ -14,8 +14,8 @@ from uuid import UUID
 
 from sqlalchemy import Row, delete, select, update
 
-from paygate_adapters.sql.context import Context
 from paygate_adapters.sql.tables import idempotency_records
+from paygate_adapters.sql.work_connection import WorkConnection
 from paygate_core.ports import IdempotencyRecord
 
 __all__ = ["SqlIdempotencyStore"]
@@ -39,7 +39,7 @@ def _key(merchant_id: UUID, key: str) -> tuple[Any, ...]:
 
 
 class SqlIdempotencyStore:
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: WorkConnection) -> None:
         self._c = context
 
     def claim(

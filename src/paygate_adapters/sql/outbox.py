@@ -18,9 +18,9 @@ from uuid import UUID
 
 from sqlalchemy import Row, bindparam, func, insert, literal, select, update
 
-from paygate_adapters.sql.context import Context
 from paygate_adapters.sql.prepared import Prepared
 from paygate_adapters.sql.tables import merchants, webhook_attempts, webhook_events
+from paygate_adapters.sql.work_connection import WorkConnection
 from paygate_core.events import (
     DeliveryStatus,
     EventType,
@@ -103,7 +103,7 @@ _SETTLE_EVENT = Prepared(
 
 
 class SqlEventOutbox:
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: WorkConnection) -> None:
         self._c = context
 
     def add(self, event: PaymentEvent, *, deliver: bool, now: datetime) -> None:

@@ -9,10 +9,10 @@ from uuid import UUID
 
 from sqlalchemy import Row, bindparam, insert, select, update
 
-from paygate_adapters.sql.context import Context
 from paygate_adapters.sql.prepared import Prepared
 from paygate_adapters.sql.tables import orders, payments, refunds
 from paygate_adapters.sql.types import money_from_minor, to_minor
+from paygate_adapters.sql.work_connection import WorkConnection
 from paygate_core.orders import Order, OrderStatus
 from paygate_core.pagination import Page, PageRequest
 from paygate_core.payments import Payment, PaymentStatus
@@ -163,7 +163,7 @@ _INSERT_REFUND = Prepared(insert(refunds), columns=_REFUND_COLUMNS)
 
 
 class SqlOrders:
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: WorkConnection) -> None:
         self._c = context
 
     def add(self, order: Order) -> None:
@@ -196,7 +196,7 @@ class SqlOrders:
 
 
 class SqlPayments:
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: WorkConnection) -> None:
         self._c = context
 
     def add(self, payment: Payment) -> None:
@@ -254,7 +254,7 @@ class SqlPayments:
 
 
 class SqlRefunds:
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: WorkConnection) -> None:
         self._c = context
 
     def add(self, refund: Refund) -> None:

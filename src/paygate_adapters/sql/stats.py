@@ -32,7 +32,6 @@ from sqlalchemy import (
     union_all,
 )
 
-from paygate_adapters.sql.context import Context
 from paygate_adapters.sql.rollup import GRAINS, ceil_to, floor_to
 from paygate_adapters.sql.stats_series import read_series, stats_of_rows
 from paygate_adapters.sql.tables import (
@@ -45,6 +44,7 @@ from paygate_adapters.sql.tables import (
     users,
 )
 from paygate_adapters.sql.types import UtcDateTime
+from paygate_adapters.sql.work_connection import WorkConnection
 from paygate_core.accounts import Role
 from paygate_core.payments import SUCCESSFUL, PaymentStatus
 from paygate_core.stats import GlobalStats, PaymentStats, StatsPeriod
@@ -180,7 +180,7 @@ def _stats_query(
 
 
 class SqlStatsReader:
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: WorkConnection) -> None:
         self._c = context
 
     def _stats(self, merchant_id: UUID | None, period: StatsPeriod) -> PaymentStats:

@@ -8,8 +8,8 @@ from uuid import UUID
 
 from sqlalchemy import ColumnElement, Row, delete, insert, select, update
 
-from paygate_adapters.sql.context import Context
 from paygate_adapters.sql.tables import refresh_tokens, revoked_access_tokens
+from paygate_adapters.sql.work_connection import WorkConnection
 from paygate_core.tokens import RefreshToken
 
 __all__ = ["SqlTokenStore"]
@@ -30,7 +30,7 @@ class SqlTokenStore:
     """``updated_at`` of revocations is bookkeeping only: the port passes no time, so it is
     the system clock's."""
 
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: WorkConnection) -> None:
         self._c = context
 
     def add_refresh(self, token: RefreshToken) -> None:

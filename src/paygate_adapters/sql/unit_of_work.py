@@ -28,7 +28,6 @@ from sqlalchemy import Connection, Engine
 
 from paygate_adapters.sql.accounts import SqlMerchants, SqlUsers
 from paygate_adapters.sql.batch import Savepoint, WriteBatch, open_batch, open_batch_of
-from paygate_adapters.sql.context import Context
 from paygate_adapters.sql.engine import (
     BEGIN_MODE,
     create_database_engine,
@@ -42,6 +41,7 @@ from paygate_adapters.sql.payments import SqlOrders, SqlPayments, SqlRefunds
 from paygate_adapters.sql.prepared import Prepared
 from paygate_adapters.sql.stats import SqlStatsReader
 from paygate_adapters.sql.tokens import SqlTokenStore
+from paygate_adapters.sql.work_connection import WorkConnection
 from paygate_adapters.sql.writer_lock import WriterLock, writer_lock
 from paygate_core.errors import StorageUnavailable
 
@@ -71,7 +71,7 @@ class SqlUnitOfWork:
         self._writer = writer or engine  # whose group-commit batch this one may join
         self._read_only = read_only
         self._readers = readers if read_only else None
-        self._context: Context | None = None
+        self._context: WorkConnection | None = None
         self._held = ExitStack()
         self._batch: WriteBatch | None = None
         self._savepoint: Savepoint | None = None
@@ -92,11 +92,11 @@ class SqlUnitOfWork:
         if batch is not None:  # batch.py: this thread's use cases share one transaction
             self._batch = batch
             self._savepoint = batch.savepoint()
-            return self._bind(Context(batch.connection, read_only=self._read_only))
+            return self._bind(WorkConnection(batch.connection, read_only=self._read_only))
         connection = self._readers.take() if self._readers is not None else None
         if connection is not None:  # this thread's own: nothing to check out or close
             self._start(connection)
-            return self._bind(Context(connection, read_only=True))
+            return self._bind(WorkConnection(connection, read_only=True))
         with ExitStack() as held:
             if not self._read_only and self._engine.dialect.name == "sqlite":
                 # Queue for SQLite's write lock here, not in its polling busy handler.
@@ -104,9 +104,9 @@ class SqlUnitOfWork:
             connection = held.enter_context(self._engine.connect())
             self._start(connection)
             self._held = held.pop_all()  # released by __exit__, after the connection
-        return self._bind(Context(connection, read_only=self._read_only))
+        return self._bind(WorkConnection(connection, read_only=self._read_only))
 
-    def _bind(self, context: Context) -> Self:
+    def _bind(self, context: WorkConnection) -> Self:
         self._context = context
         self.users = SqlUsers(context)
         self.merchants = SqlMerchants(context)
@@ -151,7 +151,7 @@ class SqlUnitOfWork:
             if fault is not None:
                 raise fault from exc
 
-    def _close(self, context: Context) -> None:
+    def _close(self, context: WorkConnection) -> None:
         """Roll back what was not committed and give the connection back."""
         if self._batch is not None:
             savepoint, self._savepoint, batch = self._savepoint, None, self._batch
@@ -170,7 +170,7 @@ class SqlUnitOfWork:
         work's is remembered for ``/ready``)."""
         return storage_unavailable(exc, writer=None if self._read_only else self._writer)
 
-    def _active(self) -> Context:
+    def _active(self) -> WorkConnection:
         if self._context is None:
             raise RuntimeError("the unit of work is not active (use it in a with block)")
         return self._context
@@ -198,7 +198,7 @@ class SqlUnitOfWork:
         context.rollup.clear()
         context.connection.rollback()
 
-    def _end_savepoint(self, context: Context, *, keep: bool) -> None:
+    def _end_savepoint(self, context: WorkConnection, *, keep: bool) -> None:
         """End this unit of work's savepoint; the next one opens only if a statement follows
         (most use cases commit once and leave: no empty savepoint to open and roll back)."""
         savepoint, self._savepoint = self._savepoint, None

@@ -1,5 +1,5 @@
 """The dashboard pages (``/dashboard/...``): server-rendered HTML beside the JSON API, on the
-same composition root, runtime, rate limits and core use cases (ADR 0016).
+same composition root, services, rate limits and core use cases (ADR 0016).
 
     app = Litestar(route_handlers=[..., dashboard_router(), dashboard_static_router()],
                    template_config=dashboard_templates(), state={..., DASHBOARD_STATE_KEY:

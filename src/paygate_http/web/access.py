@@ -24,7 +24,7 @@ from litestar.types import Guard
 
 from paygate_core.accounts import Role
 from paygate_core.use_cases.web_sessions import SignedIn
-from paygate_http.runtime import run_in_thread
+from paygate_http.services import run_in_thread
 from paygate_http.web import csrf
 from paygate_http.web.cookies import FORM_COOKIE, SESSION_COOKIE
 from paygate_http.web.state import dashboard_of

@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get
 
-from paygate_http.runtime import run_blocking, runtime_of
+from paygate_http.services import run_read, services_of
 from paygate_http.web.access import admin_pages, signed_in
 from paygate_http.web.charts import overview_chart
 from paygate_http.web.pages import render
@@ -26,9 +26,9 @@ class AdminOverview(Controller):
     @get("/", name="dashboard-admin-overview")
     async def overview(self, request: AnyRequest) -> Response[Any]:
         signed = await signed_in(request)
-        paygate = runtime_of(request).paygate
-        figures = await run_blocking(request, paygate.global_stats)
-        series = await run_blocking(request, paygate.global_series)
+        paygate = services_of(request).paygate
+        figures = await run_read(request, paygate.global_stats)
+        series = await run_read(request, paygate.global_series)
         return render(
             request,
             "admin_overview.html.j2",

@@ -16,8 +16,8 @@ from litestar import Controller, Request, Response, get, post
 from paygate_core.errors import EmailAlreadyRegistered, LoginFailed, ValidationFailed
 from paygate_core.use_cases.auth import Login, RegisterMerchant
 from paygate_core.use_cases.web_sessions import SignedIn
-from paygate_http.auth import ip_rate_limited
-from paygate_http.runtime import run_in_thread, run_write, runtime_of
+from paygate_http.pipeline.auth import ip_rate_limited
+from paygate_http.services import run_in_thread, run_write, services_of
 from paygate_http.web import csrf
 from paygate_http.web.access import FORM_CSRF, current_session, forget_session, signed_in
 from paygate_http.web.cookies import (
@@ -46,7 +46,7 @@ def _form_page(
     cookies = []
     if not secret:
         secret = new_form_secret()
-        cookies.append(form_cookie(secret, runtime_of(request).settings))
+        cookies.append(form_cookie(secret, services_of(request).settings))
     token = csrf.token(dashboard_of(request).csrf_key, csrf.FORM, secret)
     return render(
         request,
@@ -62,7 +62,7 @@ def _form_page(
 def _signed_in_response(request: AnyRequest, signed: SignedIn) -> Response[Any]:
     dashboard = dashboard_of(request)
     max_age = int(dashboard.sessions.limits.absolute.total_seconds())
-    cookie = session_cookie(signed.session_id, max_age, runtime_of(request).settings)
+    cookie = session_cookie(signed.session_id, max_age, services_of(request).settings)
     return redirect(home_of(signed), cookies=[cookie])
 
 
@@ -105,7 +105,7 @@ class SessionPages(Controller):
     @post("/register", opt=FORM_CSRF, guards=[ip_rate_limited("register")], status_code=303)
     async def register(self, request: AnyRequest) -> Response[Any]:
         values, kept = await read_form(request, *_REGISTER_FIELDS, secret=("password",))
-        runtime = runtime_of(request)
+        services = services_of(request)
         command = RegisterMerchant(
             email=values["email"],
             name=values["name"],
@@ -113,7 +113,7 @@ class SessionPages(Controller):
             webhook_url=values["webhook_url"] or None,
         )
         try:
-            registration = await run_write(request, runtime.paygate.register_merchant, command)
+            registration = await run_write(request, services.paygate.register_merchant, command)
         except ValidationFailed as exc:
             return _form_page(
                 request, "register.html.j2", "Create account", FormState.refused(kept, exc), 422
@@ -137,4 +137,4 @@ class SessionPages(Controller):
         signed = await signed_in(request)
         await run_in_thread(dashboard_of(request).sessions.end, signed.session_id)
         forget_session(request)
-        return redirect(LOGIN_PATH, cookies=[cleared_session_cookie(runtime_of(request).settings)])
+        return redirect(LOGIN_PATH, cookies=[cleared_session_cookie(services_of(request).settings)])

@@ -19,7 +19,7 @@ from uuid import UUID
 from paygate_core.checkout import CheckoutTicket
 from paygate_core.idempotency import IdempotentAnswer
 from paygate_core.payments import Payment
-from paygate_http.runtime import runtime_of
+from paygate_http.services import services_of
 from paygate_http.web.merchant_common import AnyRequest
 from paygate_http.web.once import claim_key, release_key
 
@@ -64,10 +64,10 @@ async def claim_checkout(
         return None
     key = f"{_PREFIX}{ticket.order_id}:{nonce}"
     fingerprint = f"{_PREFIX}{ticket.order_id}"
-    runtime = runtime_of(request)
+    services = services_of(request)
     for _ in range(_WAIT_STEPS):
-        record = await runtime.offload_write(
-            claim_key, runtime.paygate, ticket.merchant_id, key, fingerprint
+        record = await services.offload_write(
+            claim_key, services.paygate, ticket.merchant_id, key, fingerprint
         )
         if record is None:
             return CheckoutClaim(ticket.merchant_id, key, owned=True)
@@ -82,5 +82,5 @@ async def claim_checkout(
 
 async def release_checkout(request: AnyRequest, claim: CheckoutClaim) -> None:
     """Give the nonce back after a refused submission (no payment was made under it)."""
-    runtime = runtime_of(request)
-    await runtime.offload_write(release_key, runtime.paygate, claim.merchant_id, claim.key)
+    services = services_of(request)
+    await services.offload_write(release_key, services.paygate, claim.merchant_id, claim.key)

@@ -37,9 +37,9 @@ from paygate_core.errors import (
 from paygate_core.payments import Payment, PaymentStatus
 from paygate_core.use_cases.checkout import CheckoutView
 from paygate_core.use_cases.payments import PayOrder
-from paygate_http.auth import client_ip_of
-from paygate_http.checkout_links import CHECKOUT_PATH, checkout_key
-from paygate_http.runtime import run_blocking, run_write, runtime_of
+from paygate_http.api.checkout_links import CHECKOUT_PATH, checkout_key
+from paygate_http.pipeline.auth import client_ip_of
+from paygate_http.services import run_read, run_write, services_of
 from paygate_http.web import csrf
 from paygate_http.web.access import CSRF_FIELD, CsrfRefused
 from paygate_http.web.checkout_once import (
@@ -70,19 +70,19 @@ async def checkout_rate_limited(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
     """Guard: ``PAYGATE_CHECKOUT_RATE_LIMIT`` submissions per client IP (all orders)."""
-    runtime = runtime_of(connection)
-    rate = runtime.settings.checkout_rate_limit
+    services = services_of(connection)
+    rate = services.settings.checkout_rate_limit
     if rate is None:
         return
-    retry_after = await runtime.rate_limits.hit(f"checkout:{client_ip_of(connection)}", rate)
+    retry_after = await services.rate_limits.hit(f"checkout:{client_ip_of(connection)}", rate)
     if retry_after is not None:
         raise RateLimited(retry_after)
 
 
 def _ticket(request: AnyRequest, token: str) -> CheckoutTicket:
-    runtime = runtime_of(request)
+    services = services_of(request)
     ticket = read_checkout_token(
-        checkout_key(runtime.settings.secret_key), token, now=runtime.paygate.clock.now()
+        checkout_key(services.settings.secret_key), token, now=services.paygate.clock.now()
     )
     if ticket is None:
         raise NotFoundException
@@ -91,7 +91,7 @@ def _ticket(request: AnyRequest, token: str) -> CheckoutTicket:
 
 async def _view(request: AnyRequest, ticket: CheckoutTicket) -> CheckoutView:
     try:
-        return await run_blocking(request, runtime_of(request).paygate.open_checkout, ticket)
+        return await run_read(request, services_of(request).paygate.open_checkout, ticket)
     except OrderNotFound:
         raise NotFoundException from None
 
@@ -123,7 +123,7 @@ def _form_page(
                 path=CHECKOUT_PATH,
                 httponly=True,
                 samesite="strict",
-                secure=runtime_of(request).settings.cookie_secure,
+                secure=services_of(request).settings.cookie_secure,
             )
         )
     form_csrf = csrf.token(dashboard_of(request).csrf_key, _CSRF_KIND, secret)
@@ -217,7 +217,7 @@ class CheckoutPages(Controller):
             idempotency=claim.answer(),
         )
         try:
-            payment = await run_write(request, runtime_of(request).paygate.pay_order, command)
+            payment = await run_write(request, services_of(request).paygate.pay_order, command)
         except BaseException as exc:
             await release_checkout(request, claim)
             if isinstance(exc, ValidationFailed | InvalidCard):
@@ -233,8 +233,8 @@ class CheckoutPages(Controller):
     ) -> Response[Any]:
         ticket = _ticket(request, token)
         try:
-            view, payment = await run_blocking(
-                request, runtime_of(request).paygate.checkout_payment, ticket, payment_id
+            view, payment = await run_read(
+                request, services_of(request).paygate.checkout_payment, ticket, payment_id
             )
         except OrderNotFound:
             raise NotFoundException from None

@@ -2,7 +2,7 @@
 
 No session: a redirect to the login page (and the dead cookie cleared). The other role, or
 a form without a valid CSRF token: a 403 page. Any other error: a page with the status,
-message and description the API would answer with (``paygate_http.errors``), logged as
+message and description the API would answer with (``paygate_http.pipeline.errors``), logged as
 the API logs it; rate limits and an unavailable database keep their ``Retry-After``.
 """
 
@@ -15,9 +15,9 @@ from litestar.exceptions import HTTPException
 from litestar.types import ExceptionHandlersMap
 
 from paygate_core.errors import PaygateError
-from paygate_http.errors import as_paygate_error, error_headers, status_for
-from paygate_http.observability import request_id_of
-from paygate_http.runtime import runtime_of
+from paygate_http.pipeline.errors import as_paygate_error, error_headers, status_for
+from paygate_http.pipeline.observability import request_id_of
+from paygate_http.services import services_of
 from paygate_http.web.access import (
     CsrfRefused,
     LoginRequired,
@@ -42,7 +42,7 @@ _CSRF = (
 def _login_required(request: AnyRequest, _: LoginRequired) -> Response[Any]:
     cookies = []
     if request.cookies.get(SESSION_COOKIE):
-        cookies.append(cleared_session_cookie(runtime_of(request).settings))
+        cookies.append(cleared_session_cookie(services_of(request).settings))
     return redirect(LOGIN_PATH, cookies=cookies)
 
 

@@ -20,7 +20,7 @@ from paygate_core.errors import PaygateError
 from paygate_core.events import EventType, PaymentEvent
 from paygate_core.gateway import Paygate
 from paygate_http.live_events import event_message, stream_response
-from paygate_http.runtime import Offload, run_in_thread, runtime_of
+from paygate_http.services import Offload, run_in_thread, services_of
 from paygate_http.web.access import merchant_pages, signed_in
 from paygate_http.web.formatting import money, status_class, utc
 from paygate_http.web.headers import PAGE_HEADERS
@@ -57,14 +57,14 @@ class LiveEventsPage(Controller):
         merchant = signed.merchant
         assert merchant is not None  # the guard lets merchants with a merchant row in
         sessions = dashboard_of(request).sessions
-        runtime = runtime_of(request)
+        services = services_of(request)
 
         async def still_allowed() -> bool:
             # ``resume`` may write (last_seen_at): on a worker thread, as ``access`` does.
             return await run_in_thread(sessions.resume, signed.session_id) is not None
 
         async def encode(event: PaymentEvent) -> ServerSentEventMessage:
-            card = await _card_last4(runtime.paygate, runtime.offload, event)
+            card = await _card_last4(services.paygate, services.offload, event)
             body = {**event.payload(), "display": display_of(event, card)}
             return event_message(event, json.dumps(body, separators=(",", ":"), ensure_ascii=False))
 

@@ -13,7 +13,7 @@ from litestar.params import FromPath
 
 from paygate_core.errors import MerchantNotFound, ValidationFailed
 from paygate_core.pagination import PageRequest
-from paygate_http.runtime import run_blocking, runtime_of
+from paygate_http.services import run_read, services_of
 from paygate_http.web.access import admin_pages, signed_in
 from paygate_http.web.charts import overview_chart
 from paygate_http.web.forms import FormState
@@ -46,12 +46,10 @@ class AdminMerchants(Controller):
         email = query_text(request, "email")
         cursor = query_text(request, "cursor")
         search = FormState({"email": email})
-        paygate = runtime_of(request).paygate
+        paygate = services_of(request).paygate
         try:
             page = PageRequest.parse(MERCHANTS_PER_PAGE, cursor or None)
-            merchants = await run_blocking(
-                request, paygate.list_merchants, page, email=email or None
-            )
+            merchants = await run_read(request, paygate.list_merchants, page, email=email or None)
         except ValidationFailed as exc:
             return render(
                 request,
@@ -77,11 +75,11 @@ class AdminMerchants(Controller):
     @get("/{merchant_id:str}", name="dashboard-admin-merchant")
     async def merchant(self, request: AnyRequest, merchant_id: FromPath[str]) -> Response[Any]:
         signed = await signed_in(request)
-        paygate = runtime_of(request).paygate
-        report = await run_blocking(
+        paygate = services_of(request).paygate
+        report = await run_read(
             request, paygate.merchant_stats_for_admin, _merchant_id(merchant_id)
         )
-        series = await run_blocking(request, paygate.merchant_series, report.account.merchant.id)
+        series = await run_read(request, paygate.merchant_series, report.account.merchant.id)
         return render(
             request,
             "admin_merchant.html.j2",

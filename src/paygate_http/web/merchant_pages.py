@@ -9,7 +9,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 
 from paygate_core.pagination import PageRequest
-from paygate_http.runtime import run_blocking, runtime_of
+from paygate_http.services import run_read, services_of
 from paygate_http.web.access import merchant_pages, signed_in
 from paygate_http.web.charts import overview_chart
 from paygate_http.web.pages import render
@@ -30,12 +30,12 @@ class MerchantOverview(Controller):
         signed = await signed_in(request)
         merchant = signed.merchant
         assert merchant is not None  # the guard lets merchants with a merchant row in
-        paygate = runtime_of(request).paygate
-        stats = await run_blocking(request, paygate.merchant_stats, merchant.id)
-        recent = await run_blocking(
+        paygate = services_of(request).paygate
+        stats = await run_read(request, paygate.merchant_stats, merchant.id)
+        recent = await run_read(
             request, paygate.list_payments, merchant.id, PageRequest(limit=RECENT_PAYMENTS)
         )
-        series = await run_blocking(request, paygate.merchant_series, merchant.id)
+        series = await run_read(request, paygate.merchant_series, merchant.id)
         return render(
             request,
             "merchant_overview.html.j2",

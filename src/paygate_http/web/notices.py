@@ -23,7 +23,7 @@ from litestar import Request
 from litestar.datastructures import Cookie
 
 from paygate_core.use_cases.web_sessions import SignedIn
-from paygate_http.runtime import runtime_of
+from paygate_http.services import services_of
 from paygate_http.web import csrf
 from paygate_http.web.cookies import DASHBOARD_COOKIE_PATH
 from paygate_http.web.state import dashboard_of
@@ -92,7 +92,7 @@ def _cookie(request: Request[Any, Any, Any], value: str, max_age: int) -> Cookie
         path=DASHBOARD_COOKIE_PATH,
         httponly=True,
         samesite="strict",
-        secure=runtime_of(request).settings.cookie_secure,
+        secure=services_of(request).settings.cookie_secure,
         expires=0 if max_age == 0 else None,
     )
 

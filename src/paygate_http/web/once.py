@@ -19,8 +19,8 @@ from uuid import UUID
 from paygate_core.gateway import Paygate
 from paygate_core.idempotency import IdempotentAnswer
 from paygate_core.ports import IdempotencyRecord
-from paygate_http.idempotency import LEASE
-from paygate_http.runtime import runtime_of
+from paygate_http.pipeline.idempotency import LEASE
+from paygate_http.services import services_of
 from paygate_http.web.merchant_common import AnyRequest
 
 __all__ = [
@@ -83,14 +83,14 @@ async def claim_once(
         return None
     key = f"{_PREFIX}{raw_key[:200]}"
     digest = hashlib.sha256("|".join(map(str, form_values)).encode()).hexdigest()
-    runtime = runtime_of(request)
-    record = await runtime.offload_write(
-        claim_key, runtime.paygate, merchant_id, key, _FINGERPRINT + digest
+    services = services_of(request)
+    record = await services.offload_write(
+        claim_key, services.paygate, merchant_id, key, _FINGERPRINT + digest
     )
     return Claimed(merchant_id, key) if record is None else None
 
 
 async def release_once(request: AnyRequest, claimed: Claimed) -> None:
     """Give the key back after a refused submission (nothing was done under it)."""
-    runtime = runtime_of(request)
-    await runtime.offload_write(release_key, runtime.paygate, claimed.merchant_id, claimed.key)
+    services = services_of(request)
+    await services.offload_write(release_key, services.paygate, claimed.merchant_id, claimed.key)

@@ -20,9 +20,9 @@ from paygate_core.money import CURRENCIES, DEFAULT_CURRENCY
 from paygate_core.orders import Order, OrderStatus
 from paygate_core.use_cases.payments import CreateOrder
 from paygate_core.use_cases.web_sessions import SignedIn
-from paygate_http.checkout_links import links_of
-from paygate_http.errors import status_for
-from paygate_http.runtime import run_blocking, run_write, runtime_of
+from paygate_http.api.checkout_links import links_of
+from paygate_http.pipeline.errors import status_for
+from paygate_http.services import run_read, run_write, services_of
 from paygate_http.web.access import merchant_pages
 from paygate_http.web.forms import FormState, read_form
 from paygate_http.web.merchant_common import (
@@ -61,9 +61,9 @@ async def _orders_page(
 ) -> Response[Any]:
     assert signed.merchant is not None
     listing = listing_of(request, ORDERS_PATH)
-    page = await run_blocking(
+    page = await run_read(
         request,
-        runtime_of(request).paygate.list_orders,
+        services_of(request).paygate.list_orders,
         signed.merchant.id,
         listing.page_request,
         status=listing.status_filter,
@@ -101,7 +101,7 @@ class OrderPages(Controller):
         try:
             order = await run_write(
                 request,
-                runtime_of(request).paygate.create_order,
+                services_of(request).paygate.create_order,
                 _create_command(merchant.id, values),
             )
         except (ValidationFailed, InvalidAmount) as exc:
@@ -113,8 +113,8 @@ class OrderPages(Controller):
     @get("/{order_id:str}", name="dashboard-merchant-order")
     async def order(self, request: AnyRequest, order_id: FromPath[str]) -> Response[Any]:
         signed, merchant = await merchant_of(request)
-        details = await run_blocking(
-            request, runtime_of(request).paygate.get_order, merchant.id, order_id
+        details = await run_read(
+            request, services_of(request).paygate.get_order, merchant.id, order_id
         )
         order = details.order
         unpaid = order.status is not OrderStatus.PAID

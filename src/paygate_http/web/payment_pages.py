@@ -27,8 +27,8 @@ from paygate_core.payments import PaymentStatus
 from paygate_core.refunds import refund_amount, validate_reason
 from paygate_core.use_cases.payments import RefundOutcome, RefundPayment
 from paygate_core.use_cases.web_sessions import SignedIn
-from paygate_http.errors import status_for
-from paygate_http.runtime import run_blocking, run_write, runtime_of
+from paygate_http.pipeline.errors import status_for
+from paygate_http.services import run_read, run_write, services_of
 from paygate_http.web.access import merchant_pages
 from paygate_http.web.forms import FormState, read_form
 from paygate_http.web.merchant_common import (
@@ -60,8 +60,8 @@ async def _payment_page(
     request: AnyRequest, signed: SignedIn, payment_id: str, form: FormState, status_code: int = 200
 ) -> Response[Any]:
     assert signed.merchant is not None
-    details = await run_blocking(
-        request, runtime_of(request).paygate.get_payment, signed.merchant.id, payment_id
+    details = await run_read(
+        request, services_of(request).paygate.get_payment, signed.merchant.id, payment_id
     )
     payment = details.payment
     return render_merchant_page(
@@ -87,9 +87,9 @@ class PaymentPages(Controller):
     async def payments(self, request: AnyRequest) -> Response[Any]:
         signed, merchant = await merchant_of(request)
         listing = listing_of(request, PAYMENTS_PATH)
-        page = await run_blocking(
+        page = await run_read(
             request,
-            runtime_of(request).paygate.list_payments,
+            services_of(request).paygate.list_payments,
             merchant.id,
             listing.page_request,
             status=listing.status_filter,
@@ -115,7 +115,7 @@ class PaymentPages(Controller):
         signed, merchant = await merchant_of(request)
         try:
             payment = await run_write(
-                request, runtime_of(request).paygate.capture_payment, merchant.id, payment_id
+                request, services_of(request).paygate.capture_payment, merchant.id, payment_id
             )
         except PaymentStateConflict as exc:
             return await _payment_page(
@@ -133,8 +133,8 @@ class PaymentPages(Controller):
         Nothing changes here."""
         signed, merchant = await merchant_of(request)
         values, _ = await read_form(request, *REFUND_FIELDS)
-        details = await run_blocking(
-            request, runtime_of(request).paygate.get_payment, merchant.id, payment_id
+        details = await run_read(
+            request, services_of(request).paygate.get_payment, merchant.id, payment_id
         )
         try:
             amount = refund_amount(details.payment, _raw(values, "amount"))
@@ -173,7 +173,7 @@ class PaymentPages(Controller):
             idempotency=claimed.answer(_refund_id),
         )
         try:
-            outcome = await run_write(request, runtime_of(request).paygate.refund_payment, command)
+            outcome = await run_write(request, services_of(request).paygate.refund_payment, command)
         except BaseException as exc:
             await release_once(request, claimed)
             if isinstance(exc, _REFUSED):

@@ -18,8 +18,8 @@ from litestar import Controller, Response, get, post
 from paygate_core.errors import ValidationFailed
 from paygate_core.use_cases.accounts import UpdateMerchant
 from paygate_core.use_cases.web_sessions import SignedIn
-from paygate_http.errors import status_for
-from paygate_http.runtime import run_blocking, run_write, runtime_of
+from paygate_http.pipeline.errors import status_for
+from paygate_http.services import run_read, run_write, services_of
 from paygate_http.web.access import merchant_pages
 from paygate_http.web.forms import FormState, read_form
 from paygate_http.web.merchant_common import (
@@ -55,8 +55,8 @@ async def _settings_page(
     status_code: int = 200,
 ) -> Response[Any]:
     assert signed.merchant is not None
-    account = await run_blocking(
-        request, runtime_of(request).paygate.merchant_account, signed.merchant.id
+    account = await run_read(
+        request, services_of(request).paygate.merchant_account, signed.merchant.id
     )
     notice = read_notice(request, signed)
     shown_once = notice is not None and notice.reveals == "api_key"
@@ -93,7 +93,7 @@ class SettingsPages(Controller):
         try:
             await run_write(
                 request,
-                runtime_of(request).paygate.update_merchant,
+                services_of(request).paygate.update_merchant,
                 UpdateMerchant(merchant_id=merchant.id, name=values["name"]),
             )
         except ValidationFailed as exc:
@@ -118,5 +118,5 @@ class SettingsPages(Controller):
         if values[CONFIRM_ROTATE] != "yes":
             refused = FormState({}, {CONFIRM_ROTATE: _CONFIRM_REASON})
             return await _settings_page(request, signed, rotate_form=refused, status_code=422)
-        await run_write(request, runtime_of(request).paygate.rotate_api_key, merchant.id)
+        await run_write(request, services_of(request).paygate.rotate_api_key, merchant.id)
         return done(request, signed, SETTINGS_PATH, "api-key-rotated")

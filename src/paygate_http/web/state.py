@@ -1,5 +1,5 @@
 """What the dashboard pages share, kept in the application state beside the API's
-``Runtime``: the session use cases and the key that signs CSRF tokens."""
+``Services``: the session use cases and the key that signs CSRF tokens."""
 
 from __future__ import annotations
 

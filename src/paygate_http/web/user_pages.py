@@ -20,7 +20,7 @@ from paygate_core.errors import EmailAlreadyRegistered, UserStateConflict, Valid
 from paygate_core.pagination import PageRequest
 from paygate_core.use_cases.auth import RegisterAdmin
 from paygate_core.use_cases.web_sessions import SignedIn
-from paygate_http.runtime import run_blocking, run_write, runtime_of
+from paygate_http.services import run_read, run_write, services_of
 from paygate_http.web.access import admin_pages, signed_in
 from paygate_http.web.forms import FormState, read_form
 from paygate_http.web.pages import DASHBOARD_PATH, redirect, render
@@ -56,8 +56,8 @@ async def _users_page(
     show_deleted = query_text(request, "show_deleted") in ("1", "on", "true")
     cursor = query_text(request, "cursor")
     page = PageRequest.parse(USERS_PER_PAGE, cursor or None)
-    users = await run_blocking(
-        request, runtime_of(request).paygate.list_users, page, include_deleted=show_deleted
+    users = await run_read(
+        request, services_of(request).paygate.list_users, page, include_deleted=show_deleted
     )
     links = page_links(
         USERS_PATH, users, {"show_deleted": "1" if show_deleted else ""}, first=bool(cursor)
@@ -93,7 +93,7 @@ class AdminUsers(Controller):
             email=values["email"], name=values["name"], password=values["password"]
         )
         try:
-            await run_write(request, runtime_of(request).paygate.register_admin, command)
+            await run_write(request, services_of(request).paygate.register_admin, command)
         except ValidationFailed as exc:
             return await _users_page(request, signed, FormState.refused(kept, exc), 422)
         except EmailAlreadyRegistered as exc:
@@ -110,7 +110,7 @@ class AdminUsers(Controller):
     ) -> Response[Any]:
         """Asks before deleting (works without script: a page of its own)."""
         signed = await signed_in(request)
-        user = await run_blocking(request, runtime_of(request).paygate.get_user, user_id)
+        user = await run_read(request, services_of(request).paygate.get_user, user_id)
         return render(
             request,
             "admin_user_delete.html.j2",
@@ -124,8 +124,8 @@ class AdminUsers(Controller):
     @post("/{user_id:str}/delete", status_code=303)
     async def delete(self, request: AnyRequest, user_id: FromPath[str]) -> Response[Any]:
         signed = await signed_in(request)
-        paygate = runtime_of(request).paygate
-        user = await run_blocking(request, paygate.get_user, user_id)
+        paygate = services_of(request).paygate
+        user = await run_read(request, paygate.get_user, user_id)
         try:
             await run_write(request, paygate.delete_user, signed.user, user.id)
         except UserStateConflict as exc:  # themself: the API's 409 words, on this page
@@ -143,7 +143,7 @@ class AdminUsers(Controller):
 
     @post("/{user_id:str}/restore", status_code=303)
     async def restore(self, request: AnyRequest, user_id: FromPath[str]) -> Response[Any]:
-        paygate = runtime_of(request).paygate
-        user = await run_blocking(request, paygate.get_user, user_id)
+        paygate = services_of(request).paygate
+        user = await run_read(request, paygate.get_user, user_id)
         await run_write(request, paygate.restore_user, user.id)
         return redirect(_shown(USERS_PATH, show_deleted=True, notice="restored"))

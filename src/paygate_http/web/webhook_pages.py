@@ -18,8 +18,8 @@ from litestar.params import FromPath
 from paygate_core.errors import ValidationFailed, WebhookEventNotFound
 from paygate_core.use_cases.accounts import UpdateMerchant
 from paygate_core.use_cases.web_sessions import SignedIn
-from paygate_http.errors import status_for
-from paygate_http.runtime import run_blocking, run_write, runtime_of
+from paygate_http.pipeline.errors import status_for
+from paygate_http.services import run_read, run_write, services_of
 from paygate_http.web.access import merchant_pages
 from paygate_http.web.forms import FormState, read_form
 from paygate_http.web.merchant_common import (
@@ -44,10 +44,10 @@ async def _webhooks_page(
     request: AnyRequest, signed: SignedIn, form: FormState | None = None, status_code: int = 200
 ) -> Response[Any]:
     assert signed.merchant is not None
-    paygate = runtime_of(request).paygate
-    account = await run_blocking(request, paygate.merchant_account, signed.merchant.id)
+    paygate = services_of(request).paygate
+    account = await run_read(request, paygate.merchant_account, signed.merchant.id)
     listing = listing_of(request, WEBHOOKS_PATH)
-    events = await run_blocking(
+    events = await run_read(
         request, paygate.list_webhook_events, signed.merchant.id, listing.page_request
     )
     notice = read_notice(request, signed)
@@ -92,7 +92,7 @@ class WebhookPages(Controller):
         try:
             await run_write(
                 request,
-                runtime_of(request).paygate.update_merchant,
+                services_of(request).paygate.update_merchant,
                 UpdateMerchant(merchant_id=merchant.id, webhook_url=url),
             )
         except ValidationFailed as exc:
@@ -105,7 +105,7 @@ class WebhookPages(Controller):
     @post("/secret", status_code=303)
     async def rotate_secret(self, request: AnyRequest) -> Response[Any]:
         signed, merchant = await merchant_of(request)
-        await run_write(request, runtime_of(request).paygate.rotate_webhook_secret, merchant.id)
+        await run_write(request, services_of(request).paygate.rotate_webhook_secret, merchant.id)
         return done(request, signed, WEBHOOKS_PATH, "webhook-secret-rotated")
 
     @get("/events/{event_id:str}", name="dashboard-merchant-webhook-event")
@@ -115,9 +115,9 @@ class WebhookPages(Controller):
         listing = listing_of(request, f"{EVENTS_PATH}/{quote(event_id, safe='')}")
         page = listing.page_request
         try:
-            attempts = await run_blocking(
+            attempts = await run_read(
                 request,
-                runtime_of(request).paygate.list_webhook_attempts,
+                services_of(request).paygate.list_webhook_attempts,
                 merchant.id,
                 page,
                 event_id=event_id,
@@ -142,7 +142,7 @@ class WebhookPages(Controller):
         signed, merchant = await merchant_of(request)
         values, _ = await read_form(request, "back")
         event = await run_write(
-            request, runtime_of(request).paygate.resend_webhook_event, merchant.id, event_id
+            request, services_of(request).paygate.resend_webhook_event, merchant.id, event_id
         )
         back = f"{EVENTS_PATH}/{event.id}" if values["back"] == "event" else WEBHOOKS_PATH
         return done(request, signed, back, "event-resent")

@@ -25,10 +25,10 @@ from paygate_core.gateway import Paygate
 from paygate_core.ports import PaymentProcessor
 from paygate_core.testing import InMemoryStore, PlainPasswordHasher, SequentialIds
 from paygate_core.use_cases.auth import RegisterAdmin
-from paygate_http.app import create_app
-from paygate_http.runtime import RUNTIME_STATE_KEY, Runtime
+from paygate_http.process.app import create_app
+from paygate_http.process.wiring import build_paygate
+from paygate_http.services import SERVICES_STATE_KEY, Services
 from paygate_http.settings import Settings
-from paygate_http.wiring import build_paygate
 
 BASE = "/paygate/api/v1"
 START = datetime(2026, 3, 14, 15, 9, 26, 535897, tzinfo=UTC)
@@ -254,9 +254,9 @@ def running_api(
         yield Api(client=client, paygate=paygate, clock=clock, backend=backend)
 
 
-def runtime_of_app(app: Litestar) -> Runtime:
-    runtime: Runtime = app.state[RUNTIME_STATE_KEY]
-    return runtime
+def runtime_of_app(app: Litestar) -> Services:
+    services: Services = app.state[SERVICES_STATE_KEY]
+    return services
 
 
 def uuid_text(number: int) -> str:

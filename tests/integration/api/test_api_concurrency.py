@@ -97,7 +97,7 @@ def _paygate_serve(database: Path, workers: int) -> Iterator[str]:
         [
             sys.executable,
             "-m",
-            "paygate_http.cli",
+            "paygate_http.process.cli",
             "serve",
             "--port",
             str(port),

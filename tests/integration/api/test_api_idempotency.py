@@ -19,10 +19,10 @@ from paygate_core.money import Money
 from paygate_core.orders import Order
 from paygate_core.ports import IdempotencyRecord, ProcessorDecision
 from paygate_core.use_cases.payments import CreateOrder, PayOrder, RefundPayment
-from paygate_http.controllers.orders import order_created
-from paygate_http.controllers.payments import payment_processed
-from paygate_http.controllers.refunds import refund_processed
-from paygate_http.idempotency import (
+from paygate_http.api.controllers.orders import order_created
+from paygate_http.api.controllers.payments import payment_processed
+from paygate_http.api.controllers.refunds import refund_processed
+from paygate_http.pipeline.idempotency import (
     LEASE,
     RETENTION,
     FingerprintKeys,
@@ -31,8 +31,8 @@ from paygate_http.idempotency import (
     purge_expired,
     request_fingerprint,
 )
-from paygate_http.ratelimit import RateLimit
-from paygate_http.runtime import RUNTIME_STATE_KEY
+from paygate_http.pipeline.rate_limits import RateLimit
+from paygate_http.services import SERVICES_STATE_KEY
 
 ORDERS = "/paygate/api/v1/orders/"
 
@@ -261,7 +261,7 @@ def _claim_as_if_running(
     api: Api, merchant: Merchant, key: str, body: bytes, path: str = ORDERS
 ) -> None:
     """A first request with ``body`` that has claimed the key and not answered yet."""
-    keys = fingerprint_keys(api.client.app.state[RUNTIME_STATE_KEY])
+    keys = fingerprint_keys(api.client.app.state[SERVICES_STATE_KEY])
     fingerprint = request_fingerprint("POST", path, body, keys)
     with api.paygate.uow() as work:
         assert (

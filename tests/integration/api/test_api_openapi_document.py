@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from paygate_core.accounts import normalise_email, validate_webhook_url
 from paygate_core.errors import PaygateError
 from paygate_core.money import CURRENCIES, parse_amount
-from paygate_http.params import CURSOR, FROM, INCLUDE_DELETED, LIMIT, ROLE, UUID_PATTERN
-from paygate_http.payment_schemas import _amount_pattern
-from paygate_http.schemas import EMAIL_PATTERN, URL_PATTERN
+from paygate_http.api.params import CURSOR, FROM, INCLUDE_DELETED, LIMIT, ROLE, UUID_PATTERN
+from paygate_http.api.payment_schemas import _amount_pattern
+from paygate_http.api.schemas import EMAIL_PATTERN, URL_PATTERN
 
 
 @pytest.fixture(scope="module")

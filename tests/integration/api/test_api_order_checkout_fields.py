@@ -9,7 +9,7 @@ import pytest
 from api_harness import Api, Merchant, api_settings, error_of, running_api
 
 from paygate_core.checkout import read_checkout_token
-from paygate_http.checkout_links import checkout_key
+from paygate_http.api.checkout_links import checkout_key
 
 
 def _order(api: Api, merchant: Merchant, body: dict[str, object]) -> dict[str, object]:

@@ -26,7 +26,7 @@ from cli_process import PaygateProcess
 from paygate_adapters.sql import SqlUnitOfWorkFactory, create_database_engine, upgrade_schema
 from paygate_core import RegisterMerchant
 from paygate_http import Settings
-from paygate_http.wiring import build_paygate
+from paygate_http.process.wiring import build_paygate
 
 SECRET = "faults-test-secret-key-0123456789-abcdefgh"
 API = "/paygate/api/v1"
@@ -130,7 +130,7 @@ class PrivatePostgres:
 
 
 class ServeProcess(PaygateProcess):
-    """``python -m paygate_http.cli serve --port 0`` on ``database_url``."""
+    """``python -m paygate_http.process.cli serve --port 0`` on ``database_url``."""
 
     def __init__(self, database_url: str, *args: str) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PAYGATE_")}

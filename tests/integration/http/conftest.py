@@ -23,8 +23,8 @@ from paygate_core.gateway import Paygate
 from paygate_core.testing import FixedClock
 from paygate_core.use_cases.auth import RegisterAdmin
 from paygate_http import Settings, create_app
-from paygate_http.ratelimit import RateLimitStore
-from paygate_http.wiring import build_paygate, open_database
+from paygate_http.pipeline.rate_limits import RateLimitStore
+from paygate_http.process.wiring import build_paygate, open_database
 
 HTTP_ENVIRONMENT = {
     "PAYGATE_SECRET_KEY": SECRET,

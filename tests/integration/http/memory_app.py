@@ -8,7 +8,7 @@ from litestar import Litestar
 
 from paygate_core.testing import InMemoryStore, PlainPasswordHasher, SequentialIds
 from paygate_http import Settings, create_app
-from paygate_http.wiring import build_paygate
+from paygate_http.process.wiring import build_paygate
 
 
 def memory_app() -> Litestar:

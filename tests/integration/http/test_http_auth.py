@@ -12,8 +12,7 @@ import pytest
 from http_harness import PASSWORD, SECRET, Api, AppFactory, error_of
 
 from paygate_core.testing import FixedClock
-from paygate_http.settings import SameSite
-from paygate_http.wiring import derive_key
+from paygate_http.settings import SameSite, derive_key
 
 MERCHANT_KEYS = {
     "access",

@@ -20,9 +20,9 @@ from paygate_core.accounts import Role
 from paygate_core.gateway import Paygate
 from paygate_core.pagination import PageRequest
 from paygate_http import Settings, SettingsError, create_app
-from paygate_http.cli import ADMIN_PASSWORD_VARIABLE, main
+from paygate_http.process.cli import ADMIN_PASSWORD_VARIABLE, main
+from paygate_http.process.wiring import bootstrap_admin
 from paygate_http.settings import BootstrapAdmin
-from paygate_http.wiring import bootstrap_admin
 
 
 @pytest.fixture(autouse=True)
@@ -167,7 +167,7 @@ def test_create_admin_as_a_process_without_a_terminal_prints_one_line_no_traceba
     env.update(PAYGATE_DATABASE_URL=environment, PAYGATE_SECRET_KEY=SECRET)
 
     done = subprocess.run(
-        [sys.executable, "-m", "paygate_http.cli", *ADMIN],
+        [sys.executable, "-m", "paygate_http.process.cli", *ADMIN],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -342,7 +342,7 @@ def test_an_unreachable_database_ends_a_one_shot_command_with_one_line(
 ) -> None:
     monkeypatch.setenv("PAYGATE_DATABASE_URL", "postgresql+psycopg://u@127.0.0.1:1/nothing")
     monkeypatch.setenv(ADMIN_PASSWORD_VARIABLE, PASSWORD)
-    monkeypatch.setattr("paygate_http.cli.ONE_SHOT_WAIT", 0.2)
+    monkeypatch.setattr("paygate_http.process.cli.ONE_SHOT_WAIT", 0.2)
 
     assert main(command) == 1
 

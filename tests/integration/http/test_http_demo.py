@@ -16,8 +16,8 @@ from http_harness import SECRET, Api
 from litestar.testing import TestClient
 
 from paygate_http import Settings, create_app
-from paygate_http.cli import main
-from paygate_http.demo import DEMO_ADMIN_EMAIL, DEMO_MERCHANT_EMAIL, DEMO_PASSWORD
+from paygate_http.process.cli import main
+from paygate_http.process.demo import DEMO_ADMIN_EMAIL, DEMO_MERCHANT_EMAIL, DEMO_PASSWORD
 
 _REPORT = re.compile(
     r"Seeded (?P<orders>[\d,]+) orders .* (?P<payments>[\d,]+) payments "

@@ -14,11 +14,11 @@ from http_harness import PASSWORD, Api, AppFactory, error_of
 
 from paygate_core.errors import ErrorCode
 from paygate_core.ports import UnitOfWork
-from paygate_http.error_docs import render_error_docs
-from paygate_http.errors import STATUS_BY_CODE
-from paygate_http.observability import MASK, AccessLines, configure_logging
+from paygate_http.api.error_docs import render_error_docs
+from paygate_http.pipeline.errors import STATUS_BY_CODE
+from paygate_http.pipeline.observability import MASK, AccessLines, configure_logging
+from paygate_http.process.wiring import build_paygate
 from paygate_http.settings import Settings
-from paygate_http.wiring import build_paygate
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -394,5 +394,5 @@ def test_docs_errors_md_matches_the_error_catalogue() -> None:
     committed = (ROOT / "docs" / "errors.md").read_text()
 
     assert committed == render_error_docs(), (
-        "docs/errors.md is stale: python -m paygate_http.error_docs > docs/errors.md"
+        "docs/errors.md is stale: python -m paygate_http.api.error_docs > docs/errors.md"
     )

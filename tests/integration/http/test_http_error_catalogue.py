@@ -7,8 +7,8 @@ import re
 import pytest
 
 from paygate_core.errors import ErrorCode
-from paygate_http.error_docs import render_error_docs
-from paygate_http.errors import STATUS_BY_CODE
+from paygate_http.api.error_docs import render_error_docs
+from paygate_http.pipeline.errors import STATUS_BY_CODE
 
 SENTENCE_CASE = re.compile(r"[A-Z][^\s.]*( [^\s]+)*")
 """A capital first letter, single spaces, no final period."""

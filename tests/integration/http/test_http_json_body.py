@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 from paygate_core.accounts import validate_name
 from paygate_core.errors import InvalidAmount, ValidationFailed
 from paygate_core.money import CURRENCIES, NumberLiteral, parse_amount
-from paygate_http.errors import (
+from paygate_http.pipeline.errors import (
     MalformedRequest,
     UnsupportedMediaType,
     error_headers,
     status_for,
 )
-from paygate_http.json_body import (
+from paygate_http.pipeline.request_bodies import (
     MAX_DEPTH,
     MalformedJson,
     decode_json_object,

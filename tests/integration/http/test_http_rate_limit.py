@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from http_harness import PASSWORD, Api, AppFactory, error_of
 
-from paygate_http.ratelimit import (
+from paygate_http.pipeline.rate_limits import (
     MemoryRateLimitStore,
     RateLimit,
     RedisRateLimitStore,

@@ -22,9 +22,9 @@ from http_harness import PASSWORD, SECRET
 from cli_process import PaygateProcess
 from paygate_core.testing import InMemoryStore, PlainPasswordHasher
 from paygate_http import Settings, create_app
-from paygate_http.server import bind_socket, uvicorn_config
+from paygate_http.process.server import bind_socket, uvicorn_config
+from paygate_http.process.wiring import build_paygate
 from paygate_http.settings import SettingsError
-from paygate_http.wiring import build_paygate
 
 TIMEOUT = 0.5
 BASE = "/paygate/api/v1"

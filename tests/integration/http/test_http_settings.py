@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from paygate_http.ratelimit import RateLimit
+from paygate_http.pipeline.rate_limits import RateLimit
 from paygate_http.settings import (
     BootstrapAdmin,
     Environment,

@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from paygate_http.server import bind_socket, reserve_port
+from paygate_http.process.server import bind_socket, reserve_port
 
 
 def test_a_port_in_use_is_refused_not_shared() -> None:

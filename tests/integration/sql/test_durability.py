@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from paygate_adapters.sql import create_database_engine
+from paygate_http.process.wiring import open_database
 from paygate_http.settings import Settings
-from paygate_http.wiring import open_database
 
 SECRET = "durability-tests-secret-key-0123456789abcdef"
 

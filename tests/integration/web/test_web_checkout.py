@@ -20,7 +20,7 @@ from paygate_core.payments import PaymentStatus
 from paygate_core.testing import FixedClock
 from paygate_core.use_cases.auth import MerchantRegistration, RegisterMerchant
 from paygate_core.use_cases.payments import CreateOrder
-from paygate_http.checkout_links import CheckoutLinks, checkout_key
+from paygate_http.api.checkout_links import CheckoutLinks, checkout_key
 
 GOOD = {"card_number": "4242 4242 4242 4242", "expiry": "12/30", "cvv": "123"}
 DECLINED = {"card_number": "4000 0000 0000 0002", "expiry": "12/30", "cvv": "321"}
@@ -196,7 +196,7 @@ def test_five_declines_lock_the_checkout_but_not_the_api(
 def test_checkout_submissions_are_rate_limited_per_client(
     make_browser: BrowserFactory, paygate: Paygate, shop: MerchantRegistration
 ) -> None:
-    from paygate_http.ratelimit import RateLimit
+    from paygate_http.pipeline.rate_limits import RateLimit
 
     browser = make_browser(checkout_rate_limit=RateLimit(2, 60))
     order = _order(paygate, shop)
@@ -244,7 +244,7 @@ def test_two_workers_sharing_redis_share_the_checkout_budget(
     redis_url: str,
     redis_prefix: str,
 ) -> None:
-    from paygate_http.ratelimit import RateLimit
+    from paygate_http.pipeline.rate_limits import RateLimit
 
     shared = {
         "redis_url": redis_url,

@@ -133,7 +133,7 @@ def test_an_email_already_registered_is_said_beside_the_email(
 
 
 def test_log_in_is_rate_limited_like_auth_token(make_browser: BrowserFactory, admin: str) -> None:
-    from paygate_http.ratelimit import parse_rate
+    from paygate_http.pipeline.rate_limits import parse_rate
 
     browser = make_browser(auth_rate_limit=parse_rate("2/minute"))
     for _ in range(2):

@@ -12,7 +12,7 @@ from paygate_core.ports import WebSession, WebSessions
 from paygate_core.testing import InMemoryStore
 from paygate_core.use_cases.auth import RegisterAdmin
 from paygate_http import Settings
-from paygate_http.wiring import build_dashboard_sessions
+from paygate_http.process.wiring import build_dashboard_sessions
 
 T0 = datetime(2026, 10, 6, 10, 30, tzinfo=UTC)
 
@@ -69,7 +69,7 @@ def test_purge_removes_idle_and_too_old_sessions_only(store: WebSessions, user_i
 @pytest.mark.parametrize("backend", ["memory"], indirect=True)
 def test_the_memory_store_is_the_in_process_default(settings: Settings) -> None:
     from paygate_core.testing.memory import InMemoryWebSessions
-    from paygate_http.wiring import build_paygate
+    from paygate_http.process.wiring import build_paygate
 
     paygate = build_paygate(settings, InMemoryStore().unit_of_work)
     assert isinstance(build_dashboard_sessions(settings, paygate).store, InMemoryWebSessions)

@@ -1,7 +1,7 @@
 """Harness of the worker tests: a recording receiver, ``paygate`` processes, seeded events.
 
 The receiver is a threaded HTTP server on 127.0.0.1 in the test process; ``paygate worker``
-and ``paygate serve`` run as real processes (``python -m paygate_http.cli``) on the test's
+and ``paygate serve`` run as real processes (``python -m paygate_http.process.cli``) on the test's
 own database. Every wait here has a deadline, and every process is killed by its PID.
 """
 
@@ -24,7 +24,7 @@ from paygate_core import CreateOrder, Paygate, PayOrder, RegisterMerchant
 from paygate_core.events import DeliveryStatus, WebhookAttemptStatus, WebhookEvent
 from paygate_core.pagination import Page, PageRequest
 from paygate_http import Settings
-from paygate_http.wiring import build_paygate
+from paygate_http.process.wiring import build_paygate
 
 SECRET = "worker-test-secret-key-0123456789-abcdefgh"
 PASSWORD = "s3cret-pass"

@@ -1,0 +1,1 @@
+"""The JSON API: controllers, wire schemas, presenters and the OpenAPI document."""

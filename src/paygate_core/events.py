@@ -2,15 +2,16 @@
 
 A ``PaymentEvent`` is a snapshot of a payment taken when it changed; it is written to the
 outbox in the same unit of work as the change and its ``payload()`` is the webhook body.
-``WebhookEvent`` is the outbox record with its delivery state; ``WebhookAttempt`` is one
-logged delivery attempt.
+``WebhookEvent`` is the outbox record with its delivery state; ``Delivery`` is one claimed
+delivery of it and ``WebhookAttempt`` one logged delivery attempt. ``EventPosition`` orders
+a merchant's events for live feeds.
 """
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 from uuid import UUID
 
 import attrs
@@ -21,7 +22,9 @@ from paygate_core.refunds import Refund
 from paygate_core.timestamps import format_timestamp, parse_instant
 
 __all__ = [
+    "Delivery",
     "DeliveryStatus",
+    "EventPosition",
     "EventType",
     "PaymentEvent",
     "RefundSnapshot",
@@ -157,6 +160,23 @@ class WebhookEvent:
     @property
     def id(self) -> UUID:
         return self.event.id
+
+
+EventPosition: TypeAlias = tuple[datetime, UUID]
+"""Where an event stands in its merchant's feed: its ``(created_at, id)``."""
+
+
+@attrs.frozen(repr=False)
+class Delivery:
+    """One claimed delivery attempt: the event and where to send it, as of the claim."""
+
+    webhook: WebhookEvent
+    attempt: int
+    url: str
+    secret: str
+
+    def __repr__(self) -> str:
+        return f"Delivery(event_id={self.webhook.id!s}, attempt={self.attempt})"
 
 
 @attrs.frozen

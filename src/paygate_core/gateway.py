@@ -6,18 +6,18 @@ from uuid import UUID
 
 import attrs
 
-from paygate_core.accounts import MerchantAccount, Role, User
+from paygate_core.accounts import MerchantAccount, MerchantSummary, Role, User
 from paygate_core.checkout import CheckoutTicket
+from paygate_core.credentials import StoredCredentials
 from paygate_core.events import WebhookAttempt, WebhookEvent
+from paygate_core.idempotency import ClaimDecision
 from paygate_core.orders import Order
 from paygate_core.pagination import Page, PageRequest
 from paygate_core.payments import Payment
 from paygate_core.ports import (
     Clock,
-    CredentialCache,
+    CredentialDirectory,
     IdGenerator,
-    MerchantSummary,
-    NoCredentialCache,
     PasswordHasher,
     PaymentProcessor,
     TokenService,
@@ -29,6 +29,7 @@ from paygate_core.stats import GlobalStats, PaymentStats, StatsPeriod
 from paygate_core.stats_series import Series, SeriesQuery
 from paygate_core.tokens import AuthSession
 from paygate_core.use_cases import accounts, auth, checkout, payments, stats, webhooks
+from paygate_core.use_cases import idempotency as idempotency_cases
 from paygate_core.use_cases import stats_series as series_cases
 
 __all__ = ["ALL_TIME", "Paygate"]
@@ -50,8 +51,12 @@ class Paygate:
     lifetimes: auth.TokenLifetimes = attrs.field(factory=auth.TokenLifetimes)
     # Accept literal loopback/private webhook URLs (local development and tests only).
     allow_private_webhooks: bool = False
-    # Credentials' principals remembered between requests (an adapter's; by default none).
-    credentials: CredentialCache = attrs.field(factory=NoCredentialCache)
+    # Who credentials authenticate (an adapter may remember answers; by default: storage).
+    credentials: CredentialDirectory = attrs.field(
+        default=attrs.Factory(
+            lambda self: StoredCredentials(self.uow, self.tokens), takes_self=True
+        )
+    )
 
     # --- authentication ------------------------------------------------------------------
 
@@ -103,12 +108,10 @@ class Paygate:
         auth.logout(principal, refresh_token, uow=self.uow, tokens=self.tokens)
 
     def authenticate_bearer(self, token: str) -> Principal:
-        return auth.authenticate_bearer(
-            token, uow=self.uow, tokens=self.tokens, clock=self.clock, credentials=self.credentials
-        )
+        return auth.authenticate_bearer(token, credentials=self.credentials, clock=self.clock)
 
     def authenticate_api_key(self, api_key: str) -> Principal:
-        return auth.authenticate_api_key(api_key, uow=self.uow, credentials=self.credentials)
+        return auth.authenticate_api_key(api_key, credentials=self.credentials)
 
     # --- accounts --------------------------------------------------------------------------
 
@@ -214,6 +217,25 @@ class Paygate:
         payment_id: object = None,
     ) -> Page[Refund]:
         return payments.list_refunds(merchant_id, page, payment_id=payment_id, uow=self.uow)
+
+    # --- idempotency keys ------------------------------------------------------------------
+
+    def claim_idempotency_key(
+        self, merchant_id: UUID, key: str, request_hash: str
+    ) -> ClaimDecision:
+        return idempotency_cases.claim_key(
+            merchant_id, key, request_hash, uow=self.uow, clock=self.clock
+        )
+
+    def complete_idempotency_key(self, merchant_id: UUID, key: str, code: int, body: bytes) -> None:
+        idempotency_cases.complete_key(merchant_id, key, code, body, uow=self.uow, clock=self.clock)
+
+    def release_idempotency_key(self, merchant_id: UUID, key: str) -> None:
+        idempotency_cases.release_key(merchant_id, key, uow=self.uow)
+
+    def purge_idempotency_keys(self) -> int:
+        """Delete the records past their retention; how many went."""
+        return idempotency_cases.purge_expired_keys(uow=self.uow, clock=self.clock)
 
     # --- hosted checkout -------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Payments and their state machine.
+"""Payments, their state machine, and the processor's decision that settles a pending one.
 
 ``pending`` -> ``authorized`` | ``failed``; ``authorized`` -> ``captured``;
 ``authorized`` | ``captured`` -> ``refunded`` once refunds reach the amount; ``failed`` and
@@ -18,7 +18,14 @@ import attrs
 from paygate_core.errors import InvalidRefundAmount, PaymentStateConflict
 from paygate_core.money import Money
 
-__all__ = ["PAYMENT_TRANSITIONS", "REFUNDABLE", "SUCCESSFUL", "Payment", "PaymentStatus"]
+__all__ = [
+    "PAYMENT_TRANSITIONS",
+    "REFUNDABLE",
+    "SUCCESSFUL",
+    "Payment",
+    "PaymentStatus",
+    "ProcessorDecision",
+]
 
 
 class PaymentStatus(enum.StrEnum):
@@ -40,6 +47,15 @@ PAYMENT_TRANSITIONS: Mapping[PaymentStatus, frozenset[PaymentStatus]] = MappingP
 )
 REFUNDABLE = frozenset({PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED})
 SUCCESSFUL = frozenset({PaymentStatus.AUTHORIZED, PaymentStatus.CAPTURED, PaymentStatus.REFUNDED})
+
+
+@attrs.frozen
+class ProcessorDecision:
+    """What the payment processor answers for one authorization: approved, or declined with
+    the reason the payment records as its ``failure_reason``."""
+
+    approved: bool
+    failure_reason: str | None = None
 
 
 @attrs.define

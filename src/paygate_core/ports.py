@@ -3,6 +3,9 @@
 Adapters implement them (``paygate_adapters`` for SQL, bcrypt, JWT, aiohttp; the in-memory
 ones in ``paygate_core.testing``). The ports are synchronous on purpose (ADR 0001): the core
 embeds as-is in threads, Celery tasks and scripts; async hosts call it from a worker thread.
+
+The values the ports exchange are defined beside their concepts (``payments``, ``accounts``,
+``events``, ``web_sessions``, ...), so the concept modules never import this one.
 """
 
 from __future__ import annotations
@@ -10,48 +13,43 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Protocol, Self, TypeAlias
+from typing import Protocol, Self
 from uuid import UUID
 
-import attrs
-
-from paygate_core.accounts import Merchant, MerchantAccount, Role, User
+from paygate_core.accounts import Merchant, MerchantAccount, MerchantSummary, Role, User
 from paygate_core.cards import CardDetails
 from paygate_core.events import (
+    Delivery,
     DeliveryStatus,
+    EventPosition,
     PaymentEvent,
     WebhookAttempt,
     WebhookEvent,
 )
+from paygate_core.idempotency import IdempotencyRecord
 from paygate_core.money import Money
 from paygate_core.orders import Order, OrderStatus
 from paygate_core.pagination import Page, PageRequest
-from paygate_core.payments import Payment, PaymentStatus
-from paygate_core.principals import CredentialKind, Principal
+from paygate_core.payments import Payment, PaymentStatus, ProcessorDecision
+from paygate_core.principals import Principal
 from paygate_core.refunds import Refund
 from paygate_core.stats import GlobalStats, PaymentStats, StatsPeriod
 from paygate_core.stats_series import SeriesBucket, SeriesQuery
 from paygate_core.tokens import RefreshToken, TokenClaims, TokenType
+from paygate_core.web_sessions import WebSession
 
 __all__ = [
     "Clock",
-    "CredentialCache",
-    "CredentialKey",
-    "Delivery",
+    "CredentialDirectory",
     "EventFeed",
     "EventOutbox",
-    "EventPosition",
     "IdGenerator",
-    "IdempotencyRecord",
     "IdempotencyStore",
     "MerchantRepository",
-    "MerchantSummary",
-    "NoCredentialCache",
     "OrderRepository",
     "PasswordHasher",
     "PaymentProcessor",
     "PaymentRepository",
-    "ProcessorDecision",
     "RefundRepository",
     "StatsReader",
     "TokenService",
@@ -59,7 +57,6 @@ __all__ = [
     "UnitOfWork",
     "UnitOfWorkFactory",
     "UserRepository",
-    "WebSession",
     "WebSessions",
 ]
 
@@ -94,12 +91,6 @@ class TokenService(Protocol):
         ...
 
 
-@attrs.frozen
-class ProcessorDecision:
-    approved: bool
-    failure_reason: str | None = None
-
-
 class PaymentProcessor(Protocol):
     def authorize(self, card: CardDetails, amount: Money) -> ProcessorDecision:
         """Approve or decline; raise ``ProcessorUnavailable`` when it cannot decide."""
@@ -129,21 +120,6 @@ class UserRepository(Protocol):
     def count(self, role: Role) -> int:
         """Users of this role that are not deleted."""
         ...
-
-
-@attrs.frozen
-class MerchantSummary:
-    account: MerchantAccount
-    total_orders: int
-    total_payments: int
-
-    @property
-    def id(self) -> UUID:
-        return self.account.id
-
-    @property
-    def created_at(self) -> datetime:
-        return self.account.created_at
 
 
 class MerchantRepository(Protocol):
@@ -224,19 +200,6 @@ class RefundRepository(Protocol):
         ...
 
 
-@attrs.frozen(repr=False)
-class Delivery:
-    """One claimed delivery attempt: the event and where to send it, as of the claim."""
-
-    webhook: WebhookEvent
-    attempt: int
-    url: str
-    secret: str
-
-    def __repr__(self) -> str:
-        return f"Delivery(event_id={self.webhook.id!s}, attempt={self.attempt})"
-
-
 class EventOutbox(Protocol):
     """The transactional outbox of domain events and the webhook delivery queue over it."""
 
@@ -284,10 +247,6 @@ class EventOutbox(Protocol):
         ...
 
 
-EventPosition: TypeAlias = tuple[datetime, UUID]
-"""Where an event stands in its merchant's feed: its ``(created_at, id)``."""
-
-
 class EventFeed(Protocol):
     """A merchant's committed events for live streams (``use_cases.live_events``): each read
     is its own short transaction, outside any unit of work, and sees only what committed."""
@@ -303,37 +262,23 @@ class EventFeed(Protocol):
         ...
 
 
-@attrs.frozen(repr=False)
-class IdempotencyRecord:
-    merchant_id: UUID
-    key: str
-    request_hash: str
-    status_code: int | None
-    response_body: bytes | None
-    created_at: datetime
-
-    @property
-    def completed(self) -> bool:
-        return self.status_code is not None
-
-    def __repr__(self) -> str:
-        return f"IdempotencyRecord(key={self.key!r}, status_code={self.status_code})"
-
-
 class IdempotencyStore(Protocol):
+    """Idempotency keys per merchant (``paygate_core.idempotency``)."""
+
     def claim(
         self, merchant_id: UUID, key: str, request_hash: str, now: datetime, stale_after: timedelta
     ) -> IdempotencyRecord | None:
         """None when this call now owns the key; else the record already there. An
-        unfinished record older than ``stale_after`` is taken over (its owner died)."""
+        unfinished record older than ``stale_after`` is taken over (its owner died):
+        ``idempotency.decide_claim`` is the rule."""
         ...
 
-    def complete(
-        self, merchant_id: UUID, key: str, status_code: int, body: bytes, now: datetime
-    ) -> None: ...
+    def complete(self, merchant_id: UUID, key: str, code: int, body: bytes, now: datetime) -> None:
+        """Store the finished answer ``(code, body)`` on the key."""
+        ...
 
     def release(self, merchant_id: UUID, key: str) -> None:
-        """Forget an unfinished key (a response that must not be stored); a finished one
+        """Forget an unfinished key (an answer that must not be stored); a finished one
         (an answer committed with its change) stays."""
         ...
 
@@ -438,56 +383,27 @@ class UnitOfWorkFactory(Protocol):
         ...
 
 
-CredentialKey: TypeAlias = tuple[CredentialKind, str]
-"""A presented credential: its kind and its exact text (an API key, a whole access token)."""
+class CredentialDirectory(Protocol):
+    """Who a presented credential authenticates, as storage decides it at the time of the
+    call: a change committed by any process (a revocation, a deleted user, a rotated key) is
+    seen by the next call. Both methods raise ``NotAuthenticated`` for a credential that
+    authenticates nobody.
 
+    ``paygate_core.credentials.StoredCredentials`` reads storage on every call; an adapter
+    may decorate it and remember answers while nothing that decides them has changed."""
 
-class CredentialCache(Protocol):
-    """Who a credential authenticates, remembered between requests and answered only while
-    nothing that decides it has changed since it was read: a user or merchant row, an access
-    token revoked, a login (refresh-token family) ended.
-
-    ``version()`` is read first; a principal resolved after it may be ``put`` under it, and
-    ``get`` answers only for the version current at the time. Only accepted credentials are
-    kept. Embedders without one use ``NoCredentialCache``: every request reads storage."""
-
-    def version(self) -> object:
-        """The credentials' current version (opaque; equal values: nothing changed)."""
+    def by_api_key(self, api_key: str) -> Principal:
+        """The merchant of the key and its user, while the user is not deleted."""
         ...
 
-    def get(self, key: CredentialKey, version: object) -> Principal | None: ...
-
-    def put(self, key: CredentialKey, principal: Principal, version: object) -> None: ...
-
-
-class NoCredentialCache:
-    """The ``CredentialCache`` that remembers nothing."""
-
-    def version(self) -> object:
-        return None
-
-    def get(self, key: CredentialKey, version: object) -> Principal | None:
-        return None
-
-    def put(self, key: CredentialKey, principal: Principal, version: object) -> None:
-        pass
+    def by_access_token(self, token: str) -> Principal:
+        """The user (and merchant) of an access token whose signature and type hold, that is
+        not revoked, whose login is not revoked and whose user is active. The token's expiry
+        is the caller's to check against its clock: an answer may be served after it."""
+        ...
 
 
 # --- dashboard sessions (their own store, outside any unit of work) -------------------------
-
-
-@attrs.frozen(repr=False)
-class WebSession:
-    """A signed-in browser: ``digest`` is a keyed hash of the cookie's session id (the raw id
-    is never stored), ``last_seen_at`` the last request that kept it alive."""
-
-    digest: str
-    user_id: UUID
-    created_at: datetime
-    last_seen_at: datetime
-
-    def __repr__(self) -> str:
-        return f"WebSession(user_id={self.user_id!s})"
 
 
 class WebSessions(Protocol):

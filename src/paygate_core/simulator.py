@@ -7,7 +7,7 @@ import threading
 
 from paygate_core.cards import CardDetails
 from paygate_core.money import Money
-from paygate_core.ports import ProcessorDecision
+from paygate_core.payments import ProcessorDecision
 
 __all__ = ["ALWAYS_SUCCEEDS", "SimulatedProcessor"]
 

@@ -18,11 +18,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from paygate_core import CreateOrder, IdempotentAnswer, Order, PageRequest, RegisterMerchant
 from paygate_core.errors import PaygateError
-from paygate_core.ports import IdempotencyRecord
+from paygate_core.idempotency import LEASE, IdempotencyRecord, StoredAnswer
 
 from .conftest import build_world
 
-LEASE = timedelta(seconds=60)
 KEYS = st.sampled_from(["a", "b", "c"])
 AMOUNTS = st.sampled_from(["10.00", "25.50", "0"])  # "0" is refused (1014)
 FATES = st.sampled_from(["lives", "dies before the operation", "dies before answering"])
@@ -62,9 +61,9 @@ class IdempotentOrders(RuleBasedStateMachine):
         record = self._claim(key, amount)
         if record is not None:  # a latecomer: 422 (other body), 409 (running) or a replay
             if record.completed:
-                assert record.response_body is not None
-                answer = self.replayed.setdefault(key, record.response_body)
-                assert record.response_body == answer  # a finished key never changes
+                assert record.answer is not None
+                answer = self.replayed.setdefault(key, record.answer.body)
+                assert record.answer.body == answer  # a finished key never changes
             return
         if fate == "dies before the operation":
             return
@@ -94,7 +93,7 @@ class IdempotentOrders(RuleBasedStateMachine):
                     self.merchant_id, key, "probe", self.world.clock.now(), LEASE
                 )
             assert record is not None
-            assert (record.status_code, record.response_body) == (201, str(made[0]).encode())
+            assert record.answer == StoredAnswer(201, str(made[0]).encode())
 
     @invariant()
     def every_order_came_from_a_key(self) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from paygate_core.ports import CredentialCache, UnitOfWorkFactory
-from paygate_core.testing import InMemoryCredentialCache, InMemoryStore
+from paygate_core.ports import UnitOfWorkFactory
+from paygate_core.testing import InMemoryStore
 from paygate_core.testing.contract import (
-    CredentialCacheContract,
+    CredentialDirectoryContract,
     UnitOfWorkContract,
     adapter_state_machine,
 )
@@ -24,15 +24,7 @@ TestInMemoryAgreesWithReference = adapter_state_machine(
 ).TestCase
 
 
-class TestInMemoryCredentialCache(CredentialCacheContract):
+class TestStoredCredentialsInMemory(CredentialDirectoryContract):
     @pytest.fixture
-    def store(self) -> InMemoryStore:
-        return InMemoryStore()
-
-    @pytest.fixture
-    def uow_factory(self, store: InMemoryStore) -> UnitOfWorkFactory:
-        return store.unit_of_work
-
-    @pytest.fixture
-    def credential_cache(self, store: InMemoryStore) -> CredentialCache:
-        return InMemoryCredentialCache(store)
+    def uow_factory(self) -> UnitOfWorkFactory:
+        return InMemoryStore().unit_of_work

@@ -11,10 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from paygate_adapters.sql.prepared import Prepared
 from paygate_adapters.sql.tables import merchant_stats_rollup, merchants, users
 from paygate_adapters.sql.work_connection import WorkConnection
-from paygate_core.accounts import Merchant, MerchantAccount, Role, User
+from paygate_core.accounts import Merchant, MerchantAccount, MerchantSummary, Role, User
 from paygate_core.errors import EmailAlreadyRegistered
 from paygate_core.pagination import Page, PageRequest
-from paygate_core.ports import MerchantSummary
 
 __all__ = ["SqlMerchants", "SqlUsers"]
 

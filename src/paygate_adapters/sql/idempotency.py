@@ -2,7 +2,9 @@
 
 ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` decides between concurrent first requests on both
 databases (PostgreSQL makes the second insert wait for the first transaction's outcome);
-taking over a stale unfinished record is a compare-and-set on its ``created_at``.
+taking over a stale unfinished record (``idempotency.decide_claim``) is a compare-and-set on
+its ``created_at``. A finished answer's code and body are the ``status_code`` and
+``response_body`` columns.
 """
 
 from __future__ import annotations
@@ -16,7 +18,12 @@ from sqlalchemy import Row, delete, select, update
 
 from paygate_adapters.sql.tables import idempotency_records
 from paygate_adapters.sql.work_connection import WorkConnection
-from paygate_core.ports import IdempotencyRecord
+from paygate_core.idempotency import (
+    ClaimOutcome,
+    IdempotencyRecord,
+    StoredAnswer,
+    decide_claim,
+)
 
 __all__ = ["SqlIdempotencyStore"]
 
@@ -28,8 +35,11 @@ def _record(row: Row[Any]) -> IdempotencyRecord:
         merchant_id=row.merchant_id,
         key=row.idempotency_key,
         request_hash=row.request_hash,
-        status_code=row.status_code,
-        response_body=bytes(row.response_body) if row.response_body is not None else None,
+        answer=(
+            StoredAnswer(row.status_code, bytes(row.response_body))
+            if row.status_code is not None and row.response_body is not None
+            else None
+        ),
         created_at=row.created_at,
     )
 
@@ -67,11 +77,7 @@ class SqlIdempotencyStore:
         existing = self._get(merchant_id, key)
         if existing is None:  # released between the two statements: try again
             return self.claim(merchant_id, key, request_hash, now, stale_after)
-        if (
-            existing.completed
-            or existing.created_at > now - stale_after
-            or existing.request_hash != request_hash
-        ):
+        if decide_claim(existing, request_hash, now, stale_after).outcome is not ClaimOutcome.OWNED:
             return existing
         # The owner died: take over, unless another request just did.
         taken = self._c.connection.execute(
@@ -88,13 +94,11 @@ class SqlIdempotencyStore:
     def _get(self, merchant_id: UUID, key: str) -> IdempotencyRecord | None:
         return self._c.one(select(_records).where(*_key(merchant_id, key)), _record)
 
-    def complete(
-        self, merchant_id: UUID, key: str, status_code: int, body: bytes, now: datetime
-    ) -> None:
+    def complete(self, merchant_id: UUID, key: str, code: int, body: bytes, now: datetime) -> None:
         self._c.connection.execute(
             update(_records)
             .where(*_key(merchant_id, key))
-            .values(status_code=status_code, response_body=body, updated_at=now)
+            .values(status_code=code, response_body=body, updated_at=now)
         )
 
     def release(self, merchant_id: UUID, key: str) -> None:

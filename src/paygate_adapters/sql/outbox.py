@@ -22,6 +22,7 @@ from paygate_adapters.sql.prepared import Prepared
 from paygate_adapters.sql.tables import merchants, webhook_attempts, webhook_events
 from paygate_adapters.sql.work_connection import WorkConnection
 from paygate_core.events import (
+    Delivery,
     DeliveryStatus,
     EventType,
     PaymentEvent,
@@ -30,7 +31,6 @@ from paygate_core.events import (
     WebhookEvent,
 )
 from paygate_core.pagination import Page, PageRequest
-from paygate_core.ports import Delivery
 
 __all__ = ["SqlEventOutbox"]
 

@@ -30,7 +30,7 @@ from paygate_adapters.sql.faults import note_write_succeeded, storage_unavailabl
 from paygate_adapters.sql.prepared import Prepared
 from paygate_adapters.sql.tables import web_sessions
 from paygate_adapters.sql.unit_of_work import SqlUnitOfWorkFactory
-from paygate_core.ports import WebSession
+from paygate_core.web_sessions import WebSession
 
 __all__ = ["SqlWebSessions"]
 

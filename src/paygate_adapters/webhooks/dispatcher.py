@@ -44,8 +44,8 @@ import attrs
 from paygate_adapters.webhooks.sender import DEFAULT_TIMEOUT, DeliveryResult, WebhookSender
 from paygate_adapters.webhooks.ssrf import Resolver, system_resolver
 from paygate_core.errors import StorageUnavailable
-from paygate_core.events import DeliveryStatus, WebhookAttempt, WebhookAttemptStatus
-from paygate_core.ports import Clock, Delivery, EventOutbox, IdGenerator, UnitOfWorkFactory
+from paygate_core.events import Delivery, DeliveryStatus, WebhookAttempt, WebhookAttemptStatus
+from paygate_core.ports import Clock, EventOutbox, IdGenerator, UnitOfWorkFactory
 
 __all__ = [
     "DEFAULT_CONCURRENCY",

@@ -28,8 +28,7 @@ from paygate_adapters.webhooks.ssrf import (
     UnresolvableHost,
     system_resolver,
 )
-from paygate_core.events import PaymentEvent
-from paygate_core.ports import Delivery
+from paygate_core.events import Delivery, PaymentEvent
 from paygate_core.signatures import sign_payload
 
 __all__ = [

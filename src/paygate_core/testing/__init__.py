@@ -5,7 +5,6 @@ dependencies), and, with the ``testing`` extra (hypothesis, pytest), strategies 
 
 from paygate_core.testing.memory import (
     FixedClock,
-    InMemoryCredentialCache,
     InMemoryStore,
     InMemoryUnitOfWork,
     PlainPasswordHasher,
@@ -15,7 +14,6 @@ from paygate_core.testing.memory import (
 
 __all__ = [
     "FixedClock",
-    "InMemoryCredentialCache",
     "InMemoryStore",
     "InMemoryUnitOfWork",
     "PlainPasswordHasher",

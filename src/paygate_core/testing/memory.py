@@ -20,33 +20,27 @@ from uuid import UUID
 
 import attrs
 
-from paygate_core.accounts import Merchant, MerchantAccount, Role, User
+from paygate_core.accounts import Merchant, MerchantAccount, MerchantSummary, Role, User
 from paygate_core.errors import EmailAlreadyRegistered, NotAuthenticated
 from paygate_core.events import (
+    Delivery,
     DeliveryStatus,
     PaymentEvent,
     WebhookAttempt,
     WebhookEvent,
 )
+from paygate_core.idempotency import ClaimOutcome, IdempotencyRecord, StoredAnswer, decide_claim
 from paygate_core.orders import Order, OrderStatus
 from paygate_core.pagination import Keyed, Page, PageRequest
 from paygate_core.payments import SUCCESSFUL, Payment, PaymentStatus
-from paygate_core.ports import (
-    CredentialKey,
-    Delivery,
-    IdempotencyRecord,
-    MerchantSummary,
-    WebSession,
-)
-from paygate_core.principals import Principal
 from paygate_core.refunds import Refund
 from paygate_core.stats import CurrencyVolume, GlobalStats, PaymentStats, StatsPeriod
 from paygate_core.stats_series import SeriesBucket, SeriesQuery
 from paygate_core.tokens import RefreshToken, TokenClaims, TokenType
+from paygate_core.web_sessions import WebSession
 
 __all__ = [
     "FixedClock",
-    "InMemoryCredentialCache",
     "InMemoryEventFeed",
     "InMemoryStore",
     "InMemoryUnitOfWork",
@@ -77,30 +71,10 @@ class InMemoryStore:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.tables: dict[str, dict[Any, Any]] = {name: {} for name in _TABLES}
-        self.commits = 0
 
     def unit_of_work(self, *, read_only: bool = False) -> InMemoryUnitOfWork:
         """Use as the ``UnitOfWorkFactory``: ``Paygate(uow=store.unit_of_work, ...)``."""
         return InMemoryUnitOfWork(self, read_only=read_only)
-
-
-class InMemoryCredentialCache:
-    """The ``CredentialCache`` over an ``InMemoryStore``: its version is the store's commit
-    count, so any commit (not only one that ends a credential) forgets what was kept."""
-
-    def __init__(self, store: InMemoryStore) -> None:
-        self._store = store
-        self._principals: dict[CredentialKey, tuple[object, Principal]] = {}
-
-    def version(self) -> object:
-        return self._store.commits
-
-    def get(self, key: CredentialKey, version: object) -> Principal | None:
-        entry = self._principals.get(key)
-        return entry[1] if entry is not None and entry[0] == version else None
-
-    def put(self, key: CredentialKey, principal: Principal, version: object) -> None:
-        self._principals[key] = (version, principal)
 
 
 def _page(rows: Iterable[T], request: PageRequest) -> Page[T]:
@@ -434,33 +408,27 @@ class _Idempotency:
         self, merchant_id: UUID, key: str, request_hash: str, now: datetime, stale_after: timedelta
     ) -> IdempotencyRecord | None:
         existing: IdempotencyRecord | None = self._t.get("idempotency", (merchant_id, key))
-        if existing is not None and (
-            existing.completed
-            or existing.created_at > now - stale_after
-            or existing.request_hash != request_hash
-        ):
+        if decide_claim(existing, request_hash, now, stale_after).outcome is not ClaimOutcome.OWNED:
             return existing
         self._t.put(
             "idempotency",
             (merchant_id, key),
-            IdempotencyRecord(merchant_id, key, request_hash, None, None, now),
+            IdempotencyRecord(merchant_id, key, request_hash, None, now),
         )
         return None
 
-    def complete(
-        self, merchant_id: UUID, key: str, status_code: int, body: bytes, now: datetime
-    ) -> None:
+    def complete(self, merchant_id: UUID, key: str, code: int, body: bytes, now: datetime) -> None:
         existing: IdempotencyRecord | None = self._t.get("idempotency", (merchant_id, key))
         if existing is not None:
             self._t.put(
                 "idempotency",
                 (merchant_id, key),
-                attrs.evolve(existing, status_code=status_code, response_body=body),
+                attrs.evolve(existing, answer=StoredAnswer(code, body)),
             )
 
     def release(self, merchant_id: UUID, key: str) -> None:
         record = self._t.data["idempotency"].get((merchant_id, key))
-        if record is not None and record.status_code is None:
+        if record is not None and not record.completed:
             del self._t.data["idempotency"][(merchant_id, key)]
 
     def purge(self, before: datetime) -> int:
@@ -622,7 +590,6 @@ class InMemoryUnitOfWork:
             return
         self._store.tables = self._tables.data
         self._tables = _Tables(self._store.tables)
-        self._store.commits += 1
         for repo in (
             self.users,
             self.merchants,

@@ -27,15 +27,14 @@ from paygate_core.errors import (
 )
 from paygate_core.ports import (
     Clock,
-    CredentialCache,
+    CredentialDirectory,
     IdGenerator,
-    NoCredentialCache,
     PasswordHasher,
     TokenService,
     UnitOfWork,
     UnitOfWorkFactory,
 )
-from paygate_core.principals import CredentialKind, Principal
+from paygate_core.principals import Principal
 from paygate_core.text import check_storable
 from paygate_core.tokens import AuthSession, RefreshToken, TokenClaims, TokenType
 
@@ -340,7 +339,7 @@ def refresh(
         if user is None or user.deleted:
             raise NotAuthenticated("User is not active")
         # The successor first: the login keeps a live token throughout, so revoking the old
-        # one ends no login and a credential cache has nothing to forget.
+        # one ends no login and refuses none of its access tokens.
         session = _issue_session(
             user, work, _Ports(clock, ids, tokens, lifetimes), family=stored.family
         )
@@ -370,58 +369,16 @@ def logout(
         work.commit()
 
 
-_NO_CACHE: CredentialCache = NoCredentialCache()
-
-
-def authenticate_bearer(
-    token: str,
-    *,
-    uow: UnitOfWorkFactory,
-    tokens: TokenService,
-    clock: Clock,
-    credentials: CredentialCache = _NO_CACHE,
-) -> Principal:
-    """The caller of an access token. A principal is kept under the whole token's text: a
-    token equal to one whose signature was verified needs no second verification, only the
-    expiry check, which every request makes against ``clock``."""
-    key = (CredentialKind.BEARER, token)
-    version = credentials.version()  # before the reads: a change after it makes them stale
-    kept = credentials.get(key, version)
-    if kept is not None:
-        expires_at = kept.access_expires_at
-        if expires_at is None or expires_at <= clock.now():
-            raise NotAuthenticated("Token has expired")
-        return kept
-    claims = tokens.decode(token, TokenType.ACCESS)
-    with uow(read_only=True) as work:
-        if work.tokens.is_access_revoked(claims.jti):
-            raise NotAuthenticated("Access token has been revoked")
-        if claims.family is not None and work.tokens.is_family_revoked(claims.family):
-            raise NotAuthenticated("The login of this token has been revoked")
-        user = work.users.get(claims.sub)
-        if user is None or user.deleted:
-            raise NotAuthenticated("User is not active")
-        merchant = work.merchants.get_by_user(user.id) if user.role is Role.MERCHANT else None
-    principal = Principal(user, merchant, CredentialKind.BEARER, claims.jti, claims.expires_at)
-    if user.role is not Role.MERCHANT or merchant is not None:
-        # A merchant user without a merchant row could gain one by an insert, which moves
-        # no version: that answer is not kept.
-        credentials.put(key, principal, version)
+def authenticate_bearer(token: str, *, credentials: CredentialDirectory, clock: Clock) -> Principal:
+    """The caller of an access token. Its expiry is checked against ``clock`` on every call:
+    the directory may serve an answer it remembers past it."""
+    principal = credentials.by_access_token(token)
+    expires_at = principal.access_expires_at
+    if expires_at is None or expires_at <= clock.now():
+        raise NotAuthenticated("Token has expired")
     return principal
 
 
-def authenticate_api_key(
-    api_key: str, *, uow: UnitOfWorkFactory, credentials: CredentialCache = _NO_CACHE
-) -> Principal:
-    key = (CredentialKind.API_KEY, api_key)
-    version = credentials.version()  # before the read: a change after it makes it stale
-    kept = credentials.get(key, version)
-    if kept is not None:
-        return kept
-    with uow(read_only=True) as work:
-        account = work.merchants.get_account_by_api_key(api_key)
-    if account is None or account.user.deleted:
-        raise NotAuthenticated("API key is not valid")
-    principal = Principal(account.user, account.merchant, CredentialKind.API_KEY)
-    credentials.put(key, principal, version)
-    return principal
+def authenticate_api_key(api_key: str, *, credentials: CredentialDirectory) -> Principal:
+    """The merchant of an API key (an API key does not expire)."""
+    return credentials.by_api_key(api_key)

@@ -26,8 +26,8 @@ from uuid import UUID
 import attrs
 
 from paygate_core.errors import PaygateError, RateLimited
-from paygate_core.events import PaymentEvent, WebhookEvent
-from paygate_core.ports import Clock, EventFeed, EventPosition, UnitOfWorkFactory
+from paygate_core.events import EventPosition, PaymentEvent, WebhookEvent
+from paygate_core.ports import Clock, EventFeed, UnitOfWorkFactory
 
 __all__ = [
     "MAX_OPEN_STREAMS",

@@ -29,11 +29,11 @@ from paygate_core.ports import (
     Clock,
     PasswordHasher,
     UnitOfWorkFactory,
-    WebSession,
     WebSessions,
 )
 from paygate_core.text import check_storable
 from paygate_core.use_cases.auth import Login
+from paygate_core.web_sessions import WebSession
 
 __all__ = ["MAX_SESSION_ID_LENGTH", "DashboardSessions", "SessionLimits", "SignedIn"]
 

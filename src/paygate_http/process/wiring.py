@@ -1,5 +1,6 @@
-"""The composition root's parts: the ``Paygate`` facade, the database and the dispatcher,
-each built from ``Settings``. ``create_app`` and the CLI are their only callers.
+"""The composition root's parts, each built from ``Settings``: the ``Paygate`` facade, the
+database, the dashboard's sessions, the live event streams, the webhook dispatcher and the
+bootstrap admin. ``create_app``, the CLI and the demo are their only callers.
 
 SQL and webhook adapters are imported inside the functions, so the HTTP layer can run on
 the in-memory adapters without them.
@@ -16,15 +17,16 @@ import attrs
 
 from paygate_adapters.security import BcryptPasswordHasher, JwtTokenService
 from paygate_core.accounts import Role
+from paygate_core.credentials import StoredCredentials
 from paygate_core.errors import EmailAlreadyRegistered, PaygateError
 from paygate_core.gateway import Paygate
 from paygate_core.pagination import PageRequest
 from paygate_core.ports import (
     Clock,
-    CredentialCache,
+    CredentialDirectory,
     IdGenerator,
-    NoCredentialCache,
     PasswordHasher,
+    TokenService,
     UnitOfWorkFactory,
     WebSessions,
 )
@@ -62,32 +64,34 @@ def build_paygate(
     hasher: PasswordHasher | None = None,
 ) -> Paygate:
     """The facade over ``uow`` with the production adapters for every other port (and, over
-    SQL, the credential cache: ``paygate_adapters.sql.credential_cache``)."""
+    SQL, credentials remembered under the epoch: ``paygate_adapters.sql.credential_cache``)."""
     clock = clock or SystemClock()
+    tokens = JwtTokenService(derive_key(settings.secret_key, "jwt-hs256"), clock=clock)
     return Paygate(
         uow=uow,
         clock=clock,
         ids=ids or UUID7Ids(),
         processor=SimulatedProcessor(settings.simulator_success_rate, settings.simulator_seed),
         hasher=hasher or BcryptPasswordHasher(settings.bcrypt_rounds),
-        tokens=JwtTokenService(derive_key(settings.secret_key, "jwt-hs256"), clock=clock),
+        tokens=tokens,
         card_key=derive_key(settings.secret_key, "card-fingerprint"),
         lifetimes=TokenLifetimes(
             access=timedelta(seconds=settings.access_token_ttl),
             refresh=timedelta(seconds=settings.refresh_token_ttl),
         ),
         allow_private_webhooks=settings.webhook_allow_private,
-        credentials=_credential_cache(uow),
+        credentials=_credentials(uow, tokens),
     )
 
 
-def _credential_cache(uow: UnitOfWorkFactory) -> CredentialCache:
+def _credentials(uow: UnitOfWorkFactory, tokens: TokenService) -> CredentialDirectory:
     from paygate_adapters.sql import SqlUnitOfWorkFactory
-    from paygate_adapters.sql.credential_cache import SqlCredentialCache
+    from paygate_adapters.sql.credential_cache import EpochCachedCredentials
 
+    stored = StoredCredentials(uow, tokens)
     if isinstance(uow, SqlUnitOfWorkFactory):
-        return SqlCredentialCache(uow)
-    return NoCredentialCache()
+        return EpochCachedCredentials(stored, uow)
+    return stored
 
 
 def build_dashboard_sessions(settings: Settings, paygate: Paygate) -> DashboardSessions:

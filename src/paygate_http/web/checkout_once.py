@@ -1,7 +1,7 @@
 """A checkout form pays at most once, however often it is submitted.
 
 Each checkout page carries a fresh random nonce. Its POST claims
-``checkout:<order id>:<nonce>`` in the core's ``IdempotencyStore`` (the store behind the
+``checkout:<order id>:<nonce>`` (``Paygate.claim_idempotency_key``: the keys behind the
 API's ``Idempotency-Key``, among the merchant's keys under a prefix of its own) and passes
 the claim to ``pay_order``, which completes it with the payment's id in the payment's unit
 of work (ADR 0005). A second submit of the same page finds the key taken: it waits briefly
@@ -17,11 +17,10 @@ import secrets
 from uuid import UUID
 
 from paygate_core.checkout import CheckoutTicket
-from paygate_core.idempotency import IdempotentAnswer
+from paygate_core.idempotency import ClaimOutcome, IdempotentAnswer
 from paygate_core.payments import Payment
 from paygate_http.services import services_of
 from paygate_http.web.merchant_common import AnyRequest
-from paygate_http.web.once import claim_key, release_key
 
 __all__ = ["NONCE_FIELD", "CheckoutClaim", "claim_checkout", "new_nonce", "release_checkout"]
 
@@ -66,15 +65,17 @@ async def claim_checkout(
     fingerprint = f"{_PREFIX}{ticket.order_id}"
     services = services_of(request)
     for _ in range(_WAIT_STEPS):
-        record = await services.offload_write(
-            claim_key, services.paygate, ticket.merchant_id, key, fingerprint
+        decision = await services.offload_write(
+            services.paygate.claim_idempotency_key, ticket.merchant_id, key, fingerprint
         )
-        if record is None:
+        if decision.outcome is ClaimOutcome.OWNED:
             return CheckoutClaim(ticket.merchant_id, key, owned=True)
-        if record.completed:
-            body = record.response_body or b""
+        if decision.answer is not None:  # the payment's id, stored with the payment
             return CheckoutClaim(
-                ticket.merchant_id, key, owned=False, payment_id=body.decode("ascii", "replace")
+                ticket.merchant_id,
+                key,
+                owned=False,
+                payment_id=decision.answer.body.decode("ascii", "replace"),
             )
         await asyncio.sleep(_WAIT_STEP)
     return CheckoutClaim(ticket.merchant_id, key, owned=False)
@@ -83,4 +84,6 @@ async def claim_checkout(
 async def release_checkout(request: AnyRequest, claim: CheckoutClaim) -> None:
     """Give the nonce back after a refused submission (no payment was made under it)."""
     services = services_of(request)
-    await services.offload_write(release_key, services.paygate, claim.merchant_id, claim.key)
+    await services.offload_write(
+        services.paygate.release_idempotency_key, claim.merchant_id, claim.key
+    )

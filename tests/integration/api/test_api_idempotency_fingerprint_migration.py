@@ -15,7 +15,7 @@ from sqlalchemy import select
 from paygate_adapters.sql import create_database_engine
 from paygate_adapters.sql.migrate import alembic_config
 from paygate_adapters.sql.tables import idempotency_records
-from paygate_http.pipeline.idempotency import LEASE
+from paygate_core.idempotency import LEASE
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

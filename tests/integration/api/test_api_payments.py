@@ -184,7 +184,7 @@ def test_processor_outage_is_503_and_records_nothing(merchant: Merchant) -> None
     from paygate_core.cards import CardDetails
     from paygate_core.errors import ProcessorUnavailable
     from paygate_core.money import Money
-    from paygate_core.ports import ProcessorDecision
+    from paygate_core.payments import ProcessorDecision
 
     class DownProcessor:
         def authorize(self, card: CardDetails, amount: Money) -> ProcessorDecision:

@@ -8,9 +8,10 @@ from uuid import UUID
 import pytest
 
 from paygate_core.gateway import Paygate
-from paygate_core.ports import WebSession, WebSessions
+from paygate_core.ports import WebSessions
 from paygate_core.testing import InMemoryStore
 from paygate_core.use_cases.auth import RegisterAdmin
+from paygate_core.web_sessions import WebSession
 from paygate_http import Settings
 from paygate_http.process.wiring import build_dashboard_sessions
 

@@ -41,7 +41,7 @@ from paygate_core.testing.contract._base import (
     write,
 )
 from paygate_core.testing.contract._comparison import adapter_state_machine
-from paygate_core.testing.contract._credentials import CredentialCacheContract, TwoProcesses
+from paygate_core.testing.contract._credentials import CredentialDirectoryContract, TwoProcesses
 from paygate_core.testing.contract._idempotency import IdempotencyStoreContract
 from paygate_core.testing.contract._orders import OrderRepositoryContract
 from paygate_core.testing.contract._outbox import EventOutboxContract
@@ -55,7 +55,7 @@ from paygate_core.testing.contract._transactions import TransactionContract
 __all__ = [
     "T0",
     "Builder",
-    "CredentialCacheContract",
+    "CredentialDirectoryContract",
     "EventOutboxContract",
     "IdempotencyStoreContract",
     "MerchantRepositoryContract",

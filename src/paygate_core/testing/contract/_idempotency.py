@@ -6,9 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from paygate_core.accounts import Merchant
-from paygate_core.ports import (
-    IdempotencyRecord,
-)
+from paygate_core.idempotency import IdempotencyRecord, StoredAnswer
 from paygate_core.testing._builders import Builder, at
 from paygate_core.testing._identity import assert_identical
 from paygate_core.testing.contract._base import (
@@ -55,11 +53,11 @@ class IdempotencyStoreContract:
         assert self._claim(uow_factory, merchant, "key-1", "h1", now=at(0)) is None
         assert_identical(
             self._claim(uow_factory, merchant, "key-1", "h1", now=at(5)),
-            IdempotencyRecord(merchant.id, "key-1", "h1", None, None, at(0)),
+            IdempotencyRecord(merchant.id, "key-1", "h1", None, at(0)),
         )
         assert_identical(
             self._claim(uow_factory, merchant, "key-1", "h2", now=at(6)),
-            IdempotencyRecord(merchant.id, "key-1", "h1", None, None, at(0)),
+            IdempotencyRecord(merchant.id, "key-1", "h1", None, at(0)),
         )
 
     def test_completed_key_returns_the_stored_response(self, uow_factory: Factory) -> None:
@@ -68,7 +66,7 @@ class IdempotencyStoreContract:
         key = "K" * 255
         assert self._claim(uow_factory, merchant, key, "h1", now=at(0)) is None
         self._complete(uow_factory, merchant, key, 201, body, now=at(1))
-        expected = IdempotencyRecord(merchant.id, key, "h1", 201, body, at(0))
+        expected = IdempotencyRecord(merchant.id, key, "h1", StoredAnswer(201, body), at(0))
         found = self._claim(uow_factory, merchant, key, "h1", now=at(2))
         assert_identical(found, expected)
         assert found is not None
@@ -82,14 +80,14 @@ class IdempotencyStoreContract:
         assert self._claim(uow_factory, merchant, "k", "h1", now=later) is None
         assert_identical(
             self._claim(uow_factory, merchant, "k", "h1", now=later),
-            IdempotencyRecord(merchant.id, "k", "h1", None, None, later),
+            IdempotencyRecord(merchant.id, "k", "h1", None, later),
         )
 
     def test_stale_key_is_not_taken_over_by_a_different_request(self, uow_factory: Factory) -> None:
         _, merchant = seed_merchant(uow_factory, Builder())
         assert self._claim(uow_factory, merchant, "k", "h1", now=at(0)) is None
         found = self._claim(uow_factory, merchant, "k", "h2", now=at(days=1))
-        assert_identical(found, IdempotencyRecord(merchant.id, "k", "h1", None, None, at(0)))
+        assert_identical(found, IdempotencyRecord(merchant.id, "k", "h1", None, at(0)))
 
     def test_completed_key_is_never_taken_over(self, uow_factory: Factory) -> None:
         _, merchant = seed_merchant(uow_factory, Builder())
@@ -97,7 +95,7 @@ class IdempotencyStoreContract:
         self._complete(uow_factory, merchant, "k", 409, b"{}", now=at(1))
         assert_identical(
             self._claim(uow_factory, merchant, "k", "h1", now=at(days=2)),
-            IdempotencyRecord(merchant.id, "k", "h1", 409, b"{}", at(0)),
+            IdempotencyRecord(merchant.id, "k", "h1", StoredAnswer(409, b"{}"), at(0)),
         )
 
     def test_keys_belong_to_one_merchant(self, uow_factory: Factory) -> None:
@@ -109,7 +107,7 @@ class IdempotencyStoreContract:
         self._complete(uow_factory, theirs, "k", 201, b"theirs", now=at(2))
         assert_identical(
             self._claim(uow_factory, mine, "k", "h1", now=at(3)),
-            IdempotencyRecord(mine.id, "k", "h1", None, None, at(0)),
+            IdempotencyRecord(mine.id, "k", "h1", None, at(0)),
         )
 
     def test_release_forgets_an_unfinished_key(self, uow_factory: Factory) -> None:
@@ -130,7 +128,7 @@ class IdempotencyStoreContract:
             uow.commit()
         assert_identical(
             self._claim(uow_factory, merchant, "k", "h1", now=at(2)),
-            IdempotencyRecord(merchant.id, "k", "h1", 201, b"kept", at(0)),
+            IdempotencyRecord(merchant.id, "k", "h1", StoredAnswer(201, b"kept"), at(0)),
         )
 
     def test_purge_deletes_records_created_before_the_cutoff(self, uow_factory: Factory) -> None:

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from paygate_core.accounts import Merchant
 from paygate_core.events import (
+    Delivery,
     DeliveryStatus,
     EventType,
     PaymentEvent,
@@ -17,9 +18,6 @@ from paygate_core.events import (
 )
 from paygate_core.money import Money
 from paygate_core.payments import Payment
-from paygate_core.ports import (
-    Delivery,
-)
 from paygate_core.testing._builders import Builder, at
 from paygate_core.testing._identity import assert_identical
 from paygate_core.testing.contract._base import (

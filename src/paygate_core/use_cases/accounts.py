@@ -11,6 +11,7 @@ from paygate_core.accounts import (
     MAX_EMAIL_LENGTH,
     Merchant,
     MerchantAccount,
+    MerchantSummary,
     Role,
     User,
     generate_api_key,
@@ -25,7 +26,7 @@ from paygate_core.errors import (
     ValidationFailed,
 )
 from paygate_core.pagination import Page, PageRequest
-from paygate_core.ports import Clock, MerchantSummary, UnitOfWork, UnitOfWorkFactory
+from paygate_core.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from paygate_core.text import check_storable
 from paygate_core.use_cases._parsing import parse_uuid
 
@@ -38,6 +39,7 @@ __all__ = [
     "get_user",
     "list_merchants",
     "list_users",
+    "load_merchant_account",
     "restore_user",
     "rotate_api_key",
     "rotate_webhook_secret",
@@ -61,7 +63,8 @@ class UpdateMerchant:
     name: object = UNSET
 
 
-def _account(work: UnitOfWork, merchant_id: UUID) -> MerchantAccount:
+def load_merchant_account(work: UnitOfWork, merchant_id: UUID) -> MerchantAccount:
+    """The merchant and its user, read in ``work``: 404 1019 when either is missing."""
     merchant = work.merchants.get(merchant_id)
     user = work.users.get(merchant.user_id) if merchant else None
     if merchant is None or user is None:
@@ -71,7 +74,7 @@ def _account(work: UnitOfWork, merchant_id: UUID) -> MerchantAccount:
 
 def get_merchant_account(merchant_id: UUID, *, uow: UnitOfWorkFactory) -> MerchantAccount:
     with uow(read_only=True) as work:
-        return _account(work, merchant_id)
+        return load_merchant_account(work, merchant_id)
 
 
 def update_merchant(
@@ -90,7 +93,7 @@ def update_merchant(
     )
     name = validate_name(cmd.name) if cmd.name is not UNSET else None
     with uow() as work:
-        account = _account(work, cmd.merchant_id)
+        account = load_merchant_account(work, cmd.merchant_id)
         now = clock.now()
         if change_url:
             account.merchant.webhook_url = webhook_url
@@ -108,7 +111,7 @@ def _rotate(
     merchant_id: UUID, change: Callable[[Merchant], str], *, uow: UnitOfWorkFactory, clock: Clock
 ) -> str:
     with uow() as work:
-        account = _account(work, merchant_id)
+        account = load_merchant_account(work, merchant_id)
         secret = change(account.merchant)
         account.merchant.updated_at = clock.now()
         work.merchants.update(account.merchant)

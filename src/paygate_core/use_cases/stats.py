@@ -7,10 +7,11 @@ from uuid import UUID
 import attrs
 
 from paygate_core.accounts import MerchantAccount
-from paygate_core.errors import InvalidStatsQuery, MerchantNotFound
+from paygate_core.errors import InvalidStatsQuery
 from paygate_core.ports import UnitOfWorkFactory
 from paygate_core.stats import GlobalStats, PaymentStats, StatsPeriod
 from paygate_core.use_cases._parsing import parse_uuid
+from paygate_core.use_cases.accounts import load_merchant_account
 
 __all__ = ["MerchantStatsReport", "global_stats", "merchant_stats", "merchant_stats_for_admin"]
 
@@ -36,12 +37,9 @@ def merchant_stats_for_admin(
 ) -> MerchantStatsReport:
     ident = parse_uuid(merchant_id, "merchant_id", InvalidStatsQuery)
     with uow(read_only=True) as work:
-        merchant = work.merchants.get(ident)
-        user = work.users.get(merchant.user_id) if merchant else None
-        if merchant is None or user is None:
-            raise MerchantNotFound("Merchant not found")
+        account = load_merchant_account(work, ident)
         stats = work.stats.merchant_stats(ident, period)
-    return MerchantStatsReport(MerchantAccount(merchant, user), stats)
+    return MerchantStatsReport(account, stats)
 
 
 def global_stats(period: StatsPeriod, *, uow: UnitOfWorkFactory) -> GlobalStats:

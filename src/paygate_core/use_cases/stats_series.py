@@ -8,10 +8,11 @@ from uuid import UUID
 import attrs
 
 from paygate_core.accounts import MerchantAccount
-from paygate_core.errors import InvalidStatsQuery, MerchantNotFound
+from paygate_core.errors import InvalidStatsQuery
 from paygate_core.ports import UnitOfWorkFactory
 from paygate_core.stats_series import Series, SeriesQuery, zero_filled
 from paygate_core.use_cases._parsing import parse_uuid
+from paygate_core.use_cases.accounts import load_merchant_account
 
 __all__ = ["MerchantSeriesReport", "global_series", "merchant_series", "merchant_series_for_admin"]
 
@@ -39,12 +40,9 @@ def merchant_series_for_admin(
     """Malformed ``merchant_id``: 422 1020; no such merchant: 404 1019."""
     ident = parse_uuid(merchant_id, "merchant_id", InvalidStatsQuery)
     with uow(read_only=True) as work:
-        merchant = work.merchants.get(ident)
-        user = work.users.get(merchant.user_id) if merchant else None
-        if merchant is None or user is None:
-            raise MerchantNotFound("Merchant not found")
+        account = load_merchant_account(work, ident)
         active = work.stats.merchant_series(ident, query)
-    return MerchantSeriesReport(MerchantAccount(merchant, user), zero_filled(query, active))
+    return MerchantSeriesReport(account, zero_filled(query, active))
 
 
 def global_series(query: SeriesQuery, *, uow: UnitOfWorkFactory) -> Series:

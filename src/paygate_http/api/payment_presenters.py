@@ -7,6 +7,7 @@ last four digits and fingerprint: the full number and the CVV never reach this m
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, TypeVar
 
 from paygate_core.events import WebhookAttempt, WebhookEvent
@@ -14,6 +15,7 @@ from paygate_core.orders import Order
 from paygate_core.payments import Payment
 from paygate_core.refunds import Refund
 from paygate_core.stats import CurrencyVolume, GlobalStats, PaymentStats
+from paygate_core.stats_series import Series
 from paygate_core.timestamps import format_timestamp
 from paygate_core.use_cases.payments import OrderDetails, PaymentDetails, RefundOutcome
 from paygate_core.use_cases.stats import MerchantStatsReport
@@ -30,6 +32,8 @@ from paygate_http.api.payment_schemas import (
     PaymentSummary,
     RefundData,
     RefundDetailData,
+    StatsSeriesBucket,
+    StatsSeriesData,
     VolumeData,
     WebhookEventItem,
     WebhookLogItem,
@@ -46,6 +50,7 @@ __all__ = [
     "refund",
     "refund_detail",
     "refund_outcome",
+    "stats_series",
     "webhook_event",
     "webhook_log",
 ]
@@ -54,6 +59,7 @@ __all__ = [
 OrderT = TypeVar("OrderT", bound=OrderData)
 PaymentT = TypeVar("PaymentT", bound=PaymentData)
 RefundT = TypeVar("RefundT", bound=RefundData)
+StatsT = TypeVar("StatsT", MerchantStatsData, AdminMerchantStatsData)
 
 
 def _order_as(cls: type[OrderT], value: Order, links: CheckoutLinks | None, **extra: Any) -> OrderT:
@@ -160,8 +166,8 @@ def _volumes(stats: PaymentStats) -> list[VolumeData]:
     return [_volume(item) for item in sorted(stats.volume, key=lambda v: v.currency.code)]
 
 
-def merchant_stats(stats: PaymentStats) -> MerchantStatsData:
-    return MerchantStatsData(
+def _stats_as(cls: type[StatsT], stats: PaymentStats, **extra: Any) -> StatsT:
+    return cls(
         total_orders=stats.total_orders,
         successful_payments=stats.successful_payments,
         successful_refunds=stats.successful_refunds,
@@ -169,22 +175,23 @@ def merchant_stats(stats: PaymentStats) -> MerchantStatsData:
         total_payments=stats.total_payments,
         success_rate=stats.success_rate,
         volume=_volumes(stats),
+        **extra,
     )
 
 
+def merchant_stats(stats: PaymentStats) -> MerchantStatsData:
+    return _stats_as(MerchantStatsData, stats)
+
+
 def admin_merchant_stats(report: MerchantStatsReport) -> AdminMerchantStatsData:
-    stats = report.stats
-    return AdminMerchantStatsData(
+    """One merchant's figures with its ``merchant_id``, ``email`` and ``name``."""
+    user = report.account.user
+    return _stats_as(
+        AdminMerchantStatsData,
+        report.stats,
         merchant_id=str(report.account.merchant.id),
-        email=report.account.user.email,
-        name=report.account.user.name,
-        total_orders=stats.total_orders,
-        successful_payments=stats.successful_payments,
-        successful_refunds=stats.successful_refunds,
-        canceled_payments=stats.canceled_payments,
-        total_payments=stats.total_payments,
-        success_rate=stats.success_rate,
-        volume=_volumes(stats),
+        email=user.email,
+        name=user.name,
     )
 
 
@@ -200,6 +207,31 @@ def global_stats(stats: GlobalStats) -> GlobalStatsData:
         total_payments=figures.total_payments,
         success_rate=figures.success_rate,
         volume=_volumes(figures),
+    )
+
+
+def _bucket_instant(moment: datetime) -> str:
+    """``2026-11-01T00:00:00Z``: bucket boundaries are whole hours."""
+    return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+
+
+def stats_series(series: Series) -> StatsSeriesData:
+    query = series.query
+    return StatsSeriesData(
+        interval=query.interval.value,
+        from_=_bucket_instant(query.start),
+        to=_bucket_instant(query.end),
+        buckets=[
+            StatsSeriesBucket(
+                start=_bucket_instant(bucket.start),
+                orders=bucket.stats.total_orders,
+                successful_payments=bucket.stats.successful_payments,
+                canceled_payments=bucket.stats.canceled_payments,
+                successful_refunds=bucket.stats.successful_refunds,
+                volume=_volumes(bucket.stats),
+            )
+            for bucket in series.buckets
+        ],
     )
 
 

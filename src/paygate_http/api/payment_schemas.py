@@ -3,7 +3,7 @@
 msgspec Structs with examples; they drive the OpenAPI document and ``payment_presenters``
 builds every response from them. Amounts are decimal strings with exactly the currency's
 minor-unit digits (``"100.00"``, JPY ``"100"``), never JSON numbers. Request Structs are for
-documentation only: bodies are parsed by ``json_body`` and validated by the core.
+documentation only: bodies are parsed by ``request_bodies`` and validated by the core.
 """
 
 from __future__ import annotations
@@ -11,14 +11,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from msgspec import Meta, Struct
+from msgspec import Meta, Struct, field
 
 from paygate_core.events import DeliveryStatus, EventType, WebhookAttemptStatus
 from paygate_core.money import CURRENCIES
 from paygate_core.orders import OrderStatus
 from paygate_core.payments import PaymentStatus
 from paygate_core.refunds import RefundStatus
-from paygate_http.api.schemas import NO_NUL, Timestamp, Uuid, doc
+from paygate_http.api.schemas import NO_NUL, URL_PATTERN, Timestamp, Uuid, doc
 
 __all__ = [
     "AdminMerchantStatsData",
@@ -39,6 +39,8 @@ __all__ = [
     "PaymentSummary",
     "RefundData",
     "RefundDetailData",
+    "StatsSeriesBucket",
+    "StatsSeriesData",
     "VolumeData",
     "WebhookEventItem",
     "WebhookLogItem",
@@ -179,8 +181,10 @@ ReturnUrlInput = Annotated[
     Meta(
         examples=["https://shop.example/thanks"],
         max_length=2048,
+        pattern=URL_PATTERN,
         description="Where hosted checkout sends the shopper after paying: an absolute https URL "
         "(http only where private destinations are allowed)",
+        extra_json_schema=doc(format="uri"),
     ),
 ]
 ReturnUrl = Annotated[str | None, Meta(examples=["https://shop.example/thanks"])]
@@ -428,6 +432,39 @@ class GlobalStatsData(Struct):
     total_payments: Count
     success_rate: SuccessRate
     volume: list[VolumeData]
+
+
+def _bucket_bound(example: str, description: str) -> Meta:
+    """A series bucket boundary: a whole-hour UTC instant (``2026-11-01T00:00:00Z``)."""
+    return Meta(
+        examples=[example], description=description, extra_json_schema=doc(format="date-time")
+    )
+
+
+class StatsSeriesBucket(Struct):
+    """The activity created in ``[start, start + interval)``, counted as the totals are."""
+
+    start: Annotated[str, _bucket_bound("2026-11-01T00:00:00Z", "The bucket's first instant (UTC)")]
+    orders: Count
+    successful_payments: Count
+    canceled_payments: Count
+    successful_refunds: Count
+    volume: list[VolumeData]
+
+
+class StatsSeriesData(Struct):
+    interval: Annotated[str, Meta(examples=["day"], extra_json_schema=doc(enum=["hour", "day"]))]
+    from_: Annotated[
+        str,
+        _bucket_bound(
+            "2026-11-01T00:00:00Z", "Start of the first bucket (inclusive), after widening"
+        ),
+    ] = field(name="from")
+    to: Annotated[
+        str,
+        _bucket_bound("2026-11-03T00:00:00Z", "End of the last bucket (exclusive), after widening"),
+    ]
+    buckets: list[StatsSeriesBucket]
 
 
 # --- webhooks ----------------------------------------------------------------------------------

@@ -14,9 +14,8 @@ from litestar.enums import MediaType
 from litestar.response.base import ASGIResponse
 from litestar.serialization import encode_json
 
-from paygate_core.accounts import Merchant, MerchantAccount, Role, User
+from paygate_core.accounts import Merchant, MerchantAccount, MerchantSummary, Role, User
 from paygate_core.pagination import Keyed, Page
-from paygate_core.ports import MerchantSummary
 from paygate_core.timestamps import format_timestamp
 from paygate_core.tokens import AuthSession
 from paygate_core.use_cases.auth import AdminRegistration, LoginResult, MerchantRegistration

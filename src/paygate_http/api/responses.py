@@ -24,6 +24,7 @@ from paygate_http.api.payment_schemas import (
     PaymentDetailData,
     RefundData,
     RefundDetailData,
+    StatsSeriesData,
     WebhookEventItem,
     WebhookLogItem,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "RefundDetailResponse",
     "RefundPageResponse",
     "RefundProcessedResponse",
+    "StatsSeriesResponse",
     "UserDeletedResponse",
     "UserPageResponse",
     "UserRestoredResponse",
@@ -138,6 +140,7 @@ if TYPE_CHECKING:
     MerchantStatsResponse = Success[MerchantStatsData]
     GlobalStatsResponse = Success[GlobalStatsData]
     AdminMerchantStatsResponse = Success[AdminMerchantStatsData]
+    StatsSeriesResponse = Success[StatsSeriesData]
     WebhookEventPageResponse = Success[PageData[WebhookEventItem]]
     WebhookLogPageResponse = Success[PageData[WebhookLogItem]]
     WebhookEventQueuedResponse = Success[WebhookEventItem]
@@ -207,6 +210,7 @@ else:
     AdminMerchantStatsResponse = _envelope(
         "AdminMerchantStatsResponse", AdminMerchantStatsData, _STATS
     )
+    StatsSeriesResponse = _envelope("StatsSeriesResponse", StatsSeriesData, _STATS)
     WebhookEventPageResponse = _envelope(
         "WebhookEventPageResponse",
         _page("WebhookEventPage", WebhookEventItem),

@@ -3,7 +3,7 @@ and admin routes, with examples; they drive the OpenAPI document.
 
 Responses are built from these Structs by ``presenters``; never serialise a domain object
 directly. Request Structs are for documentation only: bodies are parsed by
-``json_body.decode_json_object`` and validated by the core (see ``JsonBody``).
+``request_bodies.decode_json_object`` and validated by the core (see ``JsonBody``).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated, Generic, Literal, TypeVar
 
 import msgspec
+from litestar.openapi.spec import Schema
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 __all__ = [
@@ -202,11 +203,24 @@ RegistrationWebhookUrl = Annotated[
 ]
 
 
+NestedFormMarker = Annotated[
+    None,
+    Meta(
+        description="Never sent in this form: a body with `user` is the nested form, whatever "
+        "else it holds",
+        extra_json_schema=doc(type=None, schema_not=Schema()),
+    ),
+]
+"""``user`` on a flat body: the server reads the nested form whenever ``user`` is present,
+so the document says a flat body has none (the two forms never both match)."""
+
+
 class RegisterFlat(Struct):
     email: Email
     name: Name
     password: Password
     webhook_url: RegistrationWebhookUrl | None = None
+    user: NestedFormMarker = None
 
 
 class RegisterNested(Struct):
@@ -220,6 +234,7 @@ class RegisterAdminFlat(Struct):
     email: Email
     name: Name
     password: Password
+    user: NestedFormMarker = None
 
 
 class RegisterAdminNested(Struct):

@@ -14,7 +14,7 @@ Each route's handler takes only the ``Request`` and hands it to its ``WriteRoute
 
 ``answer`` does the whole job in one pass, with nothing for Litestar to inject, validate
 or encode per request: the principal the controller's ``before_request`` hook cached, the
-body read and parsed once (``json_body.read_json_object``), the command, the use case run
+body read and parsed once (``request_bodies.read_json_object``), the command, the use case run
 the way this application runs writes, and the rendered bytes sent as they are
 (``presenters.EncodedJson``). ``route_docs.documented_write`` gives the route the OpenAPI
 description of its body and ``Idempotency-Key`` header at start-up, without a handler
@@ -34,7 +34,7 @@ from paygate_core.gateway import Paygate
 from paygate_core.idempotency import IdempotentAnswer
 from paygate_http.api.presenters import EncodedJson
 from paygate_http.pipeline.auth import authenticate
-from paygate_http.pipeline.idempotency import answer_for, answer_to_send
+from paygate_http.pipeline.idempotent_answers import answer_for, answer_to_send
 from paygate_http.pipeline.request_bodies import JsonObject, read_json_object
 from paygate_http.services import services_of
 

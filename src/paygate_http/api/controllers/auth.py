@@ -33,6 +33,7 @@ from paygate_http.pipeline.request_bodies import JsonBody, JsonData, JsonObject,
 __all__ = ["AuthController"]
 
 _BAD_EMAIL = ("email", "must be a valid email address")
+_BAD_REFRESH = ("refresh", "must be a string")
 
 
 def _credentials(body: JsonObject) -> JsonObject:
@@ -192,7 +193,7 @@ class AuthController(ApiController):
             ErrorCode.NOT_AUTHENTICATED,
             ErrorCode.RATE_LIMITED,
             body=True,
-            invalid=("refresh", "must be a string"),
+            invalid=_BAD_REFRESH,
         ),
     )
     def refresh(
@@ -232,7 +233,7 @@ class AuthController(ApiController):
             ErrorCode.FORBIDDEN,
             ErrorCode.RATE_LIMITED,
             body=True,
-            invalid=("refresh", "must be a string"),
+            invalid=_BAD_REFRESH,
         ),
     )
     def logout(

@@ -9,34 +9,24 @@ the range outward to the boundaries around it, so every bucket is whole.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
-import msgspec
 from litestar import Response, get
-from msgspec import Meta, Struct
 
 from paygate_core.errors import ErrorCode, InvalidStatsQuery
 from paygate_core.gateway import Paygate
-from paygate_core.stats import PaymentStats
-from paygate_core.stats_series import MAX_BUCKETS, Series, SeriesQuery
+from paygate_core.stats_series import MAX_BUCKETS, SeriesQuery
+from paygate_http.api import payment_presenters as present
 from paygate_http.api import presenters
 from paygate_http.api.controllers.base import ApiController
 from paygate_http.api.dependencies import AnyRequest, PaygateDep, PrincipalDep
 from paygate_http.api.params import ADMIN_MERCHANT_ID, FROM, TO, QueryRule
-from paygate_http.api.payment_schemas import Count, VolumeData
+from paygate_http.api.responses import StatsSeriesResponse
 from paygate_http.api.route_docs import BEARER, BEARER_OR_KEY, DENIED, route_errors
-from paygate_http.api.schemas import Success, doc
 from paygate_http.pipeline.auth import admin_only, merchant_only
 from paygate_http.services import run_read
 
-__all__ = [
-    "AdminStatsSeriesController",
-    "MerchantStatsSeriesController",
-    "StatsSeriesBucket",
-    "StatsSeriesData",
-    "present_series",
-]
+__all__ = ["AdminStatsSeriesController", "MerchantStatsSeriesController"]
 
 _MESSAGE = "Statistics retrieved successfully"
 _RANGE = (
@@ -78,100 +68,6 @@ _ERROR_EXAMPLE = (
     f"the range holds 1,464 hour buckets, at most {MAX_BUCKETS:,} are allowed",
 )
 
-BucketStart = Annotated[
-    str,
-    Meta(
-        examples=["2026-11-01T00:00:00Z"],
-        description="The bucket's first instant (UTC)",
-        extra_json_schema=doc(format="date-time"),
-    ),
-]
-
-
-class StatsSeriesBucket(Struct):
-    """The activity created in ``[start, start + interval)``, counted as the totals are."""
-
-    start: BucketStart
-    orders: Count
-    successful_payments: Count
-    canceled_payments: Count
-    successful_refunds: Count
-    volume: list[VolumeData]
-
-
-class StatsSeriesData(Struct):
-    interval: Annotated[str, Meta(examples=["day"], extra_json_schema=doc(enum=["hour", "day"]))]
-    from_: Annotated[
-        str,
-        Meta(
-            examples=["2026-11-01T00:00:00Z"],
-            description=("Start of the first bucket (inclusive), after widening"),
-            extra_json_schema=doc(format="date-time"),
-        ),
-    ] = msgspec.field(name="from")
-    to: Annotated[
-        str,
-        Meta(
-            examples=["2026-11-03T00:00:00Z"],
-            description=("End of the last bucket (exclusive), after widening"),
-            extra_json_schema=doc(format="date-time"),
-        ),
-    ]
-    buckets: list[StatsSeriesBucket]
-
-
-if TYPE_CHECKING:
-    SeriesResponse = Success[StatsSeriesData]
-else:
-    SeriesResponse = msgspec.defstruct(
-        "StatsSeriesResponse",
-        [
-            ("success", Annotated[bool, Meta(examples=[True])], True),
-            ("message", Annotated[str, Meta(examples=[_MESSAGE])]),
-            ("data", StatsSeriesData),
-        ],
-        kw_only=True,
-        module=__name__,
-    )
-
-
-def _instant(moment: datetime) -> str:
-    """``2026-11-01T00:00:00Z``: bucket boundaries are whole hours."""
-    return moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
-
-
-def _volumes(stats: PaymentStats) -> list[VolumeData]:
-    """Per currency in code order, each amount in the currency's minor units."""
-    return [
-        VolumeData(
-            currency=item.currency.code,
-            paid_amount=f"{item.paid_amount.quantize(item.currency.quantum):f}",
-            refunded_amount=f"{item.refunded_amount.quantize(item.currency.quantum):f}",
-            net_amount=f"{item.net_amount.quantize(item.currency.quantum):f}",
-        )
-        for item in sorted(stats.volume, key=lambda v: v.currency.code)
-    ]
-
-
-def present_series(series: Series) -> StatsSeriesData:
-    query = series.query
-    return StatsSeriesData(
-        interval=query.interval.value,
-        from_=_instant(query.start),
-        to=_instant(query.end),
-        buckets=[
-            StatsSeriesBucket(
-                start=_instant(bucket.start),
-                orders=bucket.stats.total_orders,
-                successful_payments=bucket.stats.successful_payments,
-                canceled_payments=bucket.stats.canceled_payments,
-                successful_refunds=bucket.stats.successful_refunds,
-                volume=_volumes(bucket.stats),
-            )
-            for bucket in series.buckets
-        ],
-    )
-
 
 def _query(
     paygate: Paygate,
@@ -203,7 +99,7 @@ class MerchantStatsSeriesController(ApiController):
         interval: IntervalParam = None,
         start: From = None,
         end: To = None,
-    ) -> Response[SeriesResponse]:
+    ) -> Response[StatsSeriesResponse]:
         """Every UTC bucket of the range, zero when empty; the buckets add up exactly to
         ``merchants/stats/`` over the answer's ``from``/``to``. Ends off a bucket boundary
         widen the range outward; more than 1,000 buckets or ``from`` after ``to``: 422 1020.
@@ -212,7 +108,7 @@ class MerchantStatsSeriesController(ApiController):
         series = await run_read(
             request, paygate.merchant_series, principal.require_merchant().id, query
         )
-        return Response(presenters.success(_MESSAGE, present_series(series)))
+        return Response(presenters.success(_MESSAGE, present.stats_series(series)))
 
 
 class AdminStatsSeriesController(ApiController):
@@ -241,7 +137,7 @@ class AdminStatsSeriesController(ApiController):
         interval: IntervalParam = None,
         start: From = None,
         end: To = None,
-    ) -> Response[SeriesResponse]:
+    ) -> Response[StatsSeriesResponse]:
         """As ``merchants/stats/series/``, adding up to ``admin/stats/`` over the same range.
         ``merchant_id``: that merchant's buckets (malformed 422 1020, unknown 404 1019)."""
         query = _query(paygate, interval, start, end)
@@ -250,4 +146,4 @@ class AdminStatsSeriesController(ApiController):
         else:
             report = await run_read(request, paygate.merchant_series_for_admin, merchant_id, query)
             series = report.series
-        return Response(presenters.success(_MESSAGE, present_series(series)))
+        return Response(presenters.success(_MESSAGE, present.stats_series(series)))

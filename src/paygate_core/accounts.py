@@ -12,7 +12,7 @@ from uuid import UUID
 import attrs
 
 from paygate_core.errors import UserStateConflict, ValidationFailed
-from paygate_core.network import is_blocked_address, parse_ip
+from paygate_core.network import is_blocked_address, is_host, parse_ip
 from paygate_core.text import check_storable
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "MIN_PASSWORD_LENGTH",
     "Merchant",
     "MerchantAccount",
+    "MerchantSummary",
     "Role",
     "User",
     "generate_api_key",
@@ -107,6 +108,23 @@ class MerchantAccount:
         return self.merchant.created_at
 
 
+@attrs.frozen
+class MerchantSummary:
+    """A merchant account with its order and payment counts, as listed for admins."""
+
+    account: MerchantAccount
+    total_orders: int
+    total_payments: int
+
+    @property
+    def id(self) -> UUID:
+        return self.account.id
+
+    @property
+    def created_at(self) -> datetime:
+        return self.account.created_at
+
+
 def generate_api_key() -> str:
     return "pk_" + secrets.token_urlsafe(32)
 
@@ -175,6 +193,7 @@ def _webhook_url_problem(url: str, *, allow_private: bool) -> str | None:
     if (
         parts.scheme not in {"http", "https"}
         or not host
+        or not is_host(host)
         or any(c.isspace() or not c.isprintable() for c in url)
     ):
         return "must be an absolute http or https URL"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import unicodedata
 
-__all__ = ["is_blocked_address", "normalise_host", "parse_ip"]
+__all__ = ["is_blocked_address", "is_host", "normalise_host", "parse_ip"]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -26,6 +27,19 @@ def normalise_host(host: str) -> str:
         return text.encode("idna").decode("ascii")
     except UnicodeError:  # no IDNA form: no resolver can look it up either
         return text
+
+
+_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+
+
+def is_host(host: str) -> bool:
+    """True when ``host`` (as ``urlsplit`` gives it) can name a machine: a literal IP
+    address, or a name whose labels, read as a resolver reads them (``normalise_host``),
+    are letters, digits and inner hyphens. ``shop.example*`` names nothing."""
+    if parse_ip(host) is not None:
+        return True
+    name = normalise_host(host).removesuffix(".")
+    return bool(name) and all(_LABEL.fullmatch(label) for label in name.split("."))
 
 
 def parse_ip(host: str) -> IPAddress | None:

@@ -17,7 +17,7 @@ import attrs
 
 from paygate_core.errors import OrderAlreadyPaid, ValidationFailed
 from paygate_core.money import Money
-from paygate_core.network import is_blocked_address, parse_ip
+from paygate_core.network import is_blocked_address, is_host, parse_ip
 from paygate_core.text import check_storable
 
 __all__ = [
@@ -136,6 +136,7 @@ def _return_url_problem(url: str, *, allow_private: bool) -> str | None:
     if (
         parts.scheme not in schemes
         or not host
+        or not is_host(host)
         or any(c.isspace() or not c.isprintable() for c in url)
     ):
         return f"must be {expected}"

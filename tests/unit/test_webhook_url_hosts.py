@@ -9,7 +9,8 @@ import pytest
 
 from paygate_core.accounts import validate_webhook_url
 from paygate_core.errors import ValidationFailed
-from paygate_core.network import normalise_host, parse_ip
+from paygate_core.network import is_host, normalise_host, parse_ip
+from paygate_core.orders import validate_return_url
 
 LOOPBACK_SPELLINGS = [
     "127\u30020\u30020\u30021",  # ideographic full stop
@@ -59,3 +60,28 @@ def test_unicode_spelt_internal_addresses_are_allowed_with_private_webhooks() ->
 def test_unicode_spelt_public_addresses_and_names_are_accepted() -> None:
     for url in ("http://93\u3002184\u3002216\u300234/hook", "https://b\u00fccher.example/h"):
         assert validate_webhook_url(url) == url
+
+
+@pytest.mark.parametrize(
+    "host", ["shop.example", "b\u00fccher.example", "api-1.shop.example.", "127.0.0.1", "[::1]"]
+)
+def test_names_and_literal_addresses_are_hosts(host: str) -> None:
+    assert is_host(host)
+
+
+@pytest.mark.parametrize(
+    "host", ["shop.example*", "-shop.example", "shop..example", "sh_op.example", "a" * 64 + ".io"]
+)
+def test_text_no_resolver_could_look_up_is_no_host(host: str) -> None:
+    assert not is_host(host)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://edssrr7r.k25pa6yp.test*", "https://shop.example*/hooks", "https://a_b.example/"],
+)
+def test_a_url_whose_host_names_nothing_is_refused(url: str) -> None:
+    with pytest.raises(ValidationFailed):
+        validate_webhook_url(url, allow_private=True)
+    with pytest.raises(ValidationFailed):
+        validate_return_url(url, allow_private=True)

@@ -1,1 +1,1 @@
-"""Benchmarks (not tests): `python -m bench <http|stats|webhooks> ...`. See README."""
+"""Benchmarks (not tests): `python -m bench <http|stats|webhooks|pages> ...`. See README."""

@@ -1,12 +1,14 @@
 """What the request handlers share: the ``Paygate`` facade, settings, the rate-limit store,
 and how blocking use cases are run from the event loop.
 
-``create_app`` puts one ``Services`` in the application state; guards and dependencies read
-it back with ``services_of(connection)``. Handlers call the (synchronous) facade through
-``run_read(connection, paygate.get_order, ...)`` to read and ``run_write(connection,
-paygate.create_order, command)`` to write: on SQLite a plain call on the event loop and a
-group commit (``paygate_adapters.sql.group_commit``), elsewhere a worker thread (ADR 0006).
-Which is which is the wiring's choice (``wiring.Database``); this layer only awaits it.
+``create_app`` puts one ``Services`` in the application state; guards, dependencies and
+handlers read it back with ``services_of(connection)``. Async handlers call the
+(synchronous) facade through ``run_read(connection, paygate.get_order, ...)`` to read and
+``run_write(connection, paygate.create_order, command)`` to write: on SQLite a plain call on
+the event loop and a group commit (``paygate_adapters.sql.group_commit``), elsewhere a
+worker thread (ADR 0006); routes declared ``sync_to_thread=True`` call it directly, on a
+worker thread. Which is which is the wiring's choice (``process.wiring.Database``); this
+layer only awaits it.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ __all__ = [
     "services_of",
 ]
 
-SERVICES_STATE_KEY = "paygate_runtime"
+SERVICES_STATE_KEY = "paygate_services"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -70,6 +72,9 @@ def _fingerprint_key(services: Services) -> bytes:
 
 @attrs.frozen
 class Services:
+    """One application's shared objects: the facade, its settings, the rate-limit store,
+    the ``/ready`` check and how reading and writing use cases run."""
+
     paygate: Paygate
     settings: Settings
     rate_limits: RateLimitStore
@@ -79,7 +84,7 @@ class Services:
     fingerprint_key: bytes = attrs.field(
         default=attrs.Factory(_fingerprint_key, takes_self=True), repr=False
     )
-    """Keys the ``Idempotency-Key`` request fingerprints (``idempotency.py``)."""
+    """Keys the ``Idempotency-Key`` request fingerprints (``pipeline.request_fingerprint``)."""
 
 
 def services_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Services:

@@ -4,6 +4,8 @@ Nothing here runs at import time: the CLI calls ``Settings.from_env(os.environ)`
 build ``Settings(...)`` directly. In development, a missing ``PAYGATE_SECRET_KEY`` is
 generated once and kept in a file beside the SQLite database (``./paygate.db.secret``,
 mode 0600), created atomically so several workers starting together agree on one key.
+``derive_key`` gives each use of that key (JWTs, card fingerprints, sessions, CSRF tokens,
+checkout tokens, idempotency fingerprints) a sub-key of its own.
 """
 
 from __future__ import annotations

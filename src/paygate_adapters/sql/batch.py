@@ -1,7 +1,7 @@
 """Group commit on SQLite: several use cases in one transaction, each in its own savepoint.
 
 SQLite has one writer at a time, and a commit writes every page the transaction touched to
-the WAL: for a payment that was 20 pages and 40% of the whole request. Run back to back
+the WAL: for a payment that is 20 pages and 40% of the whole request. Run back to back
 in one transaction, the use cases of a batch share the pages they have in common (the
 rollup rows, the newest index pages) and the commit::
 

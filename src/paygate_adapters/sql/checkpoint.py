@@ -2,8 +2,8 @@
 
 In WAL mode every commit appends pages to the ``-wal`` file, and by default the commit that
 takes it past 1,000 pages copies them all back into the database file and syncs it, in
-the middle of serving. With two workers writing that happened several times a second and
-was the slow tail of the requests: p99 of ``POST orders/`` 19-43 ms with it, 10-11 ms
+the middle of serving. With two workers writing that happens several times a second and
+is the slow tail of the requests: p99 of ``POST orders/`` 19-43 ms with it, 10-11 ms
 without. So a server's engine (``create_database_engine(..., checkpoint_in_background=
 True)``) leaves the automatic checkpoint as a far-off safety net, and this thread runs a
 ``PASSIVE`` checkpoint every ``interval`` seconds: it copies what no reader still needs,

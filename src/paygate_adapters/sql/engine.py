@@ -64,7 +64,7 @@ def create_database_engine(
     """A pooled engine for a ``sqlite:///path`` or ``postgresql[+psycopg]://`` URL.
 
     ``read_only`` (SQLite files): every connection refuses writes (``PRAGMA query_only``),
-    set once when it opens. Toggling the pragma per unit of work instead made SQLite
+    set once when it opens: toggling the pragma per unit of work would make SQLite
     discard the connection's prepared statements, triggers included, every time.
 
     ``checkpoint_in_background`` (SQLite): the caller runs a ``WalCheckpointer``; the

@@ -5,7 +5,7 @@ transaction it serves: 23 us for checkout, ``BEGIN``, ``ROLLBACK`` and checkin, 
 for ``BEGIN`` and ``ROLLBACK`` on a connection already held. Authenticating an API key is one
 such read on every request. So on a SQLite file the first ``limit`` threads that read keep a
 connection of the read-only pool; other threads, and a read-only unit of work opened while
-its thread's connection is in use, check out per unit of work as before.
+its thread's connection is in use, check one out per unit of work.
 
 A held connection goes back to the pool when its thread ends or at ``close()``.
 """

@@ -131,7 +131,7 @@ _ORDER_COLUMNS = tuple(column.name for column in orders.c)
 _PAYMENT_COLUMNS = tuple(column.name for column in payments.c)
 _REFUND_COLUMNS = tuple(column.name for column in refunds.c)
 # Updates write only what the domain can change after creation (``_order_changes``,
-# ``_payment_changes``): rewriting the key, the merchant or the creation time too made
+# ``_payment_changes``): rewriting the key, the merchant or the creation time too makes
 # SQLite re-check foreign keys and indexes for nothing.
 _ORDER_CHANGES = ("status", "updated_at")
 _PAYMENT_CHANGES = ("status", "failure_reason", "amount_refunded_minor", "updated_at")

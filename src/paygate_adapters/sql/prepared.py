@@ -1,6 +1,6 @@
 """The hottest statements, run on SQLite's driver cursor with SQLAlchemy's own compilation.
 
-An API-key lookup or a payment's insert took SQLite 2-20 us and SQLAlchemy's execution
+An API-key lookup or a payment's insert takes SQLite 2-20 us and SQLAlchemy's execution
 machinery (events, execution context, result metadata) 20-60 us more, on every request.
 ``Prepared`` keeps what SQLAlchemy would do for the statement (its SQL for the dialect,
 the order of its parameters, each column type's bind and result processors: public

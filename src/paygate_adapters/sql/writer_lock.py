@@ -1,7 +1,7 @@
 """One SQLite writer at a time, queued without polling.
 
 SQLite lets one connection write at a time; the others wait in its busy handler, which
-polls with sleeps growing to 100 ms. Under load that turned a 1 ms write into a p99 of a
+polls with sleeps growing to 100 ms. Under load that turns a 1 ms write into a p99 of a
 second or more. So writing units of work queue *before* ``BEGIN IMMEDIATE``: on a
 ``threading.Lock`` per engine (the threads of one process) and then on an exclusive
 ``flock`` of a lock file beside the database (the processes of ``--workers N``). Both wake

@@ -2,12 +2,12 @@
 
 Controllers use them like this::
 
-    class OrdersController(Controller):
-        path = "/orders"
+    class MerchantProfileController(ApiController):
+        path = "/merchants/me"
         before_request = staticmethod(merchant_only)  # 401 1002, or 403 1003 for admins
 
-        @post("/", sync_to_thread=True, ...)
-        def create(self, principal: Principal, paygate: Paygate, ...) -> ...:
+        @get("/", sync_to_thread=True, ...)
+        def profile(self, paygate: PaygateDep, principal: PrincipalDep) -> ...:
             merchant = principal.require_merchant()
 
 ``authenticate`` reads ``Authorization: Bearer <jwt>`` or else ``X-API-Key``, resolves the

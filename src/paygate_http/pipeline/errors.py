@@ -65,9 +65,9 @@ __all__ = [
 _log = logging.getLogger("paygate.http.errors")
 
 CLIENT_GONE = "client disconnected prematurely"
-"""The detail of the exception Litestar's ``Request.body`` and ``json_body.read_body`` raise
-when the connection ends before the body is complete (the client left, or its request ran
-out of time, ``read_deadline``): logged as one line, its answer goes nowhere."""
+"""The detail of the exception Litestar's ``Request.body`` and ``request_bodies.read_body``
+raise when the connection ends before the body is complete (the client left, or its request
+ran out of time, ``read_deadline``): logged as one line, its answer goes nowhere."""
 READ_TIMED_OUT = "paygate.read_timed_out"
 """Set in ``scope["state"]`` by ``read_deadline`` when it answered 408 for the request: the
 app's own answer (which goes nowhere) is then 408 too, for the access log."""
@@ -123,7 +123,7 @@ class BodyTooLarge(PaygateError):
 
 
 class UnsupportedMediaType(PaygateError):
-    """A body on a JSON route that is not sent as JSON (``json_body.require_json``)."""
+    """A body on a JSON route that is not sent as JSON (``request_bodies.require_json``)."""
 
     code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
 

@@ -122,7 +122,7 @@ def configure_logging(level: str, *, root: bool = False) -> None:
                 paygate.removeHandler(old)
         paygate.setLevel(level)
         paygate.propagate = True
-        logging.getLogger("alembic.services.plugins").setLevel(logging.WARNING)
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
         _lean_records()
     else:
         target.propagate = False

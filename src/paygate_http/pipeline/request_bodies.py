@@ -17,8 +17,10 @@ parsed or anything is changed. An empty body needs no type: routes whose body is
 Handlers receive the parsed object through the ``JsonBody`` DTO, which also documents the
 body in OpenAPI with a schema-only type::
 
-    @post("/", dto=JsonBody[CreateOrderRequest], sync_to_thread=True, ...)
-    def create(self, data: JsonData = None) -> ...:  # None when the body was empty
+    @post("/register", dto=JsonBody[RegisterRequest], sync_to_thread=True, ...)
+    def register(self, data: JsonData = None) -> ...:  # None when the body was empty
+
+The write routes (``api.write_routes``) read theirs with ``read_json_object`` instead.
 
 Errors, each naming what is wrong in ``meta.fields.body``: not UTF-8, not JSON (with the
 parser's reason and position), a duplicate key or nested too deeply -> 400, code 1004

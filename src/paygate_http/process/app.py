@@ -1,12 +1,13 @@
-"""``create_app``: the composition root of the REST API.
+"""``create_app``: the composition root of the REST API, the dashboard and hosted checkout.
 
     app = create_app(Settings.from_env(os.environ))                 # SQL, from settings
     app = create_app(settings, paygate=Paygate(...in-memory...))    # tests, embedding
 
 Without ``paygate`` it opens the database named by the settings, brings the schema up to
 date and wires the production adapters (``wiring.build_paygate``). Routes live under
-``/paygate/api/v1`` (``controllers.API_CONTROLLERS``), probes at the root, OpenAPI 3.1 at
-``/schema/openapi.json``, the dashboard pages under ``/dashboard`` (``web``, ADR 0016).
+``/paygate/api/v1`` (``api.controllers.API_CONTROLLERS``), probes at the root
+(``SERVICE_CONTROLLERS``), OpenAPI 3.1 at ``/schema/openapi.json``, the dashboard pages
+under ``/dashboard`` and hosted checkout under ``/checkout`` (``web``, ADR 0016, ADR 0020).
 Nothing is created at import time.
 """
 

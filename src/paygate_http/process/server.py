@@ -8,10 +8,11 @@ connection gets ``TCP_NODELAY``; Nagle's algorithm then meets the client's delay
 every keep-alive response stalls ~40 ms (Kludex/uvicorn#3149). ``bind_socket`` creates the
 listener with ``IPPROTO_TCP`` *and* ``TCP_NODELAY`` set (Linux accepted sockets inherit it).
 
-The supervisor starts N ``spawn``ed processes that each run ``uvicorn.Server(config).run(
-sockets=[sock])`` on the shared socket (the kernel spreads connections), restarts one that
-crashes (at most ``MAX_RESTARTS`` per minute), and on SIGTERM/SIGINT stops them all
-gracefully. The webhook dispatcher runs once, in the supervising process, not N times.
+On the port ``reserve_port`` holds, the supervisor starts N ``spawn``ed processes that each
+listen on a ``SO_REUSEPORT`` socket of their own and run ``uvicorn.Server(config).run(
+sockets=[sock])`` (the kernel spreads connections over them), restarts one that crashes (at
+most ``MAX_RESTARTS`` per minute), and on SIGTERM/SIGINT stops them all gracefully. The
+webhook dispatcher runs once, in the supervising process, not N times.
 
 Each server speaks HTTP through ``read_deadline``'s protocol: a client that does not send a
 whole request within ``Settings.request_read_timeout`` seconds is answered 408 and
@@ -78,9 +79,9 @@ def reserve_port(host: str, port: int) -> socket.socket:
     """The port for ``--workers N``: bound with ``SO_REUSEPORT``, not listening.
 
     Each worker then listens on a socket of its own on this port and the kernel spreads new
-    connections over them. With one shared listening socket, the first worker to wake
-    accepted every pending connection (asyncio accepts up to a hundred per wake-up), so 32
-    keep-alive clients often all landed on one worker. A plain bind comes first, so that a
+    connections over them. With one shared listening socket the first worker to wake
+    accepts every pending connection (asyncio accepts up to a hundred per wake-up), so 32
+    keep-alive clients often all land on one worker. A plain bind comes first, so that a
     port another server listens on (``SO_REUSEPORT`` or not) is refused rather than
     shared."""
     probe = bind_socket(host, port, listen=False)
@@ -133,7 +134,7 @@ def serve_app(app: Any, sock: socket.socket, *, read_timeout: float = DEFAULT_RE
 
     # Everything built so far lives as long as the process: keep it out of the cyclic
     # collector's full passes, which otherwise walk it all, on the event loop, every few
-    # thousand requests (p99 of POST orders/ 80 ms before, 27-33 ms after; ADR 0006).
+    # thousand requests (p99 of POST orders/ 80 ms without, 27-33 ms with; ADR 0006).
     gc.collect()
     gc.freeze()
     uvicorn.Server(uvicorn_config(app, read_timeout)).run(sockets=[sock])

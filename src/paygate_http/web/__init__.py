@@ -1,19 +1,27 @@
-"""The dashboard pages (``/dashboard/...``): server-rendered HTML beside the JSON API, on the
-same composition root, services, rate limits and core use cases (ADR 0016).
+"""The dashboard pages (``/dashboard/...``) and hosted checkout (``/checkout/<token>``):
+server-rendered HTML beside the JSON API, on the same composition root, services, rate limits
+and core use cases (ADR 0016, ADR 0020).
 
-    app = Litestar(route_handlers=[..., dashboard_router(), dashboard_static_router()],
+    app = Litestar(route_handlers=[..., dashboard_router(), dashboard_static_router(),
+                                   checkout_router()],
                    template_config=dashboard_templates(), state={..., DASHBOARD_STATE_KEY:
                    Dashboard(sessions=DashboardSessions(...), csrf_key=...)})
 
 Layout of the package:
 
-- ``auth_pages``, ``merchant_pages``, ``admin_pages``: the controllers; a new page is a new
-  controller (or route) registered in ``PAGE_CONTROLLERS``, guarded by ``merchant_pages``
-  or ``admin_pages`` (``access.py``) and rendered with ``pages.render``.
-- ``access``: sessions per request, role guards, the router-wide CSRF guard.
-- ``errors``: every error as a page; ``headers``, ``cookies``, ``csrf``, ``forms``,
-  ``formatting`` (the templates' filters ``money``, ``utc``, ``percent``,
-  ``status_class``).
+- the controllers, registered in ``PAGE_CONTROLLERS``: ``auth_pages`` (log in, create
+  account, log out), ``merchant_pages``, ``order_pages``, ``payment_pages``,
+  ``webhook_pages``, ``settings_pages`` and ``live_pages`` (the merchant's), and
+  ``admin_pages``, ``merchant_admin_pages``, ``user_pages`` (the admin's). A new page is a
+  new controller (or route) there, guarded by ``merchant_pages`` or ``admin_pages``
+  (``access``) and rendered with ``pages.render``. ``checkout_pages`` is the hosted
+  checkout, on a router of its own (no session).
+- ``access``: sessions per request, role guards, the router-wide CSRF guard; ``state``: the
+  ``Dashboard`` in the application state.
+- ``errors``: every error as a page; ``headers``, ``cookies``, ``csrf``, ``notices``,
+  ``forms``, ``paging``, ``merchant_common``, ``charts``, ``once`` and ``checkout_once``
+  (forms that run at most once), ``formatting`` (the templates' filters ``money``, ``utc``,
+  ``percent``, ``status_class``).
 - ``templates/`` (Jinja2, autoescaped, undefined names are errors) and ``static/`` (served
   at ``/dashboard/static/``; no inline script or style anywhere).
 """

@@ -1,4 +1,5 @@
-"""The dashboard's two cookies.
+"""The dashboard's session and form cookies (the notice cookie is ``notices``'s, the
+hosted checkout's ``checkout_pages``'s).
 
 - ``paygate_session``: the session id; ``HttpOnly``, ``SameSite=Strict``, ``Secure`` unless
   ``PAYGATE_COOKIE_SECURE`` is off (the default in development), ``Path=/dashboard``, lasting

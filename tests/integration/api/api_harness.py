@@ -249,12 +249,12 @@ def running_api(
             else api_settings(database_url)
         )
         app = create_app(settings, clock=clock)
-        paygate = runtime_of_app(app).paygate
+        paygate = services_of_app(app).paygate
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Api(client=client, paygate=paygate, clock=clock, backend=backend)
 
 
-def runtime_of_app(app: Litestar) -> Services:
+def services_of_app(app: Litestar) -> Services:
     services: Services = app.state[SERVICES_STATE_KEY]
     return services
 

@@ -19,7 +19,7 @@ import pytest
 from webhook_harness import World
 
 from paygate_adapters.webhooks.sender import DeliveryResult, WebhookSender
-from paygate_core.ports import Delivery
+from paygate_core.events import Delivery
 
 
 class CannedServer:

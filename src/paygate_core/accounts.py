@@ -6,13 +6,12 @@ import enum
 import re
 import secrets
 from datetime import datetime
-from urllib.parse import urlsplit
 from uuid import UUID
 
 import attrs
 
 from paygate_core.errors import UserStateConflict, ValidationFailed
-from paygate_core.network import is_blocked_address, is_host, parse_ip
+from paygate_core.network import url_problem
 from paygate_core.text import check_storable
 
 __all__ = [
@@ -35,7 +34,6 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 MAX_EMAIL_LENGTH = 254
 MAX_NAME_LENGTH = 255
-MAX_URL_LENGTH = 2048
 _EMAIL = re.compile(r"[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+")
 
 
@@ -175,29 +173,7 @@ def validate_webhook_url(raw: object, *, allow_private: bool = False) -> str | N
         return None
     if not isinstance(raw, str):
         raise ValidationFailed(fields={"webhook_url": "must be a string or null"})
-    reason = _webhook_url_problem(raw, allow_private=allow_private)
+    reason = url_problem(raw, https_only=False, allow_private=allow_private)
     if reason:
         raise ValidationFailed(fields={"webhook_url": reason})
     return raw
-
-
-def _webhook_url_problem(url: str, *, allow_private: bool) -> str | None:
-    if len(url) > MAX_URL_LENGTH:
-        return f"must be at most {MAX_URL_LENGTH} characters"
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        _ = parts.port
-    except ValueError:
-        return "must be an absolute http or https URL"
-    if (
-        parts.scheme not in {"http", "https"}
-        or not host
-        or not is_host(host)
-        or any(c.isspace() or not c.isprintable() for c in url)
-    ):
-        return "must be an absolute http or https URL"
-    address = parse_ip(host)
-    if address is not None and not allow_private and is_blocked_address(address):
-        return "must not point to a private, loopback or reserved address"
-    return None

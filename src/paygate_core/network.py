@@ -1,4 +1,5 @@
-"""Which IP addresses a webhook may never reach (the SSRF rule), as a pure function."""
+"""Where a merchant-given URL may point: host names as a resolver reads them, the addresses a
+webhook may never reach (the SSRF rule), and the one check of a webhook or return URL."""
 
 from __future__ import annotations
 
@@ -6,8 +7,16 @@ import ipaddress
 import re
 import socket
 import unicodedata
+from urllib.parse import urlsplit
 
-__all__ = ["is_blocked_address", "is_host", "normalise_host", "parse_ip"]
+__all__ = [
+    "MAX_URL_LENGTH",
+    "is_blocked_address",
+    "is_host",
+    "normalise_host",
+    "parse_ip",
+    "url_problem",
+]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -86,3 +95,34 @@ def is_blocked_address(address: IPAddress) -> bool:
         or address.is_unspecified
         or not address.is_global
     )
+
+
+MAX_URL_LENGTH = 2048
+
+
+def url_problem(url: str, *, https_only: bool, allow_private: bool) -> str | None:
+    """Why ``url`` is no absolute URL a merchant may give (webhooks, checkout returns), or
+    None: at most ``MAX_URL_LENGTH`` characters, http(s) (``https`` alone when
+    ``https_only``), a host that names a machine, nothing blank or unprintable, and no
+    literal private, loopback or reserved address unless ``allow_private``."""
+    if len(url) > MAX_URL_LENGTH:
+        return f"must be at most {MAX_URL_LENGTH} characters"
+    schemes = {"https"} if https_only else {"http", "https"}
+    expected = "an absolute https URL" if https_only else "an absolute http or https URL"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        _ = parts.port
+    except ValueError:
+        return f"must be {expected}"
+    if (
+        parts.scheme not in schemes
+        or not host
+        or not is_host(host)
+        or any(c.isspace() or not c.isprintable() for c in url)
+    ):
+        return f"must be {expected}"
+    address = parse_ip(host)
+    if address is not None and not allow_private and is_blocked_address(address):
+        return "must not point to a private, loopback or reserved address"
+    return None

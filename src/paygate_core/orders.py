@@ -10,14 +10,13 @@ import enum
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
-from urllib.parse import urlsplit
 from uuid import UUID
 
 import attrs
 
 from paygate_core.errors import OrderAlreadyPaid, ValidationFailed
 from paygate_core.money import Money
-from paygate_core.network import is_blocked_address, is_host, parse_ip
+from paygate_core.network import MAX_URL_LENGTH, url_problem
 from paygate_core.text import check_storable
 
 __all__ = [
@@ -35,7 +34,7 @@ __all__ = [
 MAX_RECEIPT_LENGTH = 40
 MAX_NOTES = 15
 MAX_NOTE_LENGTH = 256
-MAX_RETURN_URL_LENGTH = 2048
+MAX_RETURN_URL_LENGTH = MAX_URL_LENGTH
 
 
 class OrderStatus(enum.StrEnum):
@@ -116,31 +115,7 @@ def validate_return_url(raw: object, *, allow_private: bool = False) -> str | No
         return None
     if not isinstance(raw, str):
         raise ValidationFailed(fields={"return_url": "must be a string or null"})
-    reason = _return_url_problem(raw, allow_private=allow_private)
+    reason = url_problem(raw, https_only=not allow_private, allow_private=allow_private)
     if reason:
         raise ValidationFailed(fields={"return_url": reason})
     return raw
-
-
-def _return_url_problem(url: str, *, allow_private: bool) -> str | None:
-    if len(url) > MAX_RETURN_URL_LENGTH:
-        return f"must be at most {MAX_RETURN_URL_LENGTH} characters"
-    schemes = {"http", "https"} if allow_private else {"https"}
-    expected = "an absolute http or https URL" if allow_private else "an absolute https URL"
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        _ = parts.port
-    except ValueError:
-        return f"must be {expected}"
-    if (
-        parts.scheme not in schemes
-        or not host
-        or not is_host(host)
-        or any(c.isspace() or not c.isprintable() for c in url)
-    ):
-        return f"must be {expected}"
-    address = parse_ip(host)
-    if address is not None and not allow_private and is_blocked_address(address):
-        return "must not point to a private, loopback or reserved address"
-    return None

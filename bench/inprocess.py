@@ -1,15 +1,17 @@
-"""In-process profile of ``POST orders/``: the app's CPU per request, no server, no socket.
+"""In-process profile of ``POST orders/`` or ``POST payments/``: the app's CPU per
+request, no server, no socket.
 
-    python -m bench.inprocess [--requests 4000] [--concurrency 32] [--rounds 5]
-                              [--profile out.pstats]
+    python -m bench.inprocess [--route orders|payments] [--requests 4000]
+                              [--concurrency 32] [--rounds 5] [--profile out.pstats]
 
 Builds ``create_app`` on a fresh SQLite file database (rate limits off), registers a
-merchant through the app, then sends ``POST orders/`` with its API key straight to the ASGI
-callable, ``--concurrency`` requests at a time, and prints the process CPU time per request
-(µs) of each round, their minimum and median (on a shared machine the minimum is the
-steadier figure). The requests are plain ASGI messages (no HTTP client),
-so the figure is the application's own cost: routing, middleware, hooks, the handler, the
-use case, SQLite and the group commit. ``--profile`` writes a cProfile of the last round.
+merchant through the app, then sends ``POST orders/`` (or pays orders created before the
+round, untimed) with its API key straight to the ASGI callable, ``--concurrency`` requests
+at a time, and prints the process CPU time per request (µs) of each round, their minimum
+and median (on a shared machine the minimum is the steadier figure). The requests are
+plain ASGI messages (no HTTP client), so the figure is the application's own cost:
+routing, middleware, hooks, the handler, the use case, SQLite and the group commit.
+``--profile`` writes a cProfile of the last round.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from paygate_http.settings import Settings
 BASE = "/paygate/api/v1"
 SECRET = "bench-secret-key-0123456789abcdefghijklmnopq"
 ORDER_BODY = b'{"amount": "100.00", "currency": "INR", "receipt": "bench"}'
+CARD = b'{"card_number": "4242424242424242", "expiry": "12/30", "cvv": "123"}'
 
 
 async def call(
@@ -97,6 +100,7 @@ async def lifespan(app: Any) -> tuple[asyncio.Queue[Any], asyncio.Task[Any]]:
 
 
 async def main(
+    route: str,
     requests: int,
     concurrency: int,
     rounds: int,
@@ -127,17 +131,30 @@ async def main(
         assert status == 201, body
         key = msgspec.json.decode(body)["data"]["api_key"].encode()
         headers = [(b"x-api-key", key)]
-        path = f"{BASE}/orders/"
 
-        async def worker(count: int) -> None:
-            for _ in range(count):
-                answer, text = await call(app, "POST", path, ORDER_BODY, headers)
+        async def new_order() -> bytes:
+            answer, text = await call(app, "POST", f"{BASE}/orders/", ORDER_BODY, headers)
+            assert answer == 201, text
+            return bytes(msgspec.json.decode(text)["data"]["order_id"].encode())
+
+        async def payment_bodies(count: int) -> list[bytes]:
+            ids = [await new_order() for _ in range(count)]
+            return [b'{"order_id": "' + i + b'", "card_details": ' + CARD + b"}" for i in ids]
+
+        async def worker(bodies: list[bytes]) -> None:
+            path = f"{BASE}/{route}/"
+            for body in bodies:
+                answer, text = await call(app, "POST", path, body, headers)
                 assert answer == 201, text
 
         async def one_round() -> float:
             share = requests // concurrency
+            shares = [
+                await payment_bodies(share) if route == "payments" else [ORDER_BODY] * share
+                for _ in range(concurrency)
+            ]
             started = time.process_time()
-            await asyncio.gather(*(worker(share) for _ in range(concurrency)))
+            await asyncio.gather(*(worker(bodies) for bodies in shares))
             return (time.process_time() - started) / (share * concurrency) * 1e6
 
         await one_round()  # warm-up: caches, the first statements, the allocator
@@ -155,9 +172,9 @@ async def main(
     return figures
 
 
-def report(figures: list[float], requests: int, concurrency: int) -> str:
+def report(route: str, figures: list[float], requests: int, concurrency: int) -> str:
     return (
-        f"orders/ CPU per request (us): rounds {', '.join(f'{f:.0f}' for f in figures)};"
+        f"{route}/ CPU per request (us): rounds {', '.join(f'{f:.0f}' for f in figures)};"
         f" min {min(figures):.0f}, median {statistics.median(figures):.0f}"
         f" ({requests} requests a round, {concurrency} at a time)"
     )
@@ -165,6 +182,7 @@ def report(figures: list[float], requests: int, concurrency: int) -> str:
 
 def run(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.inprocess")
+    parser.add_argument("--route", choices=("orders", "payments"), default="orders")
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=5)
@@ -172,13 +190,14 @@ def run(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     figures = asyncio.run(
         main(
+            args.route,
             args.requests,
             args.concurrency,
             args.rounds,
             str(args.profile) if args.profile else None,
         )
     )
-    print(report(figures, args.requests, args.concurrency))
+    print(report(args.route, figures, args.requests, args.concurrency))
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ from paygate_core.events import DeliveryStatus
 class PaygateProcess:
     """``python -m paygate_http.process.cli <args>``; its JSON log lines, collected as it runs."""
 
-    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+    def __init__(self, args: list[str], env: dict[str, str], *, own_group: bool = False) -> None:
+        """``own_group``: in a process group of its own, like a command run from a shell."""
         self.process = subprocess.Popen(
             [sys.executable, "-m", "paygate_http.process.cli", *args],
             env=env,
@@ -32,6 +33,7 @@ class PaygateProcess:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            process_group=0 if own_group else None,
         )
         self._logs: list[dict[str, Any]] = []
         self._raw: list[str] = []

@@ -2,8 +2,8 @@
 
 Every command reads ``Settings.from_env(os.environ)`` and first brings the database schema
 up to date, so each works on an empty database. ``serve`` also creates the bootstrap admin
-(``PAYGATE_BOOTSTRAP_ADMIN_*``) when no admin exists, and runs the webhook dispatcher once
-in this process unless ``--no-dispatcher``.
+(``PAYGATE_BOOTSTRAP_ADMIN_*``) when no admin exists, and runs the webhook dispatcher once,
+in a process of its own (``dispatcher_process``), unless ``--no-dispatcher``.
 
 A database that does not answer yet is waited for, with backoff and one log line per try
 (``paygate_adapters.sql.startup``): ``serve`` listens meanwhile (``/health`` 200, ``/ready``
@@ -316,13 +316,9 @@ def _worker(settings: Settings) -> int:
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int, dispatch: bool) -> int:
+    from paygate_http.process.dispatcher_process import DispatcherProcess
     from paygate_http.process.server import Supervisor, bind_socket, reserve_port, run_server
-    from paygate_http.process.wiring import (
-        bootstrap_admin,
-        build_dispatcher,
-        build_paygate,
-        open_database,
-    )
+    from paygate_http.process.wiring import bootstrap_admin, build_paygate, open_database
 
     database = open_database(settings)  # now, or in the background while the server runs
     paygate = build_paygate(settings, database.uow)
@@ -341,7 +337,9 @@ def _serve(settings: Settings, host: str, port: int, workers: int, dispatch: boo
         database.close()
         print(f"paygate: cannot listen on {host}:{port}: {exc.strerror}", file=sys.stderr)
         return 1
-    dispatcher = build_dispatcher(settings, database.uow).start_in_thread() if dispatch else None
+    dispatcher = DispatcherProcess(settings) if dispatch else None
+    if dispatcher is not None:  # once the schema is up to date: it does not migrate
+        database.when_ready(dispatcher.start)
     _log.info(
         "listening",
         extra={

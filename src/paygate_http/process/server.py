@@ -12,7 +12,7 @@ On the port ``reserve_port`` holds, the supervisor starts N ``spawn``ed processe
 listen on a ``SO_REUSEPORT`` socket of their own and run ``uvicorn.Server(config).run(
 sockets=[sock])`` (the kernel spreads connections over them), restarts one that crashes (at
 most ``MAX_RESTARTS`` per minute), and on SIGTERM/SIGINT stops them all gracefully. The
-webhook dispatcher runs once, in the supervising process, not N times.
+webhook dispatcher runs once, in a process of its own (``dispatcher_process``), not N times.
 
 Each server speaks HTTP through ``read_deadline``'s protocol: a client that does not send a
 whole request within ``Settings.request_read_timeout`` seconds is answered 408 and

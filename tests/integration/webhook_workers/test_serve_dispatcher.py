@@ -4,6 +4,8 @@ then a separate ``paygate worker`` does. Everything over real HTTP: API, webhook
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 from typing import Any
 
@@ -129,3 +131,60 @@ def test_serve_without_its_dispatcher_sends_nothing_until_a_worker_runs(
     assert receipt.event_id == pending["event_id"] == delivered["event_id"]
     signature = receipt.header("X-Paygate-Signature") or ""
     assert verify_signature(merchant.webhook_secret, signature, receipt.body)
+
+
+def _dispatcher_pid(server: PaygateProcess) -> int:
+    """The process id the server's dispatcher logs when it starts."""
+    for _ in deadline_loop(10):
+        started = [e for e in server.logs() if e["message"] == "webhook dispatcher started"]
+        if started:
+            pid: int = started[0]["pid"]
+            return pid
+    raise AssertionError("the dispatcher never started")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie is not running
+        return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_serve_runs_its_dispatcher_in_a_process_of_its_own_that_ends_with_the_server(
+    sqlite_url: str, receiver: Receiver, processes: Processes
+) -> None:
+    server = _serve(processes, paygate_env(sqlite_url))
+    merchant = Merchant(server.serving_url(), receiver.url)
+    try:
+        merchant.pay()
+        receiver.wait_for(1, timeout=10)
+    finally:
+        merchant.close()
+    dispatcher = _dispatcher_pid(server)
+    assert dispatcher != server.pid  # its threads never take the server's GIL
+
+    server.kill()  # SIGKILL: no chance to stop the child itself
+    for _ in deadline_loop(5):
+        if not _alive(dispatcher):
+            break
+    else:
+        raise AssertionError("the dispatcher outlived the server")
+
+
+def test_a_signal_to_the_whole_process_group_stops_server_and_dispatcher_gracefully(
+    sqlite_url: str,
+) -> None:
+    """What Ctrl-C in a shell or ``timeout`` does: both processes get the signal."""
+    server = PaygateProcess(["serve", "--port", "0"], paygate_env(sqlite_url), own_group=True)
+    try:
+        server.serving_url()
+        dispatcher = _dispatcher_pid(server)
+        os.killpg(server.pid, signal.SIGTERM)
+        assert server.process.wait(20) == 0
+        server.wait_for_log("webhook dispatcher stopped", timeout=5)
+        assert not _alive(dispatcher)
+    finally:
+        if server.process.poll() is None:
+            os.killpg(server.pid, signal.SIGKILL)

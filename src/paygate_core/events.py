@@ -10,6 +10,7 @@ a merchant's events for live feeds.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TypeAlias
 from uuid import UUID
@@ -75,6 +76,9 @@ class PaymentEvent:
     refund: RefundSnapshot | None
     payment_created_at: datetime
     occurred_at: datetime
+    # The payload an event read back from the outbox was rebuilt from: rendered as stored,
+    # not formatted again for each delivery attempt. Not part of the event's identity.
+    _stored: Mapping[str, Any] | None = attrs.field(default=None, eq=False, repr=False)
 
     @classmethod
     def of(
@@ -102,6 +106,8 @@ class PaymentEvent:
 
     def payload(self) -> dict[str, Any]:
         """The webhook body of the contract, JSON-ready (amounts and times as strings)."""
+        if self._stored is not None:
+            return dict(self._stored)
         return {
             "event_id": str(self.id),
             "event": self.type.value,
@@ -143,6 +149,7 @@ class PaymentEvent:
             ),
             payment_created_at=parse_instant(payload["created_at"]),
             occurred_at=parse_instant(payload["occurred_at"]),
+            stored=payload,
         )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 
 from paygate_core.network import IPAddress, is_blocked_address, normalise_host, parse_ip
 
@@ -96,6 +97,7 @@ def resolve_destination(
     return check_addresses(host, addresses, allow_private=allow_private)
 
 
+@lru_cache(maxsize=1024)  # per delivery, and a merchant keeps its URL
 def check_literal_host(host: str, *, allow_private: bool) -> None:
     """Check ``host`` when it is, or looks like, an IP literal: a transport connects to such
     a host without asking a resolver. aiohttp takes a host for a literal when it contains a

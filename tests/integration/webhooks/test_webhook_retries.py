@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -125,6 +126,27 @@ def test_an_answer_slower_than_the_timeout_is_a_failed_attempt_retried_later(
     [event] = world.events(merchant)
     assert event.delivery_status is DeliveryStatus.PENDING
     assert event.next_attempt_at == world.clock.now() + timedelta(seconds=30)
+
+
+def test_a_host_slower_to_resolve_than_the_timeout_is_a_failed_attempt(
+    world: World,
+    receiver: Receiver,
+) -> None:
+    """The timeout bounds the whole attempt, DNS included."""
+
+    def slow_resolver(host: str, port: int) -> list[str]:
+        time.sleep(1.0)
+        return ["127.0.0.1"]
+
+    merchant = world.merchant(receiver.url(host="hooks.shop.test"))
+    world.pay(merchant)
+
+    world.dispatcher(timeout=0.3, resolver=slow_resolver).run_once()
+
+    [attempt] = world.attempts(merchant)
+    assert attempt.error == "timed out after 0.3 s"
+    assert 250 <= attempt.duration_ms < 900
+    assert receiver.requests == []
 
 
 def test_a_refused_connection_is_a_failed_attempt(world: World, receiver: Receiver) -> None:

@@ -40,6 +40,7 @@ def differences(actual: object, expected: object, path: str = "value") -> list[s
         return [
             found
             for field in attrs.fields(cast("type[attrs.AttrsInstance]", type(expected)))
+            if field.eq  # a field left out of equality (a cache) is not part of the value
             for found in differences(
                 getattr(actual, field.name),
                 getattr(expected, field.name),

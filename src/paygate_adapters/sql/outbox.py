@@ -6,7 +6,8 @@ rows another worker holds); on SQLite the claiming unit of work holds the write 
 
 A dispatcher claims and records in batches, holding SQLite's single write lock meanwhile,
 so these statements are kept few and lean: one ``UPDATE ... WHERE id IN (...)`` claims a
-whole batch, and attempts are logged with ``Prepared`` statements (prepared.py).
+whole batch, and the read of the due events (on SQLite) and the attempts' log run as
+``Prepared`` statements (prepared.py).
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, bindparam, func, insert, literal, select, update
+from sqlalchemy import Row, bindparam, func, insert, select, update
 
 from paygate_adapters.sql.prepared import Prepared
 from paygate_adapters.sql.tables import merchants, webhook_attempts, webhook_events
+from paygate_adapters.sql.types import UtcDateTime
 from paygate_adapters.sql.work_connection import WorkConnection
 from paygate_core.events import (
     Delivery,
@@ -102,6 +104,22 @@ _SETTLE_EVENT = Prepared(
 )
 
 
+_DUE = (
+    select(webhook_events, merchants.c.webhook_url, merchants.c.webhook_secret)
+    .join(merchants, merchants.c.id == webhook_events.c.merchant_id)
+    .where(
+        webhook_events.c.delivery_status == bindparam("pending"),
+        webhook_events.c.next_attempt_at <= bindparam("now", type_=UtcDateTime()),
+    )
+    .order_by(webhook_events.c.next_attempt_at, webhook_events.c.created_at, webhook_events.c.id)
+    .limit(bindparam("limit"))
+)
+"""Due events oldest first, with where to send them."""
+# The claim of a SQLite dispatcher runs under the database's write lock: kept lean.
+# (SQLite's LIMIT comes with an OFFSET: it is named, so that it can be passed.)
+_DUE_ON_SQLITE = Prepared(_DUE.offset(bindparam("offset")))
+
+
 class SqlEventOutbox:
     def __init__(self, context: WorkConnection) -> None:
         self._c = context
@@ -176,22 +194,16 @@ class SqlEventOutbox:
         return claimed
 
     def _due(self, now: datetime, limit: int, seen: Sequence[UUID]) -> Sequence[Row[Any]]:
-        events = webhook_events
-        stmt = (
-            select(events, merchants.c.webhook_url, merchants.c.webhook_secret)
-            .join(merchants, merchants.c.id == events.c.merchant_id)
-            .where(
-                events.c.delivery_status == DeliveryStatus.PENDING.value,
-                events.c.next_attempt_at <= literal(now, events.c.next_attempt_at.type),
-            )
-            .order_by(events.c.next_attempt_at, events.c.created_at, events.c.id)
-            .limit(limit)
-        )
+        params = {"pending": DeliveryStatus.PENDING.value, "now": now, "limit": limit}
+        if self._c.is_sqlite and not seen:
+            rows: list[Row[Any]] = _DUE_ON_SQLITE.all(self._c.connection, params | {"offset": 0})
+            return rows
+        stmt = _DUE
         if seen:  # a zero lease makes claimed events due again at once: do not loop on them
-            stmt = stmt.where(events.c.id.not_in(seen))
+            stmt = stmt.where(webhook_events.c.id.not_in(seen))
         if not self._c.is_sqlite:
-            stmt = stmt.with_for_update(of=events, skip_locked=True)
-        return self._c.connection.execute(stmt).all()
+            stmt = stmt.with_for_update(of=webhook_events, skip_locked=True)
+        return self._c.connection.execute(stmt, params).all()
 
     def _claim(
         self, rows: Sequence[Row[Any]], now: datetime, lease: timedelta

@@ -78,6 +78,18 @@ class Prepared:
             cursor.close()
         return None if raw is None else _converted(plan, raw)
 
+    def all(self, connection: Connection, params: Mapping[str, Any]) -> list[Any]:
+        """Every row."""
+        if connection.dialect.name != "sqlite":
+            return list(connection.execute(self.statement, params).all())
+        plan = self._plan(connection.dialect)
+        cursor = self._run(connection, plan, params)
+        try:
+            raws = cursor.fetchall()
+        finally:
+            cursor.close()
+        return [_converted(plan, raw) for raw in raws]
+
     def first_on_its_own(
         self,
         connection: Connection,

@@ -2,11 +2,10 @@
 
 Sending a webhook and recording its attempt cost about as much CPU as the payment that
 raised it. In the server's process the dispatcher's threads would take the GIL from the
-event loop that answers requests: one server process paid ~1,000 payments/s with the
-dispatcher beside it and ~1,600/s with the dispatcher in a process of its own, and its p99
-fell from ~60 ms to ~30 ms. So ``serve`` starts this process (``spawn``, like the workers of
-``Supervisor``) once the schema is up to date, whatever ``--workers`` says, and stops it
-after the server: it finishes the attempts in flight and records them.
+event loop that answers requests (ADR 0021 has the figures). So ``serve`` starts this
+process (``spawn``, like the workers of ``Supervisor``) once the schema is up to date,
+whatever ``--workers`` says, and stops it after the server: it finishes the attempts in
+flight and records them.
 
 The process is a ``paygate worker`` that also ends when its parent does: a server killed
 with SIGKILL leaves no dispatcher behind (its claims come back when their leases end).

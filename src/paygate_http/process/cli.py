@@ -301,17 +301,11 @@ def _password_from_prompt() -> str:
 
 
 def _worker(settings: Settings) -> int:
-    from paygate_http.process.wiring import build_dispatcher, open_database
+    from paygate_http.process.dispatcher_process import run_dispatcher
 
-    database = open_database(settings, migrate=False)
     stop = threading.Event()
     _stop_on_signals(stop)
-    _log.info("webhook dispatcher started")
-    try:
-        build_dispatcher(settings, database.uow).run_forever(stop)
-    finally:
-        database.close()
-    _log.info("webhook dispatcher stopped")
+    run_dispatcher(settings, stop)
     return 0
 
 

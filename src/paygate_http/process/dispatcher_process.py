@@ -19,11 +19,10 @@ import os
 import signal
 import threading
 from multiprocessing.process import BaseProcess
-from typing import Any
 
 from paygate_http.settings import Settings
 
-__all__ = ["DispatcherProcess"]
+__all__ = ["DispatcherProcess", "run_dispatcher"]
 
 _log = logging.getLogger("paygate.server")
 PARENT_CHECK_INTERVAL = 0.5
@@ -36,7 +35,6 @@ class DispatcherProcess:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._context = multiprocessing.get_context("spawn")
-        self._stop = self._context.Event()
         self._lock = threading.Lock()
         self._process: BaseProcess | None = None
         self._stopped = False
@@ -49,7 +47,7 @@ class DispatcherProcess:
             self._process = self._context.Process(
                 target=_dispatcher_main,
                 name="paygate-webhook-dispatcher",
-                args=(self._settings, self._stop, os.getpid()),
+                args=(self._settings, os.getpid()),
                 daemon=False,
             )
             self._process.start()
@@ -61,37 +59,47 @@ class DispatcherProcess:
             process = self._process
         if process is None:
             return
-        self._stop.set()
+        process.terminate()  # SIGTERM: the child's request to stop
         # A delivery takes at most the webhook timeout; recording it, a moment more.
         process.join(self._settings.webhook_timeout + 15)
         if process.is_alive():
-            _log.warning("webhook dispatcher did not stop in time; terminating it")
-            process.terminate()
+            _log.warning("webhook dispatcher did not stop in time; killing it")
+            process.kill()
             process.join(5)
 
 
-def _dispatcher_main(settings: Settings, stop: Any, parent: int) -> None:
-    """The child: the dispatcher until ``stop`` is set or the parent is gone."""
-    from paygate_http.pipeline.observability import configure_logging
+def run_dispatcher(settings: Settings, stop: threading.Event) -> None:
+    """``paygate worker``: deliver webhooks in this thread until ``stop`` is set."""
     from paygate_http.process.wiring import build_dispatcher, open_database
 
-    # Ctrl-C reaches the whole process group: the parent asks this process to stop, so a
-    # recorded attempt is never cut short by KeyboardInterrupt. SIGTERM (to the group, or
-    # to this process alone) is a stop request. Its handler takes no lock: setting
-    # ``stop`` there could deadlock on the lock that ``stop.wait`` holds.
-    terminated: list[int] = []
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, lambda signum, frame: terminated.append(signum))
-    configure_logging(settings.log_level, root=True)
     database = open_database(settings, migrate=False)
-    handle = build_dispatcher(settings, database.uow).start_in_thread()
     _log.info("webhook dispatcher started", extra={"fields": {"pid": os.getpid()}})
     try:
-        while not terminated and not stop.wait(PARENT_CHECK_INTERVAL):
-            if os.getppid() != parent:
-                _log.warning("the server is gone; the webhook dispatcher stops")
-                break
+        build_dispatcher(settings, database.uow).run_forever(stop)
     finally:
-        handle.stop()
         database.close()
     _log.info("webhook dispatcher stopped")
+
+
+def _dispatcher_main(settings: Settings, parent: int) -> None:
+    """The child: ``run_dispatcher`` until SIGTERM or until the parent is gone."""
+    from paygate_http.pipeline.observability import configure_logging
+
+    stop = threading.Event()
+    # Ctrl-C reaches the whole process group: the parent stops this process with SIGTERM,
+    # so a recorded attempt is never cut short by KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    configure_logging(settings.log_level, root=True)
+    threading.Thread(
+        target=_watch_parent, args=(parent, stop), name="paygate-parent-watch", daemon=True
+    ).start()
+    run_dispatcher(settings, stop)
+
+
+def _watch_parent(parent: int, stop: threading.Event) -> None:
+    """Set ``stop`` once the parent is gone."""
+    while not stop.wait(PARENT_CHECK_INTERVAL):
+        if os.getppid() != parent:
+            _log.warning("the server is gone; the webhook dispatcher stops")
+            stop.set()
